@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install demo test test-deps lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first and pinned: plain `torch` would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/auditor audit seeds/001_dda61ef40afe4077.txt \
+	    --ref seeds/000_bf9eb7df09abd944.txt --ref seeds/004_cffa8e18d46157bb.txt \
+	    --json reports/seed-audit.json --csv reports/seed-findings.csv --html reports/seed-audit.html
+
+# Debian's chromium for the browser test of the HTML report (needs root; skipped quietly otherwise).
+test-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will fail"; \
+	  else echo "warning: not root, cannot apt-get chromium"; fi; \
+	fi
+
+test: install test-deps
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/python -m pytest -q tests
+
+lint: install
+	$(BIN)/ruff check auditor tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,173 @@
+"""Stage 3: sentence alignment from embeddings. Pure numpy; no I/O.
+
+Two modes:
+- comparable (`align_comparable`): independent reports of one event. Order is free, many
+  sentences have no counterpart, one sentence may merge two. A pair counts when its cosine
+  clears a floor and its ratio margin (Artetxe & Schwenk 2019: cosine over the mean cosine of
+  both sentences' k nearest neighbours) shows it stands out from its neighbourhood.
+- parallel (`align_parallel`): a true translation pair. Monotonic dynamic programming over
+  1-0, 0-1, 1-1, 1-2, 2-1 and 2-2 steps in a band around the diagonal, as in Bertalign/vecalign.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Group = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, d) x (m, d) L2-normalised -> (n, m) cosine similarities."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
+    return np.clip(a @ b.T, -1.0, 1.0)
+
+
+def margin_matrix(sim: np.ndarray, k: int) -> np.ndarray:
+    """Ratio margin of every cell: sim / mean(kNN mean of its row, kNN mean of its column)."""
+    n, m = sim.shape
+    if n == 0 or m == 0:
+        return np.zeros_like(sim)
+    k_row, k_col = min(k, m), min(k, n)
+    row_knn = -np.sort(-sim, axis=1)[:, :k_row].mean(axis=1)
+    col_knn = -np.sort(-sim, axis=0)[:k_col, :].mean(axis=0)
+    denom = (row_knn[:, None] + col_knn[None, :]) / 2.0
+    return sim / np.maximum(denom, 1e-6)
+
+
+def _components(links: np.ndarray) -> list[Group]:
+    """Connected components of a boolean (n, m) bipartite link matrix, in MT order."""
+    n, m = links.shape
+    parent = list(range(n + m))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in zip(*np.nonzero(links), strict=True):
+        ri, rj = find(int(i)), find(n + int(j))
+        if ri != rj:
+            parent[rj] = ri
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for i, j in zip(*np.nonzero(links), strict=True):
+        root = find(int(i))
+        mt_side, other_side = groups.setdefault(root, ([], []))
+        if int(i) not in mt_side:
+            mt_side.append(int(i))
+        if int(j) not in other_side:
+            other_side.append(int(j))
+    out = [(tuple(sorted(a)), tuple(sorted(b))) for a, b in groups.values()]
+    return sorted(out)
+
+
+def align_comparable(
+    sim: np.ndarray,
+    *,
+    k: int = 4,
+    margin_threshold: float = 1.05,
+    min_similarity: float = 0.40,
+    merge_delta: float = 0.05,
+    max_merge: int = 3,
+) -> list[Group]:
+    """Many-to-many groups for comparable documents; unmatched sentences stay out of all groups.
+
+    An MT sentence links to its best counterpart when that pair is accepted, and to up to
+    `max_merge - 1` more accepted counterparts within `merge_delta` of the best (one MT sentence
+    merging several reference sentences). A reference sentence links to its best MT sentence
+    when accepted (one reference sentence split over several MT sentences).
+    """
+    n, m = sim.shape
+    if n == 0 or m == 0:
+        return []
+    accepted = (sim >= min_similarity) & (margin_matrix(sim, k) >= margin_threshold)
+    links = np.zeros_like(accepted)
+    rows = np.arange(n)
+    best = sim.argmax(axis=1)
+    ranked = np.argsort(-sim, axis=1)[:, :max_merge]
+    near_best = sim[rows[:, None], ranked] >= (sim[rows, best] - merge_delta)[:, None]
+    has_best = accepted[rows, best]
+    keep = near_best & accepted[rows[:, None], ranked] & has_best[:, None]
+    links[np.repeat(rows, ranked.shape[1])[keep.ravel()], ranked.ravel()[keep.ravel()]] = True
+    best_mt = sim.argmax(axis=0)
+    cols = np.arange(m)
+    col_ok = accepted[best_mt, cols]
+    links[best_mt[col_ok], cols[col_ok]] = True
+    return _components(links)
+
+
+_STEPS = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2))
+
+
+def _block_similarity(gram: np.ndarray, cross: np.ndarray, i: int, a: int, j: int, b: int,
+                      gram_other: np.ndarray) -> float:
+    """Cosine of the summed unit vectors of mt[i-a:i] and other[j-b:j] from Gram matrices."""
+    dot = cross[i - a : i, j - b : j].sum()
+    norm_mt = np.sqrt(max(gram[i - a : i, i - a : i].sum(), 1e-12))
+    norm_other = np.sqrt(max(gram_other[j - b : j, j - b : j].sum(), 1e-12))
+    return float(dot / (norm_mt * norm_other))
+
+
+def align_parallel(
+    mt_vectors: np.ndarray,
+    other_vectors: np.ndarray,
+    *,
+    min_similarity: float = 0.40,
+    merge_delta: float = 0.05,
+    band: int | None = None,
+) -> list[Group]:
+    """Monotonic alignment of a true translation pair; returns matched groups only.
+
+    Each matched step of a x b sentences gains (cosine - min_similarity) * (a + b) / 2, less
+    `merge_delta` per extra sentence, so merges win only when they raise similarity; skipped
+    sentences gain nothing. The DP runs in a band around the length-scaled diagonal.
+    """
+    n, m = mt_vectors.shape[0], other_vectors.shape[0]
+    if n == 0 or m == 0:
+        return []
+    cross = cosine_matrix(mt_vectors, other_vectors)
+    gram = mt_vectors @ mt_vectors.T
+    gram_other = other_vectors @ other_vectors.T
+    width = band if band is not None else max(10, abs(n - m) + 8)
+    score = np.full((n + 1, m + 1), -np.inf)
+    back = np.zeros((n + 1, m + 1, 2), dtype=np.int8)
+    score[0, 0] = 0.0
+    for i in range(n + 1):
+        centre = i * m / n
+        lo, hi = max(0, int(centre - width)), min(m, int(centre + width) + 1)
+        for j in range(lo, hi + 1):
+            if i == 0 and j == 0:
+                continue
+            best, best_step = -np.inf, (0, 0)
+            for a, b in _STEPS:
+                if a > i or b > j or score[i - a, j - b] == -np.inf:
+                    continue
+                if a and b:
+                    sim = _block_similarity(gram, cross, i, a, j, b, gram_other)
+                    gain = (sim - min_similarity) * (a + b) / 2 - merge_delta * (a + b - 2)
+                else:
+                    gain = 0.0
+                value = score[i - a, j - b] + gain
+                if value > best:
+                    best, best_step = value, (a, b)
+            score[i, j] = best
+            back[i, j] = best_step
+    groups: list[Group] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        a, b = (int(x) for x in back[i, j])
+        if a == 0 and b == 0:  # outside the band: fall back to skipping
+            a, b = (1, 0) if i > 0 else (0, 1)
+        if a and b:
+            groups.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
+        i, j = i - a, j - b
+    groups.reverse()
+    return groups
+
+
+def group_similarity(mt_vectors: np.ndarray, other_vectors: np.ndarray, group: Group) -> float:
+    """Cosine between the mean vectors of the two sides of a group."""
+    a = mt_vectors[list(group[0])].sum(axis=0)
+    b = other_vectors[list(group[1])].sum(axis=0)
+    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))

@@ -1,0 +1,88 @@
+"""What every detector sees (`AuditContext`) and the small base class it fills in.
+
+As in sacrebleu's metrics/base.py, the base owns the workflow (run, sort, stamp the detector
+id) and subclasses implement one hook, `find`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from auditor.config import AuditConfig
+from auditor.embed import Encoder
+from auditor.result import AlignmentPair, Finding, SegmentedDocument, SentenceScore
+
+
+@dataclass
+class Resources:
+    """Models shared by all detectors of one Auditor: loaded once, injected, never global.
+
+    `nlp` is spaCy's en_core_web_sm, loaded on first use (only detectors that need it pay).
+    """
+
+    encoder: Encoder
+    source_encoder: Encoder | None = None
+    nlp_loader: Callable[[], Any] | None = None
+    _nlp: Any = field(default=None, repr=False)
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            if self.nlp_loader is None:
+                raise RuntimeError("no spaCy loader configured")
+            self._nlp = self.nlp_loader()
+        return self._nlp
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Everything the earlier stages produced; detectors read it and return findings.
+
+    `similarity[d]` is the (n_mt, n_ref_d) cosine matrix for reference d. The source side
+    (when given) has its own vectors, encoded with a multilingual encoder, and `source_alignments`.
+    """
+
+    mt: SegmentedDocument
+    references: tuple[SegmentedDocument, ...]
+    source: SegmentedDocument | None
+    mt_vectors: np.ndarray
+    reference_vectors: tuple[np.ndarray, ...]
+    similarity: tuple[np.ndarray, ...]
+    alignments: tuple[AlignmentPair, ...]
+    sentence_scores: tuple[SentenceScore, ...]
+    config: AuditConfig
+    resources: Resources
+    mt_source_vectors: np.ndarray | None = None
+    source_vectors: np.ndarray | None = None
+    source_similarity: np.ndarray | None = None
+    source_alignments: tuple[AlignmentPair, ...] = ()
+
+    def alignments_for(self, doc: int) -> list[AlignmentPair]:
+        return [a for a in self.alignments if a.doc == doc]
+
+    def sentence_of(self, offset: int) -> int | None:
+        """Index of the MT sentence containing a character offset."""
+        for s in self.mt.sentences:
+            if s.start <= offset < s.end:
+                return s.index
+        return None
+
+
+class Detector(ABC):
+    """A detector finds one family of errors. Subclasses set `id` and implement `find`."""
+
+    id: str = "base"
+
+    def detect(self, ctx: AuditContext) -> list[Finding]:
+        findings = self.find(ctx)
+        return sorted(findings, key=lambda f: (f.mt_start if f.mt_start is not None else -1,
+                                               f.kind.value))
+
+    @abstractmethod
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        """Return the findings of this detector for one audit."""

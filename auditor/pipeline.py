@@ -1,0 +1,253 @@
+"""The whole pipeline: load and segment -> embed -> align -> score -> detect -> result.
+
+`Auditor` holds the models (loaded once, injected into every stage); `audit` and `audit_batch`
+are the library's entry points. Library code never prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from auditor.align import align_comparable, align_parallel, cosine_matrix
+from auditor.config import AlignMode, AuditConfig
+from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
+from auditor.embed import DEFAULT_MODEL, Encoder, load_encoder
+from auditor.load import load_document
+from auditor.nlp import load_spacy
+from auditor.result import AlignmentPair, AuditResult, Document, SegmentedDocument
+from auditor.score import score_document, score_groups, score_sentences
+from auditor.segment import segment_document
+from auditor.signature import AuditSignature
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DocumentInput = str | os.PathLike[str] | Document
+
+
+class Auditor:
+    """An MT auditor with its models loaded once. Reuse one instance for many documents."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        config: AuditConfig | None = None,
+        detectors: Sequence[str] | None = None,
+        encoder: Encoder | None = None,
+        source_encoder: Encoder | None = None,
+    ):
+        self.config = config or AuditConfig()
+        self.encoder = encoder or load_encoder(model)
+        self.detector_ids = tuple(DEFAULT_DETECTORS if detectors is None else detectors)
+        self.detectors = [get_detector(d) for d in self.detector_ids]
+        self.resources = Resources(
+            encoder=self.encoder,
+            source_encoder=source_encoder
+            or (self.encoder if self.encoder.multilingual else None),
+            nlp_loader=load_spacy,
+        )
+        self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids)
+
+    # ---- stage helpers -----------------------------------------------------------------
+    def _source_encoder(self) -> Encoder:
+        if self.resources.source_encoder is None:
+            self.resources.source_encoder = load_encoder("use-multilingual-v3")
+        return self.resources.source_encoder
+
+    def _align(self, mt_vectors: np.ndarray, other_vectors: np.ndarray, mode: AlignMode):
+        cfg = self.config
+        if mode is AlignMode.PARALLEL:
+            return align_parallel(
+                mt_vectors, other_vectors,
+                min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
+            )
+        return align_comparable(
+            cosine_matrix(mt_vectors, other_vectors),
+            k=cfg.margin_k, margin_threshold=cfg.margin_threshold,
+            min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
+            max_merge=cfg.max_merge,
+        )
+
+    # ---- entry points ------------------------------------------------------------------
+    def audit(
+        self,
+        mt: DocumentInput,
+        references: Sequence[DocumentInput] = (),
+        source: DocumentInput | None = None,
+    ) -> AuditResult:
+        """Audit one MT document against English references and/or its source text."""
+        if isinstance(references, (str, os.PathLike, Document)):
+            references = [references]
+        max_bytes = self.config.max_input_bytes
+        mt_doc = load_document(mt, max_bytes=max_bytes)
+        if not references and source is None:
+            from auditor.errors import InputError
+
+            raise InputError("nothing to audit against: give at least one reference or a source")
+        mt_seg = segment_document(mt_doc)
+        ref_segs = tuple(
+            segment_document(load_document(r, max_bytes=max_bytes)) for r in references
+        )
+        src_seg = (
+            segment_document(load_document(source, max_bytes=max_bytes))
+            if source is not None else None
+        )
+        return self.audit_segmented(mt_seg, ref_segs, src_seg)
+
+    def audit_segmented(
+        self,
+        mt: SegmentedDocument,
+        references: Sequence[SegmentedDocument],
+        source: SegmentedDocument | None = None,
+    ) -> AuditResult:
+        references = tuple(references)
+        # Embed: one batch for the MT and all references, each distinct sentence once.
+        texts = mt.texts + [t for r in references for t in r.texts]
+        vectors = self.encoder.encode(texts) if texts else np.zeros((0, 0), np.float32)
+        mt_vectors = vectors[: len(mt.sentences)]
+        ref_vectors, offset = [], len(mt.sentences)
+        for r in references:
+            ref_vectors.append(vectors[offset : offset + len(r.sentences)])
+            offset += len(r.sentences)
+        similarity = tuple(cosine_matrix(mt_vectors, rv) for rv in ref_vectors)
+
+        alignments: list[AlignmentPair] = []
+        for d, (ref, rv) in enumerate(zip(references, ref_vectors, strict=True)):
+            groups = self._align(mt_vectors, rv, self.config.mode)
+            alignments += score_groups(d, groups, mt, ref, mt_vectors, rv)
+
+        mt_src_vectors = src_vectors = src_similarity = None
+        source_alignments: list[AlignmentPair] = []
+        if source is not None:
+            encoder = self._source_encoder()
+            both = encoder.encode(mt.texts + source.texts)
+            mt_src_vectors, src_vectors = both[: len(mt.sentences)], both[len(mt.sentences):]
+            src_similarity = cosine_matrix(mt_src_vectors, src_vectors)
+            groups = align_parallel(
+                mt_src_vectors, src_vectors,
+                min_similarity=self.config.source_min_similarity,
+                merge_delta=self.config.merge_delta,
+            )
+            source_alignments = score_groups(-1, groups, mt, source, mt_src_vectors, src_vectors)
+        all_alignments = tuple(alignments + source_alignments)
+        sentence_scores = score_sentences(mt, alignments if references else source_alignments)
+
+        ctx = AuditContext(
+            mt=mt, references=references, source=source,
+            mt_vectors=mt_vectors, reference_vectors=tuple(ref_vectors), similarity=similarity,
+            alignments=tuple(alignments), sentence_scores=sentence_scores, config=self.config,
+            resources=self.resources, mt_source_vectors=mt_src_vectors,
+            source_vectors=src_vectors, source_similarity=src_similarity,
+            source_alignments=tuple(source_alignments),
+        )
+        findings = [f for det in self.detectors for f in det.detect(ctx)]
+        findings.sort(key=lambda f: (f.mt_start if f.mt_start is not None else 1 << 62,
+                                     f.kind.value))
+        scores = score_document(mt, references, source, all_alignments, findings)
+        sims = similarity + ((src_similarity,) if src_similarity is not None else ())
+        return AuditResult(
+            signature=self.signature, mt=mt, references=references, source=source,
+            alignments=all_alignments, sentence_scores=sentence_scores, scores=scores,
+            findings=tuple(findings), similarity=sims,
+        )
+
+    def audit_batch(
+        self,
+        rows: pd.DataFrame | Iterable[dict[str, Any]],
+        mt_column: str = "mt",
+        reference_columns: Sequence[str] | None = None,
+        source_column: str | None = None,
+        progress: bool = True,
+    ) -> pd.DataFrame:
+        """Audit many documents with one model load: a DataFrame (or dicts) in, a DataFrame out.
+
+        Reference columns default to every column whose name starts with "ref". A row that
+        cannot be audited gets its error message in the `error` column instead of scores.
+        """
+        import pandas as pd
+        from tqdm.auto import tqdm
+
+        from auditor.errors import AuditorError
+
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+        if mt_column not in frame.columns:
+            raise KeyError(f"no column {mt_column!r} in the batch")
+        ref_cols = list(reference_columns) if reference_columns is not None else [
+            c for c in frame.columns if str(c).startswith("ref")
+        ]
+        out = []
+        for _, row in tqdm(frame.iterrows(), total=len(frame), disable=not progress,
+                           desc="auditing", unit="doc"):
+            refs = [row[c] for c in ref_cols if isinstance(row[c], str) and row[c].strip()]
+            src = row[source_column] if source_column else None
+            try:
+                result = self.audit(row[mt_column], refs, src if isinstance(src, str) else None)
+            except AuditorError as exc:
+                out.append({"error": str(exc)})
+                continue
+            out.append(summary_row(result))
+        return pd.DataFrame(out, index=frame.index)
+
+
+def summary_row(result: AuditResult) -> dict[str, Any]:
+    """One flat row per audit: headline scores and finding counts by kind and severity."""
+    from auditor.result import FindingKind, Severity
+
+    row: dict[str, Any] = {
+        "overall": result.scores.overall,
+        "fidelity": result.scores.fidelity,
+        "mqm": result.scores.mqm,
+        "source_fidelity": result.scores.source_fidelity,
+        "sentences": len(result.mt.sentences),
+        "findings": len(result.findings),
+    }
+    for kind in FindingKind:
+        row[f"n_{kind.value}"] = result.count(kind)
+    for sev in Severity:
+        row[f"n_{sev.value}"] = sum(1 for f in result.findings if f.severity == sev)
+    row["error"] = None
+    row["signature"] = result.signature.short()
+    return row
+
+
+@lru_cache(maxsize=2)
+def _shared_auditor(model: str, config: AuditConfig) -> Auditor:
+    """The convenience functions reuse one Auditor per (model, config) in a process."""
+    return Auditor(model=model, config=config)
+
+
+def audit(
+    mt: DocumentInput,
+    references: Sequence[DocumentInput] = (),
+    source: DocumentInput | None = None,
+    *,
+    model: str = DEFAULT_MODEL,
+    config: AuditConfig | None = None,
+    auditor: Auditor | None = None,
+) -> AuditResult:
+    """Audit an MT (text or path) against references and/or its source. See `Auditor`."""
+    auditor = auditor or _shared_auditor(model, config or AuditConfig())
+    return auditor.audit(mt, references, source)
+
+
+def audit_batch(
+    rows: pd.DataFrame | Iterable[dict[str, Any]],
+    mt_column: str = "mt",
+    reference_columns: Sequence[str] | None = None,
+    source_column: str | None = None,
+    *,
+    model: str = DEFAULT_MODEL,
+    config: AuditConfig | None = None,
+    auditor: Auditor | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    auditor = auditor or _shared_auditor(model, config or AuditConfig())
+    return auditor.audit_batch(rows, mt_column, reference_columns, source_column, progress)
+
+
+__all__ = ["Auditor", "audit", "audit_batch", "summary_row"]

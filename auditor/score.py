@@ -1,0 +1,163 @@
+"""Stage 4: scores for aligned pairs, MT sentences and the whole document.
+
+- pair: embedding cosine of the group, sentence chrF and BLEU (sacrebleu) of the joined texts;
+- sentence `support`: the best pair similarity the MT sentence gets from any reference (0 when
+  no reference has a counterpart);
+- document `fidelity`: word-weighted mean support over MT sentences, per reference and combined;
+- `coverage`: word-weighted share of a reference's sentences that the MT carries;
+- `mqm`: error points per 100 MT words (Minor 1, Major 5, Critical 10), from the findings;
+- `overall`: 100 x fidelity minus MQM points, clipped to 0..100 (higher is better).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from auditor.align import Group, group_similarity
+from auditor.result import (
+    AlignmentPair,
+    DocumentScores,
+    Finding,
+    SegmentedDocument,
+    SentenceScore,
+    Severity,
+)
+
+SEVERITY_POINTS = {Severity.MINOR: 1.0, Severity.MAJOR: 5.0, Severity.CRITICAL: 10.0}
+
+
+def word_count(text: str) -> int:
+    """Whitespace words, or characters for scripts written without spaces (CJK)."""
+    words = len(text.split())
+    cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    return max(words, cjk, 1)
+
+
+def score_groups(
+    doc: int,
+    groups: Sequence[Group],
+    mt: SegmentedDocument,
+    other: SegmentedDocument,
+    mt_vectors: np.ndarray,
+    other_vectors: np.ndarray,
+) -> list[AlignmentPair]:
+    from sacrebleu.metrics import BLEU, CHRF
+
+    chrf, bleu = CHRF(), BLEU(effective_order=True)
+    pairs = []
+    for group in groups:
+        hyp = " ".join(mt.sentences[i].text for i in group[0])
+        ref = " ".join(other.sentences[j].text for j in group[1])
+        pairs.append(
+            AlignmentPair(
+                doc=doc,
+                mt=group[0],
+                other=group[1],
+                similarity=group_similarity(mt_vectors, other_vectors, group),
+                chrf=float(chrf.sentence_score(hyp, [ref]).score),
+                bleu=float(bleu.sentence_score(hyp, [ref]).score),
+            )
+        )
+    return pairs
+
+
+def score_sentences(
+    mt: SegmentedDocument, alignments: Sequence[AlignmentPair]
+) -> tuple[SentenceScore, ...]:
+    """Each MT sentence's best aligned pair across all documents."""
+    best: dict[int, AlignmentPair] = {}
+    for pair in alignments:
+        for i in pair.mt:
+            if i not in best or pair.similarity > best[i].similarity:
+                best[i] = pair
+    out = []
+    for s in mt.sentences:
+        pair = best.get(s.index)
+        if pair is None:
+            out.append(SentenceScore(s.index, 0.0, None, None, 0.0, 0.0, False))
+            continue
+        out.append(
+            SentenceScore(
+                index=s.index,
+                support=pair.similarity,
+                best_doc=pair.doc,
+                best_sentence=pair.other[0],
+                chrf=pair.chrf,
+                bleu=pair.bleu,
+                aligned=True,
+            )
+        )
+    return tuple(out)
+
+
+def _weighted_support(
+    mt: SegmentedDocument, alignments: Sequence[AlignmentPair], weights: np.ndarray
+) -> float:
+    support = np.zeros(len(mt.sentences))
+    for pair in alignments:
+        for i in pair.mt:
+            support[i] = max(support[i], pair.similarity)
+    return float((support * weights).sum() / max(weights.sum(), 1e-9))
+
+
+def _coverage(other: SegmentedDocument, alignments: Sequence[AlignmentPair]) -> float:
+    weights = np.array([word_count(s.text) for s in other.sentences], dtype=float)
+    covered = np.zeros(len(other.sentences), dtype=bool)
+    for pair in alignments:
+        covered[list(pair.other)] = True
+    return float((weights * covered).sum() / max(weights.sum(), 1e-9))
+
+
+def _corpus_metrics(mt: SegmentedDocument, other: SegmentedDocument) -> tuple[float, float]:
+    """Document-level chrF and BLEU of the whole MT against one whole reference."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    hyp = " ".join(mt.texts)
+    ref = " ".join(other.texts)
+    return (
+        float(CHRF().sentence_score(hyp, [ref]).score),
+        float(BLEU(effective_order=True).sentence_score(hyp, [ref]).score),
+    )
+
+
+def mqm_points(findings: Sequence[Finding], words: int) -> float:
+    """MQM-style error points per 100 MT words (Minor 1, Major 5, Critical 10)."""
+    points = sum(SEVERITY_POINTS[f.severity] for f in findings)
+    return 100.0 * points / max(words, 1)
+
+
+def score_document(
+    mt: SegmentedDocument,
+    references: Sequence[SegmentedDocument],
+    source: SegmentedDocument | None,
+    alignments: Sequence[AlignmentPair],
+    findings: Sequence[Finding],
+) -> DocumentScores:
+    weights = np.array([word_count(s.text) for s in mt.sentences], dtype=float)
+    per_ref = [[a for a in alignments if a.doc == d] for d in range(len(references))]
+    src_pairs = [a for a in alignments if a.doc < 0]
+    metrics = [_corpus_metrics(mt, ref) for ref in references]
+    ref_pairs = [a for a in alignments if a.doc >= 0]
+    basis = ref_pairs if references else src_pairs
+    fidelity = _weighted_support(mt, basis, weights)
+    words = int(weights.sum())
+    mqm = mqm_points(findings, words)
+    return DocumentScores(
+        fidelity=fidelity,
+        fidelity_per_reference=tuple(_weighted_support(mt, p, weights) for p in per_ref),
+        coverage_per_reference=tuple(_coverage(r, p) for r, p in zip(references, per_ref,
+                                                                      strict=True)),
+        chrf_per_reference=tuple(c for c, _ in metrics),
+        bleu_per_reference=tuple(b for _, b in metrics),
+        source_fidelity=_weighted_support(mt, src_pairs, weights) if source else None,
+        mqm=mqm,
+        overall=overall_score(fidelity, mqm),
+        words=words,
+    )
+
+
+def overall_score(fidelity: float, mqm: float) -> float:
+    """Headline quality, 0..100, higher is better: fidelity in points less MQM error points."""
+    return float(np.clip(100.0 * fidelity - mqm, 0.0, 100.0))
