@@ -1,0 +1,47 @@
+"""The `auditor` command: a thin typer shell over the library (one sub-app per command)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from auditor.cli.audit import audit_command
+from auditor.errors import AuditorError
+
+app = typer.Typer(
+    name="auditor",
+    help="Audit machine translations against references and/or the source text.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("audit")(audit_command)
+
+
+@app.callback()
+def _root() -> None:
+    """Audit machine translations against references and/or the source text."""
+
+
+def _add_feed_app() -> None:
+    try:
+        from auditor.cli.feed import feed_app
+    except ImportError:  # the feed runner is optional while it is being built
+        return
+    app.add_typer(feed_app, name="feed", help="Scheduled audits of news feeds, with history.")
+
+
+_add_feed_app()
+
+
+def main() -> None:
+    """Console entry point: library errors become one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=True)
+    except AuditorError as exc:
+        typer.echo(f"auditor: error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("auditor: interrupted", err=True)
+        sys.exit(130)

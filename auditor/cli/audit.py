@@ -1,0 +1,130 @@
+"""`auditor audit MT --ref R ... [--source S]`: parse options, call the library, render, exit."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.config import AlignMode, AuditConfig
+from auditor.embed import DEFAULT_MODEL
+from auditor.errors import AuditorError
+
+
+class CsvTables(str, Enum):
+    FINDINGS = "findings"
+    ALL = "all"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"auditor: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def audit_command(
+    mt: Annotated[Path, typer.Argument(help="The machine translation (text or HTML file).")],
+    ref: Annotated[
+        list[Path] | None,
+        typer.Option("--ref", "-r", help="An English reference report; repeat for several."),
+    ] = None,
+    source: Annotated[
+        Path | None, typer.Option("--source", "-s", help="The source text the MT came from.")
+    ] = None,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="Write the JSON result to PATH ('-' = stdout).")
+    ] = None,
+    csv_out: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Write the findings CSV to PATH (a directory: all tables)."),
+    ] = None,
+    csv_tables: Annotated[
+        CsvTables, typer.Option("--csv-tables", help="findings only, or all three tables.")
+    ] = CsvTables.FINDINGS,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2, use-multilingual-v3, "
+                          "or a local sentence-transformers model.")
+    ] = DEFAULT_MODEL,
+    mode: Annotated[
+        AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")
+    ] = AlignMode.COMPARABLE,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", help="Exit 1 when the overall score (0-100) is below this."),
+    ] = None,
+    max_mb: Annotated[
+        float, typer.Option("--max-mb", help="Refuse inputs larger than this many megabytes.")
+    ] = 5.0,
+) -> None:
+    """Audit one MT document; print a summary, write the reports asked for."""
+    if not ref and source is None:
+        _fail("give at least one --ref or a --source to audit against")
+    from auditor.load import load_document
+    from auditor.pipeline import Auditor
+    from auditor.report.json import render_json
+
+    config = AuditConfig(mode=mode, max_input_bytes=int(max_mb * 1_000_000))
+    try:
+        # Inputs are checked before the model loads, so bad input fails fast.
+        docs = [load_document(p, max_bytes=config.max_input_bytes) for p in [mt, *(ref or [])]]
+        src_doc = load_document(source, max_bytes=config.max_input_bytes) if source else None
+        auditor = Auditor(model=model, config=config)
+        result = auditor.audit(docs[0], docs[1:], src_doc)
+        if json_out == "-":
+            sys.stdout.write(render_json(result) + "\n")
+        elif json_out:
+            _write(Path(json_out), render_json(result) + "\n")
+        if csv_out:
+            from auditor.report.csv import write_csv
+
+            tables = ("findings", "sentences", "alignments") if (
+                csv_tables is CsvTables.ALL or csv_out.is_dir()) else ("findings",)
+            write_csv(result, csv_out, tables=tables)
+        if html_out:
+            from auditor.report.html import write_html
+
+            write_html(result, html_out)
+    except AuditorError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write output: {exc.strerror or exc}")
+    if json_out != "-":
+        typer.echo(_summary(result))
+    if fail_under is not None and result.scores.overall < fail_under:
+        typer.echo(
+            f"auditor: overall score {result.scores.overall:.1f} is under {fail_under:g}",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _summary(result) -> str:  # noqa: ANN001 - AuditResult, imported lazily
+    s = result.scores
+    lines = [
+        f"overall {s.overall:.1f}/100  fidelity {s.fidelity:.3f}  MQM {s.mqm:.1f} "
+        f"points/100 words  ({len(result.mt.sentences)} MT sentences, {s.words} words)",
+    ]
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.kind.value] = counts.get(f.kind.value, 0) + 1
+    if counts:
+        lines.append("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    else:
+        lines.append("findings: none")
+    for f in result.findings[:50]:
+        where = f"[{f.mt_start}:{f.mt_end}]" if f.mt_start is not None else "[-]"
+        canon = f" -> {f.canonical}" if f.canonical else ""
+        lines.append(f"  {f.severity.value:8} {f.kind.value:14} {where:12} "
+                     f"{f.mt_text[:60]!r}{canon}")
+    lines.append(f"signature: {result.signature.short()}")
+    return "\n".join(lines)
