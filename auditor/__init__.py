@@ -45,4 +45,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'auditor' has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AlignMode", "AuditConfig", "AuditResult", "Auditor", "AuditorError", "Document", "Finding",
+    "FindingKind", "InputError", "Severity", "audit", "audit_batch", "load_encoder",
+]

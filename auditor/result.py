@@ -128,7 +128,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class SentenceScore:
-    """How well one MT sentence is supported: its best counterpart over all references (or source)."""
+    """How well one MT sentence is supported: its best counterpart in any reference (or source)."""
 
     index: int
     support: float
