@@ -62,21 +62,44 @@ def _components(links: np.ndarray) -> list[Group]:
     return sorted(out)
 
 
+def lexical_similarity(mt_texts: list[str], other_texts: list[str]) -> np.ndarray:
+    """(n, m) TF-IDF cosine over content words, IDF from both documents' sentences.
+
+    Comparable reports of one story are all topically close in embedding space; shared rare
+    words (names, numbers, key nouns) tell which sentences report the same fact.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not mt_texts or not other_texts:
+        return np.zeros((len(mt_texts), len(other_texts)), dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b\w\w+\b"
+    )
+    try:
+        matrix = vectorizer.fit_transform(mt_texts + other_texts)
+    except ValueError:  # only stop words: no lexical evidence at all
+        return np.zeros((len(mt_texts), len(other_texts)), dtype=np.float32)
+    n = len(mt_texts)
+    return np.asarray((matrix[:n] @ matrix[n:].T).todense(), dtype=np.float32)
+
+
 def align_comparable(
     sim: np.ndarray,
     *,
     k: int = 4,
-    margin_threshold: float = 1.05,
+    margin_threshold: float = 1.1,
     min_similarity: float = 0.40,
     merge_delta: float = 0.05,
     max_merge: int = 3,
 ) -> list[Group]:
     """Many-to-many groups for comparable documents; unmatched sentences stay out of all groups.
 
-    An MT sentence links to its best counterpart when that pair is accepted, and to up to
-    `max_merge - 1` more accepted counterparts within `merge_delta` of the best (one MT sentence
-    merging several reference sentences). A reference sentence links to its best MT sentence
-    when accepted (one reference sentence split over several MT sentences).
+    1. An MT sentence links to its best counterpart when the pair clears `min_similarity` and
+       the ratio margin, and to up to `max_merge - 1` more accepted counterparts within
+       `merge_delta` of the best (one MT sentence merging several reference sentences).
+    2. A sentence whose best counterpart is already linked to an adjacent MT sentence joins
+       it when it clears `min_similarity` alone: translation splits sentences locally, and a
+       split-off half is too short to stand out on its own.
     """
     n, m = sim.shape
     if n == 0 or m == 0:
@@ -90,10 +113,13 @@ def align_comparable(
     has_best = accepted[rows, best]
     keep = near_best & accepted[rows[:, None], ranked] & has_best[:, None]
     links[np.repeat(rows, ranked.shape[1])[keep.ravel()], ranked.ravel()[keep.ravel()]] = True
-    best_mt = sim.argmax(axis=0)
-    cols = np.arange(m)
-    col_ok = accepted[best_mt, cols]
-    links[best_mt[col_ok], cols[col_ok]] = True
+    changed = True
+    while changed:  # grow split groups outwards from accepted links, one neighbour at a time
+        changed = False
+        for i in np.flatnonzero(~links.any(axis=1) & (sim[rows, best] >= min_similarity)):
+            j = best[i]
+            if (i > 0 and links[i - 1, j]) or (i + 1 < n and links[i + 1, j]):
+                links[i, j] = changed = True
     return _components(links)
 
 

@@ -2,7 +2,11 @@
 
 Defaults come from general reasoning about the measures, not from the seed articles:
 - `margin_threshold`: ratio-margin score (Artetxe & Schwenk 2019) above which a sentence pair
-  counts as parallel; 1.0 means "more similar than the pair's neighbourhood average".
+  counts as parallel; 1.0 means "more similar than the pair's neighbourhood average". 1.10 was
+  chosen on a comparable-alignment proxy built from the TED MQM data (MT vs shuffled, thinned
+  human reference; benchmarks/align_benchmark.py), not on the seeds.
+- `lexical_weight`: share of TF-IDF word overlap in the similarity used to align comparable
+  reports (the rest is embedding cosine); see `align.lexical_similarity`.
 - `min_similarity`: floor on raw cosine, so that margin alone cannot link two unrelated sentences
   in a tiny document where every neighbour is unrelated.
 """
@@ -23,10 +27,11 @@ class AlignMode(str, Enum):
 class AuditConfig:
     mode: AlignMode = AlignMode.COMPARABLE
     margin_k: int = 4
-    margin_threshold: float = 1.05
+    margin_threshold: float = 1.10
     min_similarity: float = 0.40
     merge_delta: float = 0.05
     max_merge: int = 3
+    lexical_weight: float = 0.25
     source_min_similarity: float = 0.30
     max_input_bytes: int = 5_000_000
 

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from auditor.align import align_comparable, align_parallel, cosine_matrix
+from auditor.align import (
+    align_comparable,
+    align_parallel,
+    cosine_matrix,
+    lexical_similarity,
+)
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
 from auditor.embed import DEFAULT_MODEL, Encoder, load_encoder
@@ -59,15 +64,26 @@ class Auditor:
             self.resources.source_encoder = load_encoder("use-multilingual-v3")
         return self.resources.source_encoder
 
-    def _align(self, mt_vectors: np.ndarray, other_vectors: np.ndarray, mode: AlignMode):
+    def _align(
+        self,
+        mt: SegmentedDocument,
+        other: SegmentedDocument,
+        mt_vectors: np.ndarray,
+        other_vectors: np.ndarray,
+        mode: AlignMode,
+    ):
         cfg = self.config
         if mode is AlignMode.PARALLEL:
             return align_parallel(
                 mt_vectors, other_vectors,
                 min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
             )
+        sim = cosine_matrix(mt_vectors, other_vectors)
+        if cfg.lexical_weight:
+            lexical = lexical_similarity(mt.texts, other.texts)
+            sim = (1 - cfg.lexical_weight) * sim + cfg.lexical_weight * lexical
         return align_comparable(
-            cosine_matrix(mt_vectors, other_vectors),
+            sim,
             k=cfg.margin_k, margin_threshold=cfg.margin_threshold,
             min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
             max_merge=cfg.max_merge,
@@ -118,7 +134,7 @@ class Auditor:
 
         alignments: list[AlignmentPair] = []
         for d, (ref, rv) in enumerate(zip(references, ref_vectors, strict=True)):
-            groups = self._align(mt_vectors, rv, self.config.mode)
+            groups = self._align(mt, ref, mt_vectors, rv, self.config.mode)
             alignments += score_groups(d, groups, mt, ref, mt_vectors, rv)
 
         mt_src_vectors = src_vectors = src_similarity = None

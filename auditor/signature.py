@@ -23,6 +23,7 @@ _ABBREV = {
     "min_similarity": "minsim",
     "merge_delta": "mdelta",
     "max_merge": "mmax",
+    "lexical_weight": "lex",
     "source_min_similarity": "srcsim",
     "max_input_bytes": "maxb",
 }
