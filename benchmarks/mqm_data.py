@@ -90,6 +90,9 @@ class MqmSegment:
     raters: tuple[str, ...]
     errors: tuple[MqmError, ...]
     points: float  # MQM error points averaged over raters (>= 0, higher is worse)
+    reference: str = ""  # the same segment in the reference (TED refB), "" without one
+    reference_start: int = -1
+    reference_end: int = -1
 
     @property
     def major_kinds(self) -> frozenset[str]:
@@ -234,12 +237,12 @@ def load_documents(
         grouped.setdefault((row["system"], row["doc"]), {}).setdefault(row[seg_col], []).append(row)
 
     wanted = set(systems) if systems is not None else None
-    references: dict[str, str] = {}
+    references: dict[str, dict[str, str]] = {}  # doc -> seg_id -> reference segment
     ref_system = REFERENCE_SYSTEM.get(dataset)
     if ref_system:
         for (system, doc), segs in grouped.items():
             if system == ref_system:
-                references[doc] = "\n".join(_segment_target(r) for _, r in _ordered(segs))
+                references[doc] = {seg_id: _segment_target(r) for seg_id, r in _ordered(segs)}
 
     docs = []
     for (system, doc), segs in grouped.items():
@@ -266,14 +269,16 @@ def _segment_source(rows: list[dict[str, str]]) -> str:
 
 def _build_document(
     dataset: Dataset, system: str, doc: str, segs: dict[str, list[dict[str, str]]],
-    reference: str | None,
+    reference: dict[str, str] | None,
 ) -> MqmDocument:
     segments: list[MqmSegment] = []
     mt_parts: list[str] = []
     src_parts: list[str] = []
-    mt_pos = src_pos = 0
+    ref_parts: list[str] = []
+    mt_pos = src_pos = ref_pos = 0
     for index, (seg_id, rows) in enumerate(_ordered(segs)):
         target, source = _segment_target(rows), _segment_source(rows)
+        ref_text = reference.get(seg_id, "") if reference is not None else ""
         raters = tuple(sorted({r["rater"] for r in rows if r["severity"] != "HOTW-test"}))
         errors = []
         points = 0.0
@@ -292,14 +297,20 @@ def _build_document(
                 mt_start=mt_pos, mt_end=mt_pos + len(target),
                 source_start=src_pos, source_end=src_pos + len(source),
                 raters=raters, errors=tuple(errors), points=points / max(len(raters), 1),
+                reference=ref_text,
+                reference_start=ref_pos if reference is not None else -1,
+                reference_end=ref_pos + len(ref_text) if reference is not None else -1,
             )
         )
         mt_parts.append(target)
         src_parts.append(source)
+        ref_parts.append(ref_text)
         mt_pos += len(target) + 1  # the joining newline
         src_pos += len(source) + 1
+        ref_pos += len(ref_text) + 1
     return MqmDocument(
-        dataset=dataset, system=system, doc=doc, mt="\n".join(mt_parts), reference=reference,
+        dataset=dataset, system=system, doc=doc, mt="\n".join(mt_parts),
+        reference="\n".join(ref_parts) if reference is not None else None,
         source="\n".join(src_parts), segments=tuple(segments),
     )
 
