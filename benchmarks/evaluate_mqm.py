@@ -1,0 +1,435 @@
+"""How far the auditor agrees with professional MQM annotators, next to plain baselines.
+
+    .venv/bin/python benchmarks/evaluate_mqm.py [--data ted|news|all] [--limit N]
+
+Builds documents from ../shared/data/ (benchmarks/mqm_data.py), audits every system x document
+MT with one Auditor (TED against the human reference refB, parallel alignment; news against the
+Chinese source, since it has no reference), maps each finding to the MQM segments its MT
+character span overlaps, and prints (and writes to benchmarks/results.md):
+
+- segment level, per finding kind and overall: precision, recall and F1 of "the auditor flags the
+  segment" against "some rater marked a Major error of that kind" (benchmarks/mqm_data.py says
+  how MQM categories map to kinds). Baselines flag the same number of segments as the auditor
+  (its lowest-scoring ones), so they are compared at the same flag rate;
+- document level: Kendall tau-b and Pearson r between each document score and the WMT MQM
+  score, over all system x document pairs of a dataset.
+
+Baselines from the same run: sentence chrF and BLEU of each MT segment against its reference
+segment (sacrebleu; TED only, news has no reference), the length ratio (MT words over reference
+words, or over source characters for news, scored as -|log(ratio / median ratio)|), and plain
+embedding similarity: the cosine of each MT segment with its reference (or, cross-lingually, its
+source) segment, with no alignment and no detectors. The baselines get the gold segment pairing
+for free; the auditor has to find it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mqm_data import KINDS, MqmDocument, load_documents  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "benchmarks" / "results.md"
+OVERALL = "overall"
+
+
+@dataclass
+class DocumentRecord:
+    """Everything the summary needs from one audited document."""
+
+    dataset: str
+    key: str
+    gold_mqm: float
+    scores: dict[str, float]  # document scores, higher = better
+    gold: dict[str, list[bool]]  # kind -> per-segment Major label
+    flagged: dict[str, list[bool]]  # kind -> per-segment "auditor has a finding of this kind"
+    segment_scores: dict[str, list[float]]  # baseline -> per-segment score, higher = better
+    findings: int = 0
+    unmapped: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- auditing and mapping -----------------------------------------------------------------
+def audit_document(auditor: Any, doc: MqmDocument) -> Any:
+    from auditor.result import Document
+
+    mt = Document(text=doc.mt, name=doc.key, lang="en")
+    if doc.reference is not None:
+        return auditor.audit(mt, [Document(text=doc.reference, name="refB", lang="en")])
+    return auditor.audit(mt, [], Document(text=doc.source, name="source", lang="zh"))
+
+
+def _overlapping(starts: np.ndarray, ends: np.ndarray, start: int, end: int) -> list[int]:
+    end = max(end, start + 1)
+    return np.nonzero((starts < end) & (start < ends))[0].tolist()
+
+
+def finding_segments(doc: MqmDocument, result: Any, finding: Any) -> list[int]:
+    """MQM segments a finding points at: its MT span; else its MT sentence; else (omissions)
+    the source or reference span it says is missing, mapped through the segment pairing."""
+    segs = doc.segments
+    if finding.mt_start is not None and finding.mt_end is not None:
+        hit = _overlapping(np.array([s.mt_start for s in segs]),
+                           np.array([s.mt_end for s in segs]),
+                           finding.mt_start, finding.mt_end)
+        if hit:
+            return hit
+    if finding.mt_sentence is not None and finding.mt_sentence < len(result.mt.sentences):
+        sent = result.mt.sentences[finding.mt_sentence]
+        return _overlapping(np.array([s.mt_start for s in segs]),
+                            np.array([s.mt_end for s in segs]), sent.start, sent.end)
+    if finding.source is not None:
+        return _overlapping(np.array([s.source_start for s in segs]),
+                            np.array([s.source_end for s in segs]),
+                            finding.source.start, finding.source.end)
+    if finding.reference is not None and doc.reference is not None:
+        return _overlapping(np.array([s.reference_start for s in segs]),
+                            np.array([s.reference_end for s in segs]),
+                            finding.reference.start, finding.reference.end)
+    return []
+
+
+# ---- baselines ------------------------------------------------------------------------------
+def segment_baselines(doc: MqmDocument, auditor: Any) -> dict[str, list[float]]:
+    """Per-segment baseline scores (higher = better) with the gold segment pairing."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    mts = [s.mt for s in doc.segments]
+    out: dict[str, list[float]] = {}
+    if doc.reference is not None:
+        refs = [s.reference for s in doc.segments]
+        chrf, bleu = CHRF(), BLEU(effective_order=True)
+        out["chrF"] = [chrf.sentence_score(h, [r]).score for h, r in zip(mts, refs, strict=True)]
+        out["BLEU"] = [bleu.sentence_score(h, [r]).score for h, r in zip(mts, refs, strict=True)]
+        encoder = auditor.encoder
+        others = refs
+        out["length"] = [len(h.split()) / max(len(r.split()), 1) for h, r in
+                         zip(mts, refs, strict=True)]
+    else:
+        encoder = auditor._source_encoder()
+        others = [s.source for s in doc.segments]
+        out["length"] = [len(h.split()) / max(len(r), 1) for h, r in zip(mts, others, strict=True)]
+    a = encoder.encode([t or " " for t in mts])
+    b = encoder.encode([t or " " for t in others])
+    out["embedding"] = np.sum(a * b, axis=1).astype(float).tolist()
+    return out
+
+
+def document_baselines(seg: dict[str, list[float]], doc: MqmDocument) -> dict[str, float]:
+    """Document baselines: word-weighted segment means; the raw length ratio is scored later."""
+    weights = np.array([max(len(s.mt.split()), 1) for s in doc.segments], dtype=float)
+    out = {}
+    for name, values in seg.items():
+        if name == "length":
+            continue
+        out[name] = float(np.average(np.asarray(values, dtype=float), weights=weights))
+    other_len = (sum(len(s.reference.split()) for s in doc.segments) if doc.reference is not None
+                 else sum(len(s.source) for s in doc.segments))
+    out["length_ratio_raw"] = sum(len(s.mt.split()) for s in doc.segments) / max(other_len, 1)
+    return out
+
+
+def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
+    t0 = time.perf_counter()
+    result = audit_document(auditor, doc)
+    seconds = time.perf_counter() - t0
+    n = len(doc.segments)
+    flagged = {k: [False] * n for k in (*KINDS, OVERALL)}
+    unmapped = 0
+    for f in result.findings:
+        kind = f.kind.value
+        if kind not in KINDS:
+            continue
+        segs = finding_segments(doc, result, f)
+        if not segs:
+            unmapped += 1
+        for i in segs:
+            flagged[kind][i] = True
+            flagged[OVERALL][i] = True
+    gold = {k: [k in s.major_kinds for s in doc.segments] for k in KINDS}
+    gold[OVERALL] = [bool(s.major_kinds) for s in doc.segments]
+    seg_scores = segment_baselines(doc, auditor)
+    sc = result.scores
+    scores = {
+        "auditor overall": sc.overall,
+        "auditor fidelity": sc.fidelity,
+        "auditor -mqm points": -sc.mqm,
+        **document_baselines(seg_scores, doc),
+    }
+    return DocumentRecord(
+        dataset=doc.dataset, key=doc.key, gold_mqm=doc.mqm, scores=scores, gold=gold,
+        flagged=flagged, segment_scores=seg_scores, findings=len(result.findings),
+        unmapped=unmapped, seconds=seconds,
+        extra={"words": sc.words, "auditor_mqm": sc.mqm, "source_fidelity": sc.source_fidelity},
+    )
+
+
+# ---- statistics -----------------------------------------------------------------------------
+def prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    tp = float(np.sum(gold & pred))
+    p = tp / pred.sum() if pred.sum() else 0.0
+    r = tp / gold.sum() if gold.sum() else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def flag_lowest(scores: np.ndarray, count: int) -> np.ndarray:
+    """Flag the `count` lowest-scoring segments (ties broken by position, deterministic)."""
+    pred = np.zeros(len(scores), dtype=bool)
+    if count > 0:
+        pred[np.argsort(scores, kind="stable")[:count]] = True
+    return pred
+
+
+def score_length(records: Sequence[DocumentRecord]) -> None:
+    """Length ratio as a score: -|log(ratio / median ratio of the dataset)| (closer = better)."""
+    for dataset in {r.dataset for r in records}:
+        mine = [r for r in records if r.dataset == dataset and r.error is None]
+        median = float(np.median([r.scores["length_ratio_raw"] for r in mine]))
+        for r in mine:
+            r.scores["length ratio"] = -abs(math.log(max(r.scores["length_ratio_raw"], 1e-6)
+                                                     / max(median, 1e-6)))
+        seg_all = np.concatenate([np.asarray(r.segment_scores["length"]) for r in mine])
+        seg_median = float(np.median(seg_all[seg_all > 0])) if np.any(seg_all > 0) else 1.0
+        for r in mine:
+            raw = np.asarray(r.segment_scores["length"], dtype=float)
+            r.segment_scores["length ratio"] = (
+                -np.abs(np.log(np.maximum(raw, 1e-6) / seg_median))).tolist()
+            del r.segment_scores["length"]
+
+
+def correlations(records: Sequence[DocumentRecord], name: str) -> tuple[float, float, int]:
+    from scipy.stats import kendalltau, pearsonr
+
+    pairs = [(r.scores[name], r.gold_mqm) for r in records if name in r.scores]
+    if len(pairs) < 3:
+        return math.nan, math.nan, len(pairs)
+    x, y = np.array(pairs).T
+    if np.std(x) == 0:
+        return math.nan, math.nan, len(pairs)
+    return float(kendalltau(x, y).statistic), float(pearsonr(x, y).statistic), len(pairs)
+
+
+DOC_SCORERS = ("auditor overall", "auditor fidelity", "auditor -mqm points", "chrF", "BLEU",
+               "embedding", "length ratio")
+SEG_BASELINES = ("chrF", "BLEU", "embedding", "length ratio")
+
+
+def summarise(records: Sequence[DocumentRecord]) -> dict[str, Any]:
+    ok = [r for r in records if r.error is None]
+    out: dict[str, Any] = {"datasets": {}}
+    for dataset in ("ted", "news"):
+        mine = [r for r in ok if r.dataset == dataset]
+        if not mine:
+            continue
+        docs: dict[str, Any] = {}
+        for name in DOC_SCORERS:
+            tau, r_, n = correlations(mine, name)
+            if n:
+                docs[name] = {"kendall_tau": tau, "pearson": r_, "n": n}
+        segs: dict[str, Any] = {}
+        for kind in (*KINDS, OVERALL):
+            gold = np.concatenate([np.asarray(r.gold[kind], dtype=bool) for r in mine])
+            pred = np.concatenate([np.asarray(r.flagged[kind], dtype=bool) for r in mine])
+            p, rec, f = prf(gold, pred)
+            row: dict[str, Any] = {"gold": int(gold.sum()), "flagged": int(pred.sum()),
+                                   "segments": int(len(gold)), "auditor": [p, rec, f]}
+            # Baselines flag as many segments as the auditor; if it flags none, as many as gold.
+            count = int(pred.sum()) or int(gold.sum())
+            row["baseline_flags"] = count
+            for base in SEG_BASELINES:
+                if base not in mine[0].segment_scores:
+                    continue
+                values = np.concatenate([np.asarray(r.segment_scores[base], dtype=float)
+                                         for r in mine])
+                row[base] = list(prf(gold, flag_lowest(values, count)))
+            segs[kind] = row
+        out["datasets"][dataset] = {
+            "documents": len(mine),
+            "segments": int(sum(len(r.gold[OVERALL]) for r in mine)),
+            "findings": int(sum(r.findings for r in mine)),
+            "unmapped_findings": int(sum(r.unmapped for r in mine)),
+            "audit_seconds": float(sum(r.seconds for r in mine)),
+            "document": docs,
+            "segment": segs,
+        }
+    out["errors"] = [{"key": r.key, "error": r.error} for r in records if r.error]
+    return out
+
+
+# ---- rendering ------------------------------------------------------------------------------
+def _f(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+
+def _prf(v: Sequence[float] | None) -> str:
+    return "n/a" if v is None else f"{v[0]:.2f} / {v[1]:.2f} / {v[2]:.2f}"
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=False).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [
+        "# Agreement with professional MQM annotations (WMT zh→en, dev split)",
+        "",
+        f"- command: `{meta['command']}`",
+        f"- machine: {meta['machine']}",
+        f"- commit: {meta['commit']}, {meta['date']}, {meta['seconds']:.0f} s in all",
+        f"- encoder: {meta['encoder']}; detectors: {', '.join(meta['detectors']) or '(none)'}",
+        "- TED: audited against the human reference refB (parallel alignment); news: against the "
+        "Chinese source (no reference exists). MQM score: WMT 2021 weights, mean over segments.",
+        "",
+        "## Document level: correlation with the MQM score (all system × document pairs)",
+        "",
+    ]
+    datasets = list(summary["datasets"])
+    head = "| score | " + " | ".join(
+        f"{d.upper()} Kendall τ | {d.upper()} Pearson r" for d in datasets) + " |"
+    lines += [head, "|---" * (1 + 2 * len(datasets)) + "|"]
+    for name in DOC_SCORERS:
+        cells = []
+        for d in datasets:
+            row = summary["datasets"][d]["document"].get(name)
+            cells += [_f(row["kendall_tau"]) if row else "n/a", _f(row["pearson"]) if row
+                      else "n/a"]
+        label = f"sentence {name}" if name in ("chrF", "BLEU") else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| dataset | documents | segments | findings (unmapped) | audit time |")
+    lines.append("|---|---|---|---|---|")
+    for d in datasets:
+        s = summary["datasets"][d]
+        lines.append(f"| {d.upper()} | {s['documents']} | {s['segments']} | {s['findings']} "
+                     f"({s['unmapped_findings']}) | {s['audit_seconds']:.0f} s |")
+    for d in datasets:
+        s = summary["datasets"][d]["segment"]
+        lines += [
+            "",
+            f"## Segment level, {d.upper()}: Major errors, precision / recall / F1",
+            "",
+            "Gold: some rater marked a Major error of the kind in the segment. Baselines flag as "
+            "many segments as the auditor (their lowest-scoring ones; as many as gold when the "
+            "auditor flags none).",
+            "",
+            "| kind | gold | flagged | auditor | " + " | ".join(
+                b for b in SEG_BASELINES if b in s[OVERALL]) + " |",
+            "|---" * (4 + sum(1 for b in SEG_BASELINES if b in s[OVERALL])) + "|",
+        ]
+        for kind in (*KINDS, OVERALL):
+            row = s[kind]
+            base = " | ".join(_prf(row.get(b)) for b in SEG_BASELINES if b in s[OVERALL])
+            lines.append(f"| {kind} | {row['gold']} | {row['flagged']} | {_prf(row['auditor'])} "
+                         f"| {base} |")
+    if summary["errors"]:
+        lines += ["", f"{len(summary['errors'])} documents failed to audit:"]
+        lines += [f"- {e['key']}: {e['error']}" for e in summary["errors"][:10]]
+    return "\n".join(lines) + "\n"
+
+
+# ---- entry point ----------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", choices=("ted", "news", "all"), default="all")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="at most this many documents per dataset (spread over systems)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown results table")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write the summary and per-document records as JSON")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--model", default=None, help="encoder (default: the auditor's)")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from tqdm import tqdm
+
+    from auditor import Auditor
+    from auditor.config import AlignMode, AuditConfig
+    from auditor.detect import DEFAULT_DETECTORS
+
+    started = time.perf_counter()
+    datasets = ["ted", "news"] if args.data == "all" else [args.data]
+    docs: list[MqmDocument] = []
+    for name in datasets:
+        mine = load_documents(name, args.data_dir)  # type: ignore[arg-type]
+        if args.limit is not None and args.limit < len(mine):
+            # every k-th document, so a short run still covers several systems and documents
+            step = len(mine) / args.limit
+            mine = [mine[int(i * step)] for i in range(args.limit)]
+        docs += mine
+
+    kwargs = {"model": args.model} if args.model else {}
+    base_config = AuditConfig()
+    auditors = {
+        # refB translates the same source: a parallel (monotonic) alignment is the right model
+        "ted": Auditor(config=base_config.with_(mode=AlignMode.PARALLEL), **kwargs),
+    }
+    # News runs the default (comparable) config; both share one set of loaded models.
+    auditors["news"] = Auditor(config=base_config, encoder=auditors["ted"].encoder)
+    auditors["news"].resources = auditors["ted"].resources
+    records: list[DocumentRecord] = []
+    for doc in tqdm(docs, desc="auditing", unit="doc", file=sys.stderr):
+        try:
+            records.append(evaluate_document(auditors[doc.dataset], doc))
+        except Exception as exc:  # noqa: BLE001 - one broken detector must not hide the rest
+            records.append(DocumentRecord(doc.dataset, doc.key, doc.mqm, {}, {}, {}, {},
+                                          error=f"{type(exc).__name__}: {exc}"))
+    score_length(records)
+    summary = summarise(records)
+    command = "python benchmarks/evaluate_mqm.py" + (" " + " ".join(argv or sys.argv[1:])
+                                                     if (argv or sys.argv[1:]) else "")
+    meta = {
+        "command": command.strip(),
+        "machine": machine_line(),
+        "commit": git_commit(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seconds": time.perf_counter() - started,
+        "encoder": auditors["ted"].encoder.name,
+        "detectors": list(DEFAULT_DETECTORS),
+    }
+    markdown = render_markdown(summary, meta)
+    print(markdown)
+    args.out.write_text(markdown, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps({"meta": meta, "summary": summary,
+                                         "records": [r.__dict__ for r in records]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
