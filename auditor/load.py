@@ -16,6 +16,7 @@ from auditor.segment import detect_lang
 _PATHLIKE = re.compile(r"^[^\n\r<>]{1,1024}\.(txt|text|md|html?|xhtml)$", re.IGNORECASE)
 _HTML_HINT = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 DEFAULT_MAX_BYTES = 5_000_000
+MIN_ARTICLE_WORDS = 5
 
 
 def _is_binary(data: bytes) -> bool:
@@ -50,7 +51,8 @@ def html_to_text(html: str, name: str) -> str:
     text = trafilatura.extract(
         html, include_comments=False, include_tables=False, favor_precision=True
     )
-    if not text or not text.strip():
+    # A nav link or a cookie banner is not an article: ask for at least one short sentence.
+    if not text or len(text.split()) < MIN_ARTICLE_WORDS:
         raise InputError(f"{name}: HTML page with no article text to audit")
     return re.sub(r"\n+", "\n\n", text.strip())
 
@@ -90,7 +92,10 @@ def load_document(
     if isinstance(item, Document):
         return item
     if isinstance(item, os.PathLike) or (
-        isinstance(item, str) and "\n" not in item and (_PATHLIKE.match(item) or _exists(item))
+        isinstance(item, str)
+        and item.strip()
+        and "\n" not in item
+        and (_PATHLIKE.match(item) or _exists(item))
     ):
         path = Path(item)
         label = name or str(path)

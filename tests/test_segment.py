@@ -1,0 +1,54 @@
+"""Segmentation: offsets, broken abbreviations across paragraphs, headlines, CJK."""
+
+from __future__ import annotations
+
+from auditor.result import Document
+from auditor.segment import detect_lang, segment_document
+
+
+def _texts(text: str, lang: str = "en") -> list[str]:
+    return segment_document(Document(text=text, lang=lang)).texts
+
+
+def test_abbreviation_split_across_paragraphs_is_rejoined():
+    text = 'cooperation among the South, the U.\n\nS. and Japan," the ministry said.\n\nNext one.'
+    assert _texts(text) == [
+        'cooperation among the South, the U. S. and Japan," the ministry said.',
+        "Next one.",
+    ]
+
+
+def test_headline_and_byline_are_their_own_segments():
+    text = "Ministers Talk Trade\n\nBy Jane Roe 2 hours ago\n\nThe call took place. It was long."
+    assert _texts(text) == [
+        "Ministers Talk Trade", "By Jane Roe 2 hours ago", "The call took place.", "It was long.",
+    ]
+
+
+def test_offsets_point_into_the_text():
+    text = "  First sentence here. Second one, with Dr. Smith.\nThird line without stop\n"
+    seg = segment_document(Document(text=text))
+    for s in seg.sentences:
+        assert text[s.start : s.end] == s.text
+    assert [s.index for s in seg.sentences] == list(range(len(seg.sentences)))
+    assert seg.texts[1] == "Second one, with Dr. Smith."
+
+
+def test_lowercase_continuation_line_is_joined():
+    assert _texts("The minister said that\nthe talks would go on.") == [
+        "The minister said that the talks would go on."
+    ]
+
+
+def test_chinese_sentence_ends_and_closing_quotes():
+    text = "韩国外长康京和表示。日本应该撤回限制！“我们希望对话。”他说？最后一句"
+    assert _texts(text, "zh") == [
+        "韩国外长康京和表示。", "日本应该撤回限制！", "“我们希望对话。”", "他说？", "最后一句",
+    ]
+
+
+def test_script_detection():
+    assert detect_lang("韩国外交部10日表示，外长康京和与蓬佩奥通电话。") == "zh"
+    assert detect_lang("日本政府は輸出規制を発表しました。") == "ja"
+    assert detect_lang("강경화 외교부 장관이 폼페이오 장관과 통화했다.") == "ko"
+    assert detect_lang("The minister spoke to Pompeo.") == "en"
