@@ -35,8 +35,9 @@ test-deps:
 	fi
 
 test: install test-deps
+	@echo "running the test suite (browser tests required: AUDITOR_REQUIRE_BROWSER=1)"
 	$(BIN)/ruff check auditor tests benchmarks
-	$(BIN)/python -m pytest -q tests
+	AUDITOR_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests
 
 lint: install
 	$(BIN)/ruff check auditor tests benchmarks
