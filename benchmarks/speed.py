@@ -1,0 +1,247 @@
+"""Speed and memory of an audit, next to pure sentence encoding and the chrF baseline.
+
+    .venv/bin/python benchmarks/speed.py [--limit N] [--profile]
+
+Prints, for the seed article (001 against 000 and 004) and for MQM documents from
+../shared/data (TED against refB, parallel; news against the Chinese source):
+- cold CLI time: `auditor audit ... --json` in a fresh process (model loading included), and
+  that process's peak memory;
+- warm audit time (models loaded, empty sentence cache): per document and per 1,000 MT sentences;
+- pure encoding time of exactly the sentences the audit encodes (MT + references in one batch,
+  MT + source with the source encoder), through a fresh cache around the same model;
+- ratio = whole audit / pure encoding (the goal is <= 1.5: everything but the encoder costs at
+  most half as much again as the encoding);
+- sentence chrF (sacrebleu) over the same documents, the cheapest baseline;
+- peak memory (max RSS) of this process.
+With --profile, a cProfile of the warm MQM audits (top functions by cumulative time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mqm_data import MqmDocument, load_documents  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_MT = ROOT / "seeds" / "001_dda61ef40afe4077.txt"
+SEED_REFS = [ROOT / "seeds" / "000_bf9eb7df09abd944.txt",
+             ROOT / "seeds" / "004_cffa8e18d46157bb.txt"]
+
+
+@dataclass
+class Job:
+    """One audit to time: documents already loaded, plus how to audit them."""
+
+    name: str
+    mt: Any
+    references: tuple[Any, ...]
+    source: Any | None
+    mode: str  # "comparable" or "parallel"
+    chrf_pairs: tuple[tuple[str, str], ...]  # (hypothesis, reference) for the chrF baseline
+
+
+@dataclass
+class Timing:
+    documents: int = 0
+    mt_sentences: int = 0
+    encoded: int = 0
+    audit: float = 0.0
+    encode: float = 0.0
+    chrf: float = 0.0
+
+
+def cold_cli(tmp_json: Path) -> tuple[float, float, str]:
+    """Wall time and peak RSS (MB) of one fresh `auditor audit` process on the seeds."""
+    exe = ROOT / ".venv" / "bin" / "auditor"
+    refs = [a for r in SEED_REFS for a in ("--ref", str(r))]
+    if exe.exists():
+        cmd = [str(exe), "audit", str(SEED_MT), *refs, "--json", str(tmp_json)]
+        how = "auditor audit seeds/001 --ref seeds/000 --ref seeds/004 --json"
+    else:  # no CLI installed: the same audit through the library in a fresh interpreter
+        code = ("import sys; from auditor import audit; "
+                "open(sys.argv[1],'w').write(audit(sys.argv[2], sys.argv[3:]).to_json())")
+        cmd = [sys.executable, "-c", code, str(tmp_json), str(SEED_MT), *map(str, SEED_REFS)]
+        how = "python -c 'auditor.audit(...)' (no CLI installed)"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):  # 1 = --fail-under style verdicts, still a full audit
+        raise RuntimeError(f"CLI failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, how
+
+
+def seed_job() -> Job:
+    from auditor.load import load_document
+
+    mt = load_document(SEED_MT)
+    refs = tuple(load_document(r) for r in SEED_REFS)
+    # no segment pairing exists for comparable reports: chrF of the whole MT against each ref
+    pairs = tuple((mt.text, r.text) for r in refs)
+    return Job("seeds", mt, refs, None, "comparable", pairs)
+
+
+def mqm_jobs(docs: Sequence[MqmDocument]) -> list[Job]:
+    from auditor.result import Document
+
+    jobs = []
+    for d in docs:
+        mt = Document(text=d.mt, name=d.key, lang="en")
+        if d.reference is not None:
+            ref = Document(text=d.reference, name="refB", lang="en")
+            pairs = tuple((s.mt, s.reference) for s in d.segments)
+            jobs.append(Job(d.key, mt, (ref,), None, "parallel", pairs))
+        else:
+            src = Document(text=d.source, name="source", lang="zh")
+            jobs.append(Job(d.key, mt, (), src, "comparable", ()))
+    return jobs
+
+
+def fresh_caches(auditor: Any) -> None:
+    """Empty sentence caches around the same loaded models, so no audit reuses another's work."""
+    from auditor.embed import CachedEncoder
+
+    inner = getattr(auditor.encoder, "inner", auditor.encoder)
+    auditor.encoder = CachedEncoder(inner)
+    auditor.resources.encoder = auditor.encoder
+    src = auditor.resources.source_encoder
+    if src is not None:
+        auditor.resources.source_encoder = CachedEncoder(getattr(src, "inner", src))
+
+
+def pure_encoding_seconds(auditor: Any, result: Any) -> tuple[float, int]:
+    """Encode the audit's sentences as the pipeline batches them, through fresh caches."""
+    from auditor.embed import CachedEncoder
+
+    inner = getattr(auditor.encoder, "inner", auditor.encoder)
+    encoder = CachedEncoder(inner)
+    t0 = time.perf_counter()
+    encoder.encode(result.mt.texts + [t for r in result.references for t in r.texts])
+    encoded = encoder.encoded
+    if result.source is not None:
+        src = auditor.resources.source_encoder
+        src_encoder = CachedEncoder(getattr(src, "inner", src))
+        src_encoder.encode(result.mt.texts + result.source.texts)
+        encoded += src_encoder.encoded
+    return time.perf_counter() - t0, encoded
+
+
+def chrf_seconds(job: Job) -> float:
+    from sacrebleu.metrics import CHRF
+
+    t0 = time.perf_counter()
+    chrf = CHRF()
+    for hyp, ref in job.chrf_pairs:
+        chrf.sentence_score(hyp, [ref])
+    return time.perf_counter() - t0
+
+
+def run_jobs(auditors: dict[str, Any], jobs: Sequence[Job], profiler: cProfile.Profile | None
+             ) -> Timing:
+    timing = Timing()
+    for job in jobs:
+        auditor = auditors[job.mode]
+        fresh_caches(auditor)
+        if profiler:
+            profiler.enable()
+        t0 = time.perf_counter()
+        result = auditor.audit(job.mt, job.references, job.source)
+        timing.audit += time.perf_counter() - t0
+        if profiler:
+            profiler.disable()
+        seconds, encoded = pure_encoding_seconds(auditor, result)
+        timing.encode += seconds
+        timing.encoded += encoded
+        timing.chrf += chrf_seconds(job)
+        timing.documents += 1
+        timing.mt_sentences += len(result.mt.sentences)
+    return timing
+
+
+def report_lines(name: str, t: Timing) -> list[str]:
+    per_doc = t.audit / max(t.documents, 1)
+    per_k = 1000 * t.audit / max(t.mt_sentences, 1)
+    ratio = t.audit / max(t.encode, 1e-9)
+    chrf = f"{t.chrf:.3f} s" if t.chrf else "n/a (no reference)"
+    return [f"| {name} | {t.documents} | {t.mt_sentences} | {t.encoded} | {per_doc:.2f} s "
+            f"| {per_k:.1f} s | {t.encode:.2f} s | {t.audit:.2f} s | **{ratio:.2f}** | {chrf} |"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=10, help="MQM documents per dataset")
+    parser.add_argument("--profile", action="store_true", help="cProfile the warm MQM audits")
+    parser.add_argument("--no-cli", action="store_true", help="skip the cold CLI run")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    lines = ["# Speed (benchmarks/speed.py)", ""]
+    if not args.no_cli:
+        seconds, peak, how = cold_cli(Path("/tmp/auditor-speed.json"))
+        lines += [f"- cold CLI, seeds: {seconds:.1f} s wall, peak memory {peak:.0f} MB "
+                  f"(`{how}`)"]
+
+    from auditor import Auditor
+    from auditor.config import AlignMode, AuditConfig
+    from auditor.embed import load_encoder
+
+    t0 = time.perf_counter()
+    comparable = Auditor()
+    source_encoder = load_encoder("use-multilingual-v3")
+    comparable.resources.source_encoder = source_encoder
+    parallel = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), encoder=comparable.encoder)
+    parallel.resources = comparable.resources
+    auditors = {"comparable": comparable, "parallel": parallel}
+    load_seconds = time.perf_counter() - t0
+
+    seeds = seed_job()
+    docs = []
+    for name in ("ted", "news"):
+        mine = load_documents(name)  # type: ignore[arg-type]
+        step = max(len(mine) / args.limit, 1)
+        docs += [mine[int(i * step)] for i in range(min(args.limit, len(mine)))]
+    jobs = mqm_jobs(docs)
+    # warm-up: load lazily loaded models (spaCy, torch kernels) outside the timed runs
+    run_jobs(auditors, [seeds, jobs[0], jobs[-1]], None)
+
+    profiler = cProfile.Profile() if args.profile else None
+    seed_timing = run_jobs(auditors, [seeds], None)
+    ted = run_jobs(auditors, [j for j in jobs if j.mode == "parallel"], profiler)
+    news = run_jobs(auditors, [j for j in jobs if j.mode == "comparable"], profiler)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines += [
+        f"- warm process: models loaded in {load_seconds:.1f} s; peak memory {peak:.0f} MB",
+        f"- detectors: {', '.join(comparable.detector_ids) or '(none)'}",
+        "",
+        "| workload | docs | MT sentences | sentences encoded | audit / doc | audit / 1k MT "
+        "sentences | pure encoding | whole audit | audit ÷ encoding | sentence chrF |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *report_lines("seeds (001 vs 000+004)", seed_timing),
+        *report_lines("MQM TED vs refB", ted),
+        *report_lines("MQM news vs source", news),
+    ]
+    print("\n".join(lines))
+    if profiler:
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(30)
+        print(buffer.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
