@@ -1,0 +1,557 @@
+"""Mangled names: MT renderings of a person, place or organisation that the references spell
+differently, mapped to the reference name they stand for.
+
+1. Mentions. spaCy's entities plus runs of proper nouns the NER missed (garbled MT names are
+   often tagged PROPN but not as an entity; benchmarks/names_benchmark.py measures both).
+   Leading titles ("Foreign Minister") are cut off and kept as role context.
+2. Reference entities. Reference mentions are grouped per entity: "Kang" and "Pompeo" join the
+   full name that contains them.
+3. Support. An MT mention whose words the references contain (as a phrase, or all within one
+   entity's name) is correct, whatever its spelling case or hyphens. Everything else is a
+   candidate; most are just names the references do not mention.
+4. Candidates. Each unsupported mention is scored against each reference entity from string
+   similarity (rapidfuzz), sound (jellyfish metaphone), the consonant skeleton that survives
+   Mandarin transliteration, Sino-Korean/Mandarin syllable correspondence (auditor.romanize),
+   whether the MT sentence is aligned to a reference sentence naming the entity, and shared
+   titles. A logistic model (weights below, fitted on benchmarks/data/name_pairs.tsv, never on
+   the seeds) turns them into a probability. MT variants that share a word or a skeleton form a
+   cluster; a sibling's evidence counts (noisy-OR, at half weight) for each member.
+5. Calques. A descriptive MT noun phrase with the head noun of a reference organisation's
+   phrase ("joint news agency" against "the Yonhap news agency") is reported at low confidence
+   when it is not in the references.
+
+Severity: a wrong rendering is major (a reader cannot tell who is meant); a calque is minor
+(the kind of organisation survives). Nothing is marked critical: telling whether a mangled name
+is another real person needs knowledge the references do not give.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.detect.base import AuditContext, Detector
+from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
+from auditor.romanize import (
+    fold,
+    name_korean,
+    sino_korean_similarity,
+    skeleton,
+    skeleton_similarity,
+)
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
+                         "WORK_OF_ART"})
+# Head words of titles: a shared head ("minister") is evidence that two mentions are one person.
+TITLE_HEADS = frozenset({
+    "minister", "secretary", "president", "premier", "chancellor", "chairman", "chairwoman",
+    "chair", "leader", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy",
+    "director", "governor", "mayor", "senator", "king", "queen", "emperor", "prince", "princess",
+    "pope", "chief", "commissioner", "adviser", "advisor", "representative", "speaker",
+    "general", "admiral", "coach", "captain", "ceo", "head", "official", "diplomat", "counterpart",
+    "lawmaker", "congressman", "congresswoman", "mp", "sheikh", "emir", "sultan", "ayatollah",
+})
+TITLE_MODIFIERS = frozenset({
+    "foreign", "defence", "defense", "prime", "deputy", "vice", "state", "finance", "trade",
+    "interior", "unification", "justice", "national", "security", "first", "former", "acting",
+    "supreme", "crown", "top", "senior", "economy", "economic", "health", "energy", "home",
+    "general", "secretary", "affairs", "external", "us", "u.s.", "un", "eu",
+})
+ROLE_WORDS = TITLE_HEADS | TITLE_MODIFIERS
+LEADING_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."})
+# Words before a mention searched for a title, as in "Foreign Minister of Japan X" (5 words).
+ROLE_WINDOW = 5
+
+# Logistic weights, fitted by `benchmarks/names_benchmark.py --fit` on the training half of
+# benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept, then one
+# weight per feature in `CandidateFeatures.vector` order.
+WEIGHTS = (-7.0, 3.0, 3.0, 1.0, 3.5, 1.0, 2.0, 1.2, 0.0)
+# Calibrated probability: report a mapping when it is more likely right than wrong.
+REPORT_P = 0.5
+# A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
+# alignment to the reference sentence that names the organisation makes it likelier than not.
+CALQUE_P = (0.35, 0.6)
+# A sibling variant's confidence counts at half weight in the cluster's noisy-OR.
+SIBLING_WEIGHT = 0.5
+# Variants whose skeletons agree this well (of at least 3 classes) are one entity's renderings.
+CLUSTER_SKELETON = 0.85
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name in one document: `doc` is -1 for the MT, else the reference index."""
+
+    doc: int
+    start: int
+    end: int
+    text: str
+    label: str
+    sentence: int | None
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for w in (fold(t) for t in re.split(r"[\s\-]+", self.text)) if w)
+
+
+@dataclass
+class RefEntity:
+    """One reference entity with all its mentions ('Kang Kyung-wha', 'Kang', ...)."""
+
+    name: str
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def words(self) -> set[str]:
+        return {w for m in self.mentions for w in m.words}
+
+    @property
+    def forms(self) -> set[str]:
+        """Full name, each mention's text, and each word of the full name."""
+        out = {self.name} | {m.text for m in self.mentions}
+        out |= set(re.split(r"\s+", self.name))
+        return {f for f in out if fold(f)}
+
+    @property
+    def label(self) -> str:
+        labels = [m.label for m in self.mentions]
+        return "PERSON" if "PERSON" in labels else max(set(labels), key=labels.count)
+
+    @property
+    def roles(self) -> set[str]:
+        return {r for m in self.mentions for r in m.roles}
+
+
+@dataclass(frozen=True)
+class CandidateFeatures:
+    """Evidence that an MT mention renders a reference entity, each in [0, 1]."""
+
+    string: float  # rapidfuzz ratio of the folded letters, best pair of forms
+    skeleton: float  # Mandarin-transliteration consonant skeleton agreement, long skeletons only
+    sound: float  # metaphone codes agree
+    romanisation: float  # Sino-Korean <-> pinyin syllable correspondence
+    shared_word: float  # the mention repeats a word of the entity's name exactly
+    aligned: float  # MT sentence aligned (1) or nearest (0.5) to a sentence naming the entity
+    role: float  # same title head (0.5), and modifier (1)
+    skeleton_length: float  # information in the skeleton: classes / 4, capped at 1
+
+    def vector(self) -> tuple[float, ...]:
+        return (self.string, self.skeleton, self.sound, self.romanisation, self.shared_word,
+                self.aligned, self.role, self.skeleton_length)
+
+    def probability(self, weights: Sequence[float] = WEIGHTS) -> float:
+        z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass
+class NameAnalysis:
+    """What the detector computed for one audit, before deciding what to report."""
+
+    mt_parsed: Any
+    ref_parsed: list[Any]
+    mt_mentions: list[Mention]
+    entities: list[RefEntity]
+    phrases: str
+    unsupported: list[Mention]
+    features: list[list[CandidateFeatures]]  # [unsupported mention][entity]
+    nlp: Any
+
+
+# ---- mentions -------------------------------------------------------------------------------
+def _sentence_index(seg: SegmentedDocument, offset: int) -> int | None:
+    for s in seg.sentences:
+        if s.start <= offset < s.end:
+            return s.index
+    return None
+
+
+def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> list[Mention]:
+    """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles`."""
+    spans: list[tuple[int, int, str]] = []  # token start, token end, label
+    covered: set[int] = set()
+    for ent in parsed.ents:  # type: ignore[attr-defined]
+        if ent.label_ in NAME_LABELS:
+            spans.append((ent.start, ent.end, ent.label_))
+            covered.update(range(ent.start, ent.end))
+    run: list[int] = []
+    tokens = list(parsed)  # type: ignore[call-overload]
+    for tok in tokens + [None]:
+        if (tok is not None and tok.pos_ == "PROPN" and tok.i not in covered
+                and tok.text[:1].isupper()):
+            run.append(tok.i)
+            continue
+        if run:
+            spans.append((run[0], run[-1] + 1, "PROPN"))
+            run = []
+    mentions: list[Mention] = []
+    for start, end, label in spans:
+        # cut titles and articles off the front, possessives off the end, at line breaks
+        while start < end and (tokens[start].lower_ in LEADING_NOISE
+                               or tokens[start].lower_ in ROLE_WORDS):
+            start += 1
+        while end > start and tokens[end - 1].lower_ in ("'s", "’s", "'", "’", ",", "."):
+            end -= 1
+        if start >= end:
+            continue
+        char_start, char_end = tokens[start].idx, tokens[end - 1].idx + len(tokens[end - 1])
+        text = seg.doc.text[char_start:char_end]
+        if "\n" in text:
+            text = text.split("\n")[0]
+            char_end = char_start + len(text)
+        if not fold(text) or all(w.lower() in ROLE_WORDS for w in text.split()):
+            continue
+        sent = tokens[start].sent
+        window = [t.lower_ for t in tokens[max(sent.start, start - ROLE_WINDOW):start]]
+        roles = frozenset(w for w in window if w in ROLE_WORDS)
+        mentions.append(Mention(doc_index, char_start, char_end, text.strip(), label,
+                                _sentence_index(seg, char_start), roles))
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    deduped: list[Mention] = []
+    for m in mentions:
+        if deduped and m.start < deduped[-1].end:
+            continue  # overlapping span: keep the earlier, longer one
+        deduped.append(m)
+    return deduped
+
+
+def group_entities(mentions: Iterable[Mention]) -> list[RefEntity]:
+    """Reference mentions per entity: single words join the unique longer name containing them."""
+    mentions = list(mentions)
+    full: dict[str, RefEntity] = {}
+    for m in sorted(mentions, key=lambda m: -len(m.words)):
+        key = " ".join(m.words)
+        if not key:
+            continue
+        if key in full:
+            full[key].mentions.append(m)
+            continue
+        containing = [e for k, e in full.items()
+                      if len(m.words) < len(k.split()) and set(m.words) <= e.words]
+        if len(containing) == 1:
+            containing[0].mentions.append(m)
+        else:
+            full[key] = RefEntity(m.text, [m])
+    return list(full.values())
+
+
+# ---- support and features -----------------------------------------------------------------
+def _phrase_index(references: Sequence[SegmentedDocument]) -> str:
+    words = [fold(w) for r in references for w in re.split(r"[\s\-–—/]+", r.doc.text)]
+    return " " + " ".join(w for w in words if w) + " "
+
+
+def is_supported(mention: Mention, phrases: str, entities: Sequence[RefEntity]) -> bool:
+    """The references carry this rendering: as a phrase, or all its words in one entity."""
+    words = mention.words
+    if not words:
+        return True
+    if f" {' '.join(words)} " in phrases:
+        return True
+    if any(set(words) <= e.words for e in entities):
+        return True
+    # a derived form of a reference name ("North Korean" from "North Korea"): the same words
+    # with at most a demonym ending (-n, -an, -ese, -ian) on the last one
+    head, last = " ".join(words[:-1]), words[-1]
+    for cut in range(1, 4):
+        stem = last[:-cut]
+        if len(stem) >= 4 and f" {' '.join(filter(None, [head, stem]))} " in phrases:
+            return True
+    return False
+
+
+def _string_score(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(fold(a), fold(b)) / 100.0
+
+
+def _sound_score(a: str, b: str) -> float:
+    import jellyfish
+
+    ca, cb = jellyfish.metaphone(fold(a)), jellyfish.metaphone(fold(b))
+    if not ca or not cb:
+        return 0.0
+    return 1.0 if ca == cb else max(0.0, jellyfish.jaro_winkler_similarity(ca, cb) - 0.5) * 2
+
+
+def _mention_forms(mention: Mention, entity: RefEntity) -> list[str]:
+    """The mention, and what is left of it after the words it shares with the entity."""
+    forms = [mention.text]
+    rest = [w for w in re.split(r"\s+", mention.text) if fold(w) not in entity.words]
+    if rest and len(rest) < len(mention.text.split()):
+        forms.append(" ".join(rest))
+    return forms
+
+
+def candidate_features(mention: Mention, entity: RefEntity, aligned: float) -> CandidateFeatures:
+    """All name and context evidence for one (MT mention, reference entity) pair."""
+    mention_forms = _mention_forms(mention, entity)
+    entity_forms = entity.forms
+    shared = 1.0 if set(mention.words) & entity.words else 0.0
+    string = max(_string_score(m, e) for m in mention_forms for e in entity_forms)
+    sound = max(_sound_score(m, e) for m in mention_forms for e in entity_forms)
+    skel_best, skel_len = 0.0, 0.0
+    for m in mention_forms:
+        for e in entity_forms:
+            sm, se = skeleton(m), skeleton(e)
+            sim = skeleton_similarity(sm, se)
+            length = min(1.0, min(len(sm), len(se)) / 4)
+            if sim * length > skel_best * skel_len or (sim * length == 0 and sim > skel_best):
+                skel_best, skel_len = sim, length
+    romanisation = 0.0
+    for form in entity_forms:
+        if name_korean(form):
+            romanisation = max(romanisation, sino_korean_similarity(form, mention.text)[0])
+    role = 0.0
+    heads = (mention.roles & entity.roles) & TITLE_HEADS
+    if heads:
+        role = 1.0 if (mention.roles & entity.roles) - TITLE_HEADS else 0.5
+    return CandidateFeatures(string, skel_best, sound, romanisation, shared, aligned, role,
+                             skel_len)
+
+
+def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> float:
+    """1 if the mention's sentence is aligned to a reference sentence naming the entity,
+    0.5 if that sentence is only its nearest reference sentence, else 0."""
+    if mention.sentence is None:
+        return 0.0
+    named = {(m.doc, m.sentence) for m in entity.mentions}
+    for a in ctx.alignments:
+        if mention.sentence in a.mt and any((a.doc, j) in named for j in a.other):
+            return 1.0
+    score = ctx.sentence_scores[mention.sentence] if mention.sentence < len(
+        ctx.sentence_scores) else None
+    if score is not None and (score.best_doc, score.best_sentence) in named:
+        return 0.5
+    return 0.0
+
+
+# ---- clustering ---------------------------------------------------------------------------
+def cluster_variants(mentions: Sequence[Mention]) -> list[int]:
+    """Cluster id per mention: variants sharing a word, containing one another, or with nearly
+    the same skeleton are taken as renderings of one entity (union-find)."""
+    parent = list(range(len(mentions)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(mentions):
+        for j in range(i):
+            b = mentions[j]
+            fa, fb = fold(a.text), fold(b.text)
+            same = bool({w for w in a.words if len(w) >= 3} & {w for w in b.words if len(w) >= 3})
+            contains = len(fa) >= 4 and len(fb) >= 4 and (fa in fb or fb in fa)
+            sa, sb = skeleton(a.text), skeleton(b.text)
+            close = min(len(sa), len(sb)) >= 3 and skeleton_similarity(sa, sb) >= CLUSTER_SKELETON
+            if same or contains or close:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(mentions))]
+
+
+# ---- evidence in words ----------------------------------------------------------------------
+def describe(mention: Mention, entity: RefEntity, f: CandidateFeatures) -> list[str]:
+    parts = []
+    surname = entity.name.split()[-1] if entity.label == "PERSON" else entity.name
+    if f.string >= 0.6:
+        parts.append(f"'{mention.text}' vs '{entity.name}': spelling similarity {f.string:.2f}")
+    if f.skeleton >= 0.75 and f.skeleton_length >= 0.75:
+        parts.append(f"same consonant skeleton through Chinese transliteration "
+                     f"({skeleton(mention.text)} ~ {skeleton(surname)})")
+    if f.sound >= 0.8:
+        parts.append("sounds alike (metaphone)")
+    if f.romanisation >= 0.6:
+        parts.append(f"its pinyin syllables read as the Chinese characters of the Korean name "
+                     f"{entity.name} ({f.romanisation:.0%} of its syllables correspond)")
+    if f.shared_word:
+        parts.append("repeats part of the name exactly")
+    if f.aligned == 1.0:
+        parts.append(f"its sentence is aligned to a reference sentence naming {entity.name}")
+    elif f.aligned:
+        parts.append(f"its nearest reference sentence names {entity.name}")
+    if f.role:
+        parts.append("same title (" + ", ".join(sorted(mention.roles & entity.roles)) + ")")
+    return parts
+
+
+class NameDetector(Detector):
+    """Mangled or inconsistent renderings of reference names (kind NAME)."""
+
+    id = "names"
+
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        if not ctx.references:
+            return []
+        analysis = self.analyse(ctx)
+        findings = self._mangled(ctx, analysis)
+        taken = [(f.mt_start or 0, f.mt_end or 0) for f in findings]
+        for f in find_calques(ctx, analysis):
+            start, end = f.mt_start or 0, f.mt_end or 0
+            if not any(s < end and start < e for s, e in taken):
+                findings.append(f)
+        return findings
+
+    def analyse(self, ctx: AuditContext) -> NameAnalysis:
+        """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
+        nlp = ctx.resources.nlp
+        mt_parsed = nlp(ctx.mt.doc.text)
+        mt_mentions = extract_mentions(-1, ctx.mt, mt_parsed)
+        ref_parsed = [nlp(r.doc.text) for r in ctx.references]
+        ref_mentions = [m for d, (r, p) in enumerate(zip(ctx.references, ref_parsed, strict=True))
+                        for m in extract_mentions(d, r, p)]
+        entities = group_entities(ref_mentions)
+        phrases = _phrase_index(ctx.references)
+        unsupported = [m for m in mt_mentions if not is_supported(m, phrases, entities)]
+        features = [[candidate_features(m, e, _aligned_score(ctx, m, e)) for e in entities]
+                    for m in unsupported]
+        return NameAnalysis(mt_parsed, ref_parsed, mt_mentions, entities, phrases, unsupported,
+                            features, nlp)
+
+    def _mangled(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
+        unsupported, entities = analysis.unsupported, analysis.entities
+        mt_mentions = analysis.mt_mentions
+        if not unsupported or not entities:
+            return []
+        scored = [([f.probability() for f in feats], feats) for feats in analysis.features]
+        clusters = cluster_variants(unsupported)
+        # noisy-OR with the best sibling in the same cluster, per entity
+        final: list[list[float]] = []
+        for i, (probs, _) in enumerate(scored):
+            row = []
+            for k, p in enumerate(probs):
+                sibling = max((scored[j][0][k] for j in range(len(unsupported))
+                               if j != i and clusters[j] == clusters[i]
+                               and fold(unsupported[j].text) != fold(unsupported[i].text)),
+                              default=0.0)
+                row.append(1 - (1 - p) * (1 - SIBLING_WEIGHT * sibling) if p >= 0.2 else p)
+            final.append(row)
+        findings: list[Finding] = []
+        assigned: dict[int, list[Mention]] = {}
+        best_of: list[tuple[int, float] | None] = []
+        for row in final:
+            k = max(range(len(row)), key=row.__getitem__)
+            best_of.append((k, row[k]) if row[k] >= REPORT_P else None)
+        for m, best in zip(unsupported, best_of, strict=True):
+            if best is not None:
+                assigned.setdefault(best[0], []).append(m)
+        for i, (m, best) in enumerate(zip(unsupported, best_of, strict=True)):
+            if best is None:
+                continue
+            k, p = best
+            entity = entities[k]
+            feats = scored[i][1][k]
+            evidence = describe(m, entity, feats)
+            variants = sorted({v.text for v in assigned[k]})
+            correct = sorted({x.text for x in mt_mentions
+                              if x not in unsupported and set(x.words) & entity.words
+                              and set(x.words) <= entity.words})
+            if len(variants) + len(correct) > 1:
+                line = (f"{len(variants) + len(correct)} renderings of {entity.name} in this MT: "
+                        + ", ".join(f"'{v}'" for v in variants))
+                if correct:
+                    line += " (wrong) and " + ", ".join(f"'{c}'" for c in correct) + " (right)"
+                evidence.append(line)
+            findings.append(Finding(
+                kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=m.start, mt_end=m.end,
+                mt_text=m.text, confidence=p, evidence="; ".join(evidence), detector=self.id,
+                reference=_reference_span(ctx, m, entity), canonical=entity.name,
+                mt_sentence=m.sentence,
+            ))
+        return findings
+
+
+def _reference_span(ctx: AuditContext, mention: Mention, entity: RefEntity) -> Span:
+    """The entity's mention in a reference sentence aligned to the MT sentence, else its
+    first full-name mention."""
+    aligned = {(a.doc, j) for a in ctx.alignments if mention.sentence in a.mt for j in a.other}
+    ranked = sorted(entity.mentions, key=lambda r: ((r.doc, r.sentence) not in aligned,
+                                                    -len(r.words), r.doc, r.start))
+    best = ranked[0]
+    return Span(best.start, best.end, best.text, best.doc)
+
+
+# ---- calques ------------------------------------------------------------------------------
+def english_words(nlp: Any) -> frozenset[str]:
+    """Lower-case English dictionary words: the WordNet lemma index spaCy's lemmatizer ships."""
+    try:
+        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (KeyError, ValueError):
+        return frozenset()
+    return frozenset(w for words in index.values() for w in words)
+
+
+def _head_phrase(chunk: object, skip: set[int]) -> tuple[str, ...]:
+    """The common-noun tail of a noun chunk ('news agency'), leaving out tokens in `skip`."""
+    out: list[str] = []
+    for tok in reversed(list(chunk)):  # type: ignore[call-overload]
+        if tok.i in skip or tok.pos_ not in ("NOUN",):
+            break
+        out.append(tok.lower_)
+    return tuple(reversed(out))
+
+
+def find_calques(ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
+    """Descriptive MT phrases standing where a reference names an organisation.
+
+    The organisation's name must not be an ordinary English word or a nationality ("the
+    Japanese government" is not a name), and must be the only one with that head noun.
+    """
+    mt_parsed, ref_parsed = analysis.mt_parsed, analysis.ref_parsed
+    entities, phrases = analysis.entities, analysis.phrases
+    dictionary = english_words(analysis.nlp)
+    heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]] = {}
+    for entity in entities:
+        if entity.label == "PERSON" or any(w in dictionary for w in entity.words):
+            continue
+        for m in entity.mentions:
+            parsed = ref_parsed[m.doc]
+            for chunk in parsed.noun_chunks:  # type: ignore[attr-defined]
+                if chunk.start_char <= m.start and m.end <= chunk.end_char:
+                    inside = {t.i for t in chunk if t.idx < m.end}
+                    head = _head_phrase(chunk, inside)
+                    if head and not any(t.idx >= m.end and t.pos_ == "PROPN" for t in chunk):
+                        heads.setdefault(head, []).append((entity, m))
+    findings: list[Finding] = []
+    for chunk in mt_parsed.noun_chunks:  # type: ignore[attr-defined]
+        for head, owners in heads.items():
+            if tuple(t.lower_ for t in chunk[-len(head):]) != head or len(chunk) <= len(head):
+                continue
+            modifiers = [t for t in chunk[:-len(head)] if t.pos_ not in ("DET", "PUNCT", "PART")]
+            described = [t for t in modifiers if t.pos_ in ("ADJ", "NOUN", "VERB")]
+            if not described:
+                continue
+            if any(fold(t.text) in e.words for t in modifiers for e, _ in owners):
+                continue  # the organisation's own name is there: not a description
+            text = chunk.text
+            if f" {' '.join(fold(w) for w in text.split() if fold(w))} " in phrases:
+                continue
+            entity, ref_mention = owners[0]
+            sentence = ctx.sentence_of(chunk.start_char)
+            named = {(r.doc, r.sentence) for _, r in owners}
+            aligned = any(sentence in a.mt and (a.doc, j) in named
+                          for a in ctx.alignments for j in a.other)
+            owner_names = sorted({e.name for e, _ in owners})
+            if len(owner_names) > 1:
+                continue  # several organisations share this head noun: no single name to map to
+            p = CALQUE_P[1] if aligned else CALQUE_P[0]
+            ref_chunk = next((c.text for c in ref_parsed[ref_mention.doc].noun_chunks  # type: ignore[attr-defined]
+                              if c.start_char <= ref_mention.start < c.end_char), entity.name)
+            evidence = (f"'{text}' describes a {' '.join(head)} where the references name one: "
+                        f"'{ref_chunk}'; no other {' '.join(head)} is named in the references"
+                        + ("; its sentence is aligned to the reference sentence naming it"
+                           if aligned else "; the sentences are not aligned, so this is a guess"))
+            findings.append(Finding(
+                kind=FindingKind.NAME, severity=Severity.MINOR, mt_start=chunk.start_char,
+                mt_end=chunk.end_char, mt_text=text, confidence=p,
+                evidence=evidence, detector="names",
+                reference=Span(ref_mention.start, ref_mention.end, ref_mention.text,
+                               ref_mention.doc),
+                canonical=entity.name, mt_sentence=sentence,
+            ))
+    return findings

@@ -1,0 +1,338 @@
+"""How a name comes back after passing through Chinese characters: pure string functions.
+
+A Chinese→English MT system meets a foreign name as Chinese characters and often writes their
+pinyin: Korean and Japanese names come back as the Mandarin readings of their characters, and
+Western names as the pinyin of their Chinese transliteration (one syllable per consonant-vowel
+unit, final consonants given their own syllable, no -m coda, r→l). Three general mechanisms,
+none with a table of names:
+
+- `pinyin_syllables`: split a word into Mandarin syllables; the inventory is every reading in
+  pypinyin's character dictionary.
+- `skeleton`: the consonant classes that survive a trip through Mandarin transliteration
+  (voicing and aspiration merged, nasal codas merged, vowels, h, w and y dropped), so that
+  "Pompeo" and "Peng Poe" share "PNP". Compared with `skeleton_similarity`, a weighted edit
+  distance whose cheap substitutions are the palatalisations Mandarin made (k/t/s → j).
+- `sino_korean_similarity`: Korean names are Sino-Korean readings of characters whose Mandarin
+  readings descend from the same Middle Chinese syllables, so their onsets and codas correspond
+  regularly (Korean k ↔ Mandarin g/k/j/q/h/x, Korean -m ↔ Mandarin -n, Korean -l/-k/-p ↔ an
+  open Mandarin syllable, ...). The correspondence rules are the textbook ones of historical
+  Chinese phonology (see e.g. Sohn, "The Korean Language", ch. 4), written as onset and coda
+  classes, not as syllable lists.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from unidecode import unidecode
+
+_LETTERS = re.compile(r"[^a-z]")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters only: 'Kyung-wha' -> 'kyungwha'."""
+    return _LETTERS.sub("", unidecode(text).lower())
+
+
+# ---- Mandarin syllables ----------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def pinyin_inventory() -> frozenset[str]:
+    """Every toneless Mandarin syllable pypinyin knows (about 410), without bare nasals."""
+    from pypinyin.constants import PINYIN_DICT
+
+    out: set[str] = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            syllable = fold(reading)
+            if syllable and any(v in syllable for v in "aeiouv"):
+                out.add(syllable)
+    return frozenset(out)
+
+
+def pinyin_syllables(word: str) -> list[str] | None:
+    """Split one word into Mandarin syllables (fewest syllables wins), or None if it is not pinyin.
+
+    'Jinghe' -> ['jing', 'he']; 'Kangjing' -> ['kang', 'jing']; 'Pompeo' -> None.
+    """
+    letters = fold(word)
+    if not letters or len(letters) > 30:
+        return None
+    inventory = pinyin_inventory()
+    best: list[list[str] | None] = [None] * (len(letters) + 1)
+    best[0] = []
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - 6), end):
+            prev = best[start]
+            piece = letters[start:end]
+            if prev is not None and piece in inventory:
+                cand = prev + [piece]
+                current = best[end]
+                if current is None or len(cand) < len(current):
+                    best[end] = cand
+    return best[len(letters)]
+
+
+def name_pinyin(name: str) -> list[str] | None:
+    """Mandarin syllables of a whole multi-word name, or None if any word is not pinyin."""
+    out: list[str] = []
+    for word in re.split(r"[\s\-']+", name.strip()):
+        if not word:
+            continue
+        syllables = pinyin_syllables(word)
+        if syllables is None:
+            return None
+        out += syllables
+    return out or None
+
+
+_PINYIN_ONSETS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j",
+                  "q", "x", "r", "z", "c", "s")
+
+
+def pinyin_parts(syllable: str) -> tuple[str, str, str]:
+    """(onset, vowel, coda) of a Mandarin syllable; glides y/w count as no onset."""
+    onset = next((o for o in _PINYIN_ONSETS if syllable.startswith(o)), "")
+    rest = syllable[len(onset):]
+    if rest.endswith("ng"):
+        return onset, rest[:-2], "ng"
+    if rest.endswith("n"):
+        return onset, rest[:-1], "n"
+    return onset, rest, ""
+
+
+# ---- Korean romanised syllables ----------------------------------------------------------
+# Onsets and codas as written in Revised, McCune-Reischauer and common personal spellings,
+# mapped to the Hangul consonant class they stand for.
+_KO_ONSETS: dict[str, str] = {
+    "kk": "K", "gg": "K", "g": "K", "k": "K", "n": "N", "tt": "T", "d": "T", "t": "T",
+    "r": "L", "l": "L", "rh": "L", "m": "M", "pp": "P", "bb": "P", "b": "P", "p": "P",
+    "ss": "S", "s": "S", "sh": "S", "jj": "J", "j": "J", "ch": "J", "tch": "J", "c": "J",
+    "h": "H", "wh": "H", "": "",
+}
+_KO_VOWELS = ("a", "ae", "ya", "yae", "eo", "o", "e", "ye", "yeo", "yo", "u", "oo", "wa", "wae",
+              "oe", "oi", "wo", "weo", "we", "wi", "yu", "yoo", "eu", "ui", "eui", "i", "ee", "ea",
+              "ai", "ou", "eou", "yee", "hee", "ah", "oh", "uh", "yuh", "eh")
+_KO_CODAS: dict[str, str] = {"ng": "ng", "n": "n", "m": "m", "l": "l", "r": "l", "k": "k",
+                             "g": "k", "ck": "k", "rk": "k", "p": "p", "b": "p", "t": "t", "": ""}
+
+# Sino-Korean onset class -> Mandarin onsets descending from the same Middle Chinese initials.
+_KO_TO_MANDARIN_ONSET: dict[str, frozenset[str]] = {
+    "K": frozenset({"g", "k", "j", "q", "h", "x"}),
+    "N": frozenset({"n", "r", "l"}),  # l: the initial-r rule (두음법칙) writes ㄹ as ㄴ
+    "T": frozenset({"d", "t", "zh", "ch"}),
+    "L": frozenset({"l"}),
+    "M": frozenset({"m", ""}),  # "": Middle Chinese m- became Mandarin w- (文 mun -> wen)
+    "P": frozenset({"b", "p", "f"}),
+    "S": frozenset({"s", "sh", "x", "z", "zh", "c", "ch", "j", "q"}),
+    "J": frozenset({"z", "zh", "c", "ch", "j", "q", "s", "sh", "x"}),
+    "H": frozenset({"h", "x"}),
+    "": frozenset({"", "r", "l", "n"}),  # glides; 日-initial r-; dropped initial l-/n-
+}
+# Sino-Korean coda -> Mandarin coda: -m merged into -n; the stop codas -k/-p/-l(<-t) were lost.
+_KO_TO_MANDARIN_CODA: dict[str, frozenset[str]] = {
+    "ng": frozenset({"ng"}), "n": frozenset({"n"}), "m": frozenset({"n"}),
+    "l": frozenset({""}), "k": frozenset({""}), "p": frozenset({""}), "t": frozenset({""}),
+    "": frozenset({""}),
+}
+
+
+def korean_syllables(word: str) -> list[tuple[str, str]] | None:
+    """Parse a romanised Korean word into (onset class, coda) pairs, or None.
+
+    'Kyung' -> [('K', 'ng')]; 'Jaein' -> [('J', ''), ('', 'n')]. The parse prefers syllables
+    with an onset, as Korean spelling does between vowels.
+    """
+    letters = fold(word)
+    if not letters or len(letters) > 24:
+        return None
+    onsets = sorted(_KO_ONSETS, key=len, reverse=True)
+    vowels = sorted(_KO_VOWELS, key=len, reverse=True)
+    codas = sorted(_KO_CODAS, key=len, reverse=True)
+
+    @cache
+    def parse(pos: int) -> tuple[tuple[str, str], ...] | None:
+        if pos == len(letters):
+            return ()
+        best: tuple[tuple[str, str], ...] | None = None
+        for onset in onsets:
+            if not letters.startswith(onset, pos):
+                continue
+            p1 = pos + len(onset)
+            for vowel in vowels:
+                if not letters.startswith(vowel, p1):
+                    continue
+                p2 = p1 + len(vowel)
+                for coda in codas:
+                    if not letters.startswith(coda, p2):
+                        continue
+                    p3 = p2 + len(coda)
+                    # a coda consonant followed by a vowel belongs to the next syllable
+                    if coda and p3 < len(letters) and letters[p3] in "aeiouy":
+                        continue
+                    rest = parse(p3)
+                    if rest is None:
+                        continue
+                    cand = ((_KO_ONSETS[onset], _KO_CODAS[coda]),) + rest
+                    if best is None or len(cand) < len(best):
+                        best = cand
+        return best
+
+    result = parse(0)
+    return list(result) if result else None
+
+
+def name_korean(name: str) -> list[tuple[str, str]] | None:
+    """Korean syllables of a name shaped like a Korean one, or None.
+
+    The shape: a one-syllable surname word and a given name of one or two syllables (one per
+    hyphenated part), 2-4 syllables in all: 'Moon Jae-in' -> three syllables; 'Mike Pompeo'
+    (no one-syllable word) -> None.
+    """
+    out: list[tuple[str, str]] = []
+    words = [w for w in name.strip().split() if fold(w)]
+    if not 2 <= len(words) <= 3:
+        return None
+    one_syllable_word = False
+    for word in words:
+        parts = [p for p in re.split(r"[\-']+", word) if fold(p)]
+        word_syllables: list[tuple[str, str]] = []
+        for part in parts:
+            syllables = korean_syllables(part)
+            if syllables is None or (len(parts) > 1 and len(syllables) != 1):
+                return None
+            word_syllables += syllables
+        if len(word_syllables) > 2:
+            return None
+        one_syllable_word |= len(word_syllables) == 1
+        out += word_syllables
+    return out if one_syllable_word and 2 <= len(out) <= 4 else None
+
+
+def sino_korean_match(korean: tuple[str, str], pinyin: str) -> float:
+    """1.0 when onset and coda both correspond, 0.5 for one of them, else 0."""
+    onset, vowel, coda = pinyin_parts(pinyin)
+    k_onset, k_coda = korean
+    score = 0.5 * (onset in _KO_TO_MANDARIN_ONSET[k_onset])
+    score += 0.5 * (coda in _KO_TO_MANDARIN_CODA[k_coda])
+    return score
+
+
+def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
+    """How well pinyin syllables in `mt_name` read as the characters of a Korean name.
+
+    Returns (score in [0, 1], number of Korean syllables matched fully). A monotone alignment:
+    Korean syllables may be left out (a truncated name), extra MT syllables cost a quarter each
+    (a prefix such as a country name). 0 when either side is not of the right shape.
+    """
+    korean = name_korean(korean_name)
+    pinyin = name_pinyin(mt_name)
+    if not korean or not pinyin:
+        return 0.0, 0
+    n, m = len(korean), len(pinyin)
+    # dp[i][j]: best (score, full matches) aligning korean[:i] with pinyin[:j]
+    dp: list[list[tuple[float, int]]] = [[(-1e9, 0)] * (m + 1) for _ in range(n + 1)]
+    dp[0][0] = (0.0, 0)
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = dp[i][j]
+            if here[0] <= -1e8:
+                continue
+            if i < n:  # Korean syllable not rendered
+                dp[i + 1][j] = max(dp[i + 1][j], here)
+            if j < m:  # extra MT syllable
+                dp[i][j + 1] = max(dp[i][j + 1], (here[0] - 0.25, here[1]))
+            if i < n and j < m:
+                s = sino_korean_match(korean[i], pinyin[j])
+                if s > 0:
+                    dp[i + 1][j + 1] = max(dp[i + 1][j + 1], (here[0] + s, here[1] + (s == 1)))
+    score, full = dp[n][m]
+    return max(0.0, score / n), full
+
+
+# ---- consonant skeletons -----------------------------------------------------------------
+_PINYIN_CLASS = {"b": "P", "p": "P", "d": "T", "t": "T", "g": "K", "k": "K", "j": "J", "q": "J",
+                 "z": "J", "c": "J", "zh": "J", "ch": "J", "x": "S", "s": "S", "sh": "S",
+                 "f": "F", "l": "L", "r": "L", "m": "M", "n": "N", "h": "", "": ""}
+_WESTERN_DIGRAPHS = (("sch", "S"), ("tch", "J"), ("tsch", "J"), ("sh", "S"), ("zh", "J"),
+                     ("ch", "J"), ("ts", "J"), ("tz", "J"), ("dj", "J"), ("ph", "F"), ("th", "T"),
+                     ("ck", "K"), ("qu", "K"), ("gh", "K"), ("kh", "K"), ("ng", "N"), ("x", "KS"))
+_WESTERN_CLASS = {"b": "P", "p": "P", "d": "T", "t": "T", "g": "K", "k": "K", "q": "K",
+                  "c": "K", "j": "J", "z": "J", "s": "S", "f": "F", "v": "F", "l": "L", "r": "L",
+                  "m": "M", "n": "N"}
+_VOWELS = set("aeiouy")
+
+
+def _western_skeleton(word: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for digraph, cls in _WESTERN_DIGRAPHS:
+            if word.startswith(digraph, i):
+                out.append(cls)
+                i += len(digraph)
+                break
+        else:
+            ch = word[i]
+            nxt = word[i + 1] if i + 1 < len(word) else ""
+            prev = word[i - 1] if i else ""
+            if ch == "c" and nxt in ("e", "i", "y"):
+                out.append("S")
+            elif ch == "r" and prev in _VOWELS and nxt and nxt not in _VOWELS:
+                pass  # Mandarin transliteration drops a coda r before a consonant (Merkel)
+            elif ch in ("m", "n") and prev in _VOWELS and (not nxt or nxt not in _VOWELS):
+                out.append("N")  # no -m coda in Mandarin: m and n merge at a syllable end
+            elif ch in _WESTERN_CLASS:
+                out.append(_WESTERN_CLASS[ch])
+            i += 1
+    return "".join(out)
+
+
+def skeleton(name: str) -> str:
+    """Consonant classes of a name as Mandarin transliteration keeps them.
+
+    Pinyin words are read as pinyin (q -> J, x -> S), others by English spelling. Nasal codas
+    become N, voicing and aspiration merge (b/p -> P), h/w/y and vowels vanish, repeats collapse.
+    """
+    classes: list[str] = []
+    for word in re.split(r"[\s\-']+", name.strip()):
+        letters = fold(word)
+        if not letters:
+            continue
+        syllables = pinyin_syllables(letters)
+        if syllables is not None:
+            for syllable in syllables:
+                onset, _, coda = pinyin_parts(syllable)
+                classes.append(_PINYIN_CLASS.get(onset, ""))
+                if coda:
+                    classes.append("N")
+                if syllable == "er":
+                    classes.append("L")
+        else:
+            classes.append(_western_skeleton(letters))
+    joined = "".join(classes)
+    return re.sub(r"(.)\1+", r"\1", joined)
+
+
+# Substitutions that Mandarin made or that transliteration blurs cost half an edit.
+_CHEAP = {frozenset(p) for p in (("K", "J"), ("T", "J"), ("S", "J"), ("P", "F"), ("M", "N"),
+                                 ("L", "N"), ("K", "S"))}
+
+
+def skeleton_similarity(a: str, b: str) -> float:
+    """1 - weighted edit distance / longer length, over two skeletons."""
+    if not a or not b:
+        return 0.0
+    prev = [float(j) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        cur = [float(i)] + [0.0] * len(b)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                sub = 0.0
+            elif frozenset((a[i - 1], b[j - 1])) in _CHEAP:
+                sub = 0.5
+            else:
+                sub = 1.0
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub)
+        prev = cur
+    return max(0.0, 1.0 - prev[len(b)] / max(len(a), len(b)))
