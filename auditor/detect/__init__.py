@@ -8,6 +8,7 @@ from auditor.detect.base import AuditContext, Detector, Resources
 
 # id -> "module:Class"; the order is the order findings are produced in.
 DETECTORS: dict[str, str] = {}
+DETECTORS["source"] = "auditor.detect.source:SourceDetector"
 DETECTORS["names"] = "auditor.detect.names:NameDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
