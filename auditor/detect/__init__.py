@@ -9,6 +9,9 @@ from auditor.detect.base import AuditContext, Detector, Resources
 # id -> "module:Class"; the order is the order findings are produced in.
 DETECTORS: dict[str, str] = {}
 DETECTORS["source"] = "auditor.detect.source:SourceDetector"
+DETECTORS["content"] = "auditor.detect.content:ContentDetector"
+DETECTORS["numbers"] = "auditor.detect.numbers:NumberDetector"
+DETECTORS["repetition"] = "auditor.detect.repetition:RepetitionDetector"
 DETECTORS["names"] = "auditor.detect.names:NameDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)

@@ -1,0 +1,193 @@
+"""Split sentences into clauses (propositions) with character offsets, from a spaCy parse.
+
+Detectors that judge support below the sentence ("an MT sentence can be half supported") need
+units smaller than sentences. A clause starts at every verb that heads its own proposition
+(dependency `conj`, `advcl`, `ccomp`, `relcl`, `parataxis`) and at ";" ; pieces too small to
+state anything (fewer than `MIN_CONTENT_WORDS` content words) are merged into a neighbour.
+Pure functions over spaCy `Doc`s; the spaCy pipeline itself is injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from auditor.result import SegmentedDocument
+
+# Dependency labels whose verbal head starts a proposition of its own (Universal/ClearNLP deps).
+CLAUSE_DEPS = frozenset({"conj", "advcl", "ccomp", "relcl", "parataxis"})
+CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
+# A proposition needs a predicate and at least two arguments or modifiers: three content words.
+MIN_CONTENT_WORDS = 3
+# A reporting frame is a subject, a speech verb and perhaps a time or channel: up to four words.
+FRAME_MAX_CONTENT = 4
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One proposition of one sentence. `start`/`end` are offsets into the document text.
+
+    `doc` is the reference index, or -1 for the MT. `content` holds the stems of its content
+    words (see `content_words`); `has_verb` whether a verb or auxiliary occurs.
+    """
+
+    doc: int
+    sentence: int
+    start: int
+    end: int
+    text: str
+    content: frozenset[str]
+    has_verb: bool
+
+
+def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: str) -> list[int]:
+    """Map each character of a whitespace-normalised sentence text to its document offset.
+
+    The segmenter collapses whitespace runs to one space, so characters are matched in order
+    and a space in `sent_text` swallows the whole run in the document. Returns len+1 offsets.
+    """
+    raw = doc_text[sent_start:sent_end]
+    offsets: list[int] = []
+    j = 0
+    for ch in sent_text:
+        offsets.append(sent_start + min(j, len(raw)))
+        if ch == " ":
+            while j < len(raw) and raw[j].isspace():
+                j += 1
+        else:
+            j += 1
+    offsets.append(sent_start + min(j, len(raw)))
+    return offsets
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def content_words(tokens: Sequence[Any]) -> frozenset[str]:
+    """Stems of content words (nouns, names, verbs, adjectives, numbers, adverbs).
+
+    Stems rather than lemmas, so that a paraphrase that changes word class still shares its
+    words ("cooperate" / "cooperation", "negatively" / "negative").
+    """
+    stem = _stemmer().stemWord
+    out = set()
+    for tok in tokens:
+        if tok.pos_ in CONTENT_POS and not tok.is_stop and (tok.is_alpha or tok.like_num):
+            out.add(stem(tok.lemma_.lower()))
+        elif tok.like_num and not tok.is_punct:
+            out.add(tok.text.lower())
+    return frozenset(out)
+
+
+def _cut_points(parsed: Any) -> list[int]:
+    """Token indices (relative to the sentence) where a new clause begins."""
+    cuts = {0}
+    for tok in parsed:
+        if tok.dep_ in CLAUSE_DEPS and tok.pos_ in ("VERB", "AUX") and tok.head.i != tok.i:
+            left, right = tok.left_edge.i, tok.right_edge.i
+            cuts.add(left)
+            if right + 1 < len(parsed):
+                cuts.add(right + 1)
+        elif tok.text == ";" and tok.i + 1 < len(parsed):
+            cuts.add(tok.i + 1)
+    return sorted(cuts)
+
+
+def _n_content(parsed: Any, piece: tuple[int, int]) -> int:
+    return len(content_words(parsed[piece[0]:piece[1]]))
+
+
+def _merge_frames(parsed: Any, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a short reporting frame ("X said", "the ministry said") to the clause it reports.
+
+    A frame alone states no proposition of the story, only who said it; the reported clause
+    (the verb's `ccomp`) carries the content, so the two are judged together.
+    """
+    def index_of(token_i: int) -> int:
+        return next(k for k, (a, b) in enumerate(pieces) if a <= token_i < b)
+
+    for tok in parsed:
+        if tok.dep_ != "ccomp" or tok.pos_ not in ("VERB", "AUX") or len(pieces) < 2:
+            continue
+        frame, body = index_of(tok.head.i), index_of(tok.i)
+        if abs(frame - body) == 1 and _n_content(parsed, pieces[frame]) <= FRAME_MAX_CONTENT:
+            lo, hi = sorted((frame, body))
+            pieces[lo:hi + 1] = [(pieces[lo][0], pieces[hi][1])]
+    return pieces
+
+
+def _pieces(parsed: Any) -> list[tuple[int, int]]:
+    """Token ranges of the clauses of one parsed sentence, small pieces merged into neighbours."""
+    cuts = _cut_points(parsed) + [len(parsed)]
+    ranges = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    merged: list[tuple[int, int]] = []
+    for piece in ranges:
+        if merged and _n_content(parsed, piece) < MIN_CONTENT_WORDS:
+            merged[-1] = (merged[-1][0], piece[1])
+        else:
+            merged.append(piece)
+    if len(merged) > 1 and _n_content(parsed, merged[0]) < MIN_CONTENT_WORDS:
+        merged[1] = (merged[0][0], merged[1][1])
+        merged.pop(0)
+    return _merge_frames(parsed, merged)
+
+
+def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int) -> list[list[Clause]]:
+    """Clauses of every sentence of a document, in order: one list per sentence."""
+    texts = segmented.texts
+    out: list[list[Clause]] = []
+    for sent, parsed in zip(segmented.sentences, nlp.pipe(texts), strict=True):
+        offsets = sentence_offsets(segmented.doc.text, sent.start, sent.end, sent.text)
+        clauses = []
+        for a, b in _pieces(parsed):
+            span = parsed[a:b]
+            c_start = span.start_char
+            c_end = span.end_char
+            # trim leading/trailing punctuation and spaces so the clause reads cleanly
+            text = sent.text[c_start:c_end]
+            lead = len(text) - len(text.lstrip(" ,;:-–—"))
+            trail = len(text) - len(text.rstrip(" ,;:-–—"))
+            if lead + trail >= len(text):
+                lead, trail = 0, 0
+            c_start, c_end = c_start + lead, c_end - trail
+            clauses.append(
+                Clause(
+                    doc=doc_index,
+                    sentence=sent.index,
+                    start=offsets[c_start],
+                    end=offsets[c_end - 1] + 1 if c_end > c_start else offsets[c_start],
+                    text=sent.text[c_start:c_end],
+                    content=content_words(span),
+                    has_verb=any(t.pos_ in ("VERB", "AUX") for t in span),
+                )
+            )
+        out.append(clauses)
+    return out
+
+
+def with_sentence_units(clauses: list[list[Clause]],
+                        segmented: SegmentedDocument) -> list[Clause]:
+    """All clauses plus, for every sentence of several clauses, the whole sentence as one unit.
+
+    Used as the candidates a clause can be supported by: when one side says in one clause what
+    the other spreads over two, the whole sentence is the counterpart.
+    """
+    out = [c for sent in clauses for c in sent]
+    for sent_clauses, sent in zip(clauses, segmented.sentences, strict=True):
+        if len(sent_clauses) > 1:
+            out.append(Clause(
+                doc=sent_clauses[0].doc, sentence=sent.index, start=sent.start, end=sent.end,
+                text=sent.text, content=frozenset().union(*(c.content for c in sent_clauses)),
+                has_verb=any(c.has_verb for c in sent_clauses),
+            ))
+    return out
+
+
+__all__ = ["Clause", "CLAUSE_DEPS", "MIN_CONTENT_WORDS", "content_words", "sentence_offsets",
+           "split_clauses", "with_sentence_units"]

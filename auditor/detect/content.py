@@ -1,0 +1,411 @@
+"""Dropped (omission) and unsupported (addition) content, judged clause by clause.
+
+Every MT clause is compared with every reference clause of every reference, and every reference
+clause with every MT clause. Support combines three pieces of evidence, because embeddings
+alone rate any two sentences of one story as similar (cosine 0.4-0.6 with MiniLM):
+
+- `cosine`: the best clause-to-clause embedding cosine;
+- `margin`: that cosine over the mean of the clause's k best cosines (Artetxe & Schwenk 2019):
+  a real counterpart stands out from the story's background similarity;
+- `lexical`: the idf-weighted share of the clause's content words found in the sentence of one
+  of its best candidates; words every sentence of the story uses (the main actors) weigh little.
+
+A logistic model turns them into the probability that the clause has a counterpart. Its weights
+were fitted, without any error labels, on the public TED data in ../shared/data: MT clauses
+against their true human translation (supported) and against the same translation with the
+counterpart segment and its neighbours removed (same story, no counterpart: unsupported).
+`benchmarks/content_benchmark.py --calibrate` refits them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from auditor.clauses import Clause, split_clauses, with_sentence_units
+from auditor.config import AlignMode
+from auditor.detect.base import AuditContext, Detector
+from auditor.result import Finding, FindingKind, Severity, Span
+
+# Fitted by `benchmarks/content_benchmark.py --calibrate` (TED MT vs refB, label-free; see module
+# docstring): intercept, cosine, lexical, margin.
+SUPPORT_WEIGHTS = (-13.724, 6.260, 4.416, 5.593)
+# Balanced classes in the fit, so 0.5 is the point where "has a counterpart" becomes more likely.
+SUPPORTED_P = 0.5
+# Major when the odds of a counterpart are at least 4 times lower than at the decision point
+# (log 4): the evidence is clearly against support, not borderline.
+MAJOR_ODDS = math.log(4.0)
+# Nearest neighbours for the margin, as in the aligner (AuditConfig.margin_k).
+MARGIN_K = 4
+# Candidates (by cosine) whose sentence is checked for shared content words.
+LEXICAL_TOP = 3
+# A dropped proposition needs at least this many content words (subject, predicate, object,
+# modifier); shorter reference pieces are attributions ("the ministry said") or fragments.
+MIN_OMISSION_WORDS = 5
+
+
+@dataclass(frozen=True)
+class ClauseSupport:
+    """How well one clause is carried by the other side, and its closest counterpart there."""
+
+    clause: Clause
+    probability: float
+    cosine: float
+    lexical: float
+    margin: float
+    best: Clause | None
+
+
+def idf_weights(sentence_contents: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency over sentences: log((N + 1) / (df + 1)) + 1."""
+    n = len(sentence_contents)
+    df = Counter(w for words in sentence_contents for w in words)
+    return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+
+
+def weighted_overlap(words: frozenset[str], context: frozenset[str],
+                     idf: dict[str, float]) -> float:
+    """Idf-weighted share of `words` found in `context` (0 when `words` is empty)."""
+    total = sum(idf.get(w, 1.0) for w in words)
+    if total <= 0:
+        return 0.0
+    return sum(idf.get(w, 1.0) for w in words & context) / total
+
+
+def support_probability(cosine: np.ndarray, lexical: np.ndarray, margin: np.ndarray,
+                        weights: Sequence[float] = SUPPORT_WEIGHTS) -> np.ndarray:
+    """Logistic model: probability that a clause has a counterpart on the other side."""
+    b0, b_cos, b_lex, b_margin = weights
+    z = b0 + b_cos * cosine + b_lex * lexical + b_margin * margin
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def support_features(
+    sim: np.ndarray,
+    rows: Sequence[Clause],
+    cols: Sequence[Clause],
+    col_context: Sequence[frozenset[str]],
+    idf: dict[str, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features of each row clause against the column clauses.
+
+    sim: (n, m) cosine between row and column clauses; `col_context[j]` the content words of
+    column clause j's sentence. Returns cosine, lexical, margin (each (n,)) and the best
+    column index (n,), -1 when there are no columns.
+    """
+    n, m = sim.shape
+    if m == 0:
+        zeros = np.zeros(n)
+        return zeros, zeros, zeros, np.full(n, -1)
+    order = np.argsort(-sim, axis=1)
+    best = order[:, 0]
+    cosine = sim[np.arange(n), best]
+    k = min(MARGIN_K, m)
+    knn = np.take_along_axis(sim, order[:, :k], axis=1).mean(axis=1)
+    margin = cosine / np.maximum(knn, 1e-6)
+    lexical = np.array([
+        max(weighted_overlap(rows[i].content, col_context[j] | cols[j].content, idf)
+            for j in order[i, :LEXICAL_TOP])
+        for i in range(n)
+    ])
+    return cosine, lexical, margin, best
+
+
+def clause_supports(
+    sim: np.ndarray,
+    rows: Sequence[Clause],
+    cols: Sequence[Clause],
+    col_context: Sequence[frozenset[str]],
+    idf: dict[str, float],
+) -> list[ClauseSupport]:
+    """Support of every row clause by the column clauses (e.g. MT clauses by reference ones)."""
+    cosine, lexical, margin, best = support_features(sim, rows, cols, col_context, idf)
+    prob = support_probability(cosine, lexical, margin)
+    return [
+        ClauseSupport(rows[i], float(prob[i]), float(cosine[i]), float(lexical[i]),
+                      float(margin[i]), cols[best[i]] if best[i] >= 0 else None)
+        for i in range(len(rows))
+    ]
+
+
+@dataclass(frozen=True)
+class ClauseTables:
+    """Clauses of the MT and of each reference, candidate units, vectors and word weights.
+
+    `mt_units` / `ref_units[d]` are the clauses plus whole multi-clause sentences: the
+    candidates a clause of the other side can be supported by.
+    """
+
+    mt: list[list[Clause]]
+    refs: list[list[list[Clause]]]
+    mt_units: list[Clause]
+    ref_units: list[list[Clause]]
+    vectors: dict[tuple[int, int, int], np.ndarray]
+    idf: dict[str, float]
+
+    def flat_mt(self) -> list[Clause]:
+        return [c for sent in self.mt for c in sent]
+
+    def flat_ref(self, doc: int) -> list[Clause]:
+        return [c for sent in self.refs[doc] for c in sent]
+
+    def ref_candidates(self, doc: int | None = None) -> list[Clause]:
+        docs = range(len(self.refs)) if doc is None else [doc]
+        return [c for d in docs for c in self.ref_units[d]]
+
+    def matrix(self, clauses: Sequence[Clause]) -> np.ndarray:
+        return np.vstack([self.vectors[(c.doc, c.start, c.end)] for c in clauses])
+
+    def sentence_content(self, clause: Clause) -> frozenset[str]:
+        side = self.mt if clause.doc < 0 else self.refs[clause.doc]
+        return frozenset().union(*(c.content for c in side[clause.sentence]))
+
+
+def build_clause_tables(ctx: AuditContext) -> ClauseTables:
+    """Split MT and references into clauses and embed all units in one encoder call."""
+    nlp = ctx.resources.nlp
+    mt = split_clauses(nlp, ctx.mt, -1)
+    refs = [split_clauses(nlp, ref, d) for d, ref in enumerate(ctx.references)]
+    mt_units = with_sentence_units(mt, ctx.mt)
+    ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,
+                                                                 strict=True)]
+    every = mt_units + [c for units in ref_units for c in units]
+    vectors = ctx.resources.encoder.encode([c.text for c in every]) if every else []
+    table = {(c.doc, c.start, c.end): v for c, v in zip(every, vectors, strict=True)}
+    sentences = [frozenset().union(*(c.content for c in s)) for s in mt] + [
+        frozenset().union(*(c.content for c in s)) for r in refs for s in r
+    ]
+    return ClauseTables(mt=mt, refs=refs, mt_units=mt_units, ref_units=ref_units,
+                        vectors=table, idf=idf_weights(sentences))
+
+
+def _supports(tables: ClauseTables, rows: list[Clause], cols: list[Clause]) -> list[ClauseSupport]:
+    if not rows:
+        return []
+    sim = tables.matrix(rows) @ tables.matrix(cols).T if cols else np.zeros((len(rows), 0))
+    context = [tables.sentence_content(c) for c in cols]
+    return clause_supports(sim, rows, cols, context, tables.idf)
+
+
+def mt_clause_supports(tables: ClauseTables) -> list[ClauseSupport]:
+    """Each MT clause's best support across all references."""
+    return _supports(tables, tables.flat_mt(), tables.ref_candidates())
+
+
+def reference_clause_supports(tables: ClauseTables, doc: int) -> list[ClauseSupport]:
+    """Whether the MT carries each clause of reference `doc`."""
+    return _supports(tables, tables.flat_ref(doc), tables.mt_units)
+
+
+def otsu_threshold(values: np.ndarray) -> float:
+    """Otsu's cut of 1-D values: the split maximising the between-group variance (inf if < 4)."""
+    v = np.sort(np.asarray(values, dtype=float))
+    n = len(v)
+    if n < 4:
+        return math.inf
+    k = np.arange(1, n)
+    csum = np.cumsum(v)[:-1]
+    mean_low = csum / k
+    mean_high = (v.sum() - csum) / (n - k)
+    between = k * (n - k) * (mean_low - mean_high) ** 2
+    best = int(np.argmax(between))
+    return float((v[best] + v[best + 1]) / 2)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def decision_logit(supports: Sequence[ClauseSupport], mode: AlignMode) -> float:
+    """Log-odds below which a clause counts as unsupported, for one document.
+
+    Against a true translation (parallel mode) the TED-calibrated model applies as is (0, i.e.
+    p = 0.5). Independent reports paraphrase, so a real counterpart scores lower than a
+    translation would; there the document's own split between its well and poorly supported
+    clauses (Otsu's threshold over all clause log-odds, MT and reference sides) may lower the
+    cut, never raise it.
+    """
+    base = _logit(SUPPORTED_P)
+    if mode is AlignMode.PARALLEL or not supports:
+        return base
+    return min(base, otsu_threshold(np.array([_logit(s.probability) for s in supports])))
+
+
+def _describe(support: ClauseSupport) -> str:
+    words = len(support.clause.content)
+    shared = round(support.lexical * 100)
+    return (f"cosine {support.cosine:.2f}, margin {support.margin:.2f}, {shared}% of "
+            f"{words} content words shared (idf-weighted); p(supported) "
+            f"{support.probability:.2f}")
+
+
+class ContentDetector(Detector):
+    """Omissions and additions from clause-level support across all references."""
+
+    id = "content"
+
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        if not ctx.references or not ctx.mt.sentences:
+            return []
+        tables = build_clause_tables(ctx)
+        mt_supports = mt_clause_supports(tables)
+        ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
+        cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode)
+        judge = _Judge(cut)
+        return (self._additions(ctx, tables, mt_supports, judge)
+                + self._omissions(ctx, tables, ref_supports, judge))
+
+    # ---- additions -------------------------------------------------------------------------
+    def _additions(self, ctx: AuditContext, tables: ClauseTables,
+                   supports: list[ClauseSupport], judge: _Judge) -> list[Finding]:
+        """Runs of unsupported MT clauses within one sentence, one finding per run."""
+        runs: list[list[ClauseSupport]] = []
+        for s in supports:
+            if judge.carried(s) or len(s.clause.content) < 3 or not s.clause.has_verb:
+                continue
+            if runs and runs[-1][-1].clause.sentence == s.clause.sentence and \
+                    _adjacent(tables.mt[s.clause.sentence], runs[-1][-1].clause, s.clause):
+                runs[-1].append(s)
+            else:
+                runs.append([s])
+        findings = []
+        for run in runs:
+            first, last = run[0].clause, run[-1].clause
+            worst = min(run, key=lambda s: s.probability)
+            closest = max(run, key=lambda s: s.cosine)
+            ref = closest.best
+            evidence = (
+                "not supported by the references: no reference clause carries this content; "
+                + (f"closest is reference {ref.doc} ({_describe(worst)})" if ref else
+                   "the references have no clauses")
+            )
+            findings.append(Finding(
+                kind=FindingKind.ADDITION,
+                severity=judge.severity(worst),
+                mt_start=first.start,
+                mt_end=last.end,
+                mt_text=ctx.mt.doc.text[first.start:last.end],
+                confidence=1.0 - worst.probability,
+                evidence=evidence,
+                detector=self.id,
+                reference=Span(ref.start, ref.end, ref.text, ref.doc) if ref else None,
+                mt_sentence=first.sentence,
+            ))
+        return findings
+
+    # ---- omissions -------------------------------------------------------------------------
+    def _omissions(self, ctx: AuditContext, tables: ClauseTables,
+                   per_ref: list[list[ClauseSupport]], judge: _Judge) -> list[Finding]:
+        """Reference content the MT does not carry, one finding per reference sentence."""
+        carried = {(s.clause.doc, s.clause.start): judge.carried(s)
+                   for sup in per_ref for s in sup}
+        reported: set[tuple[int, int]] = set()  # (doc, start) of clauses already covered
+        findings = []
+        for d, supports in enumerate(per_ref):
+            by_sentence: dict[int, list[ClauseSupport]] = {}
+            for s in supports:
+                by_sentence.setdefault(s.clause.sentence, []).append(s)
+            for sent_index, sent_supports in sorted(by_sentence.items()):
+                missing = [s for s in sent_supports if not carried[(d, s.clause.start)]
+                           and s.clause.has_verb and (d, s.clause.start) not in reported]
+                words = frozenset().union(*(s.clause.content for s in missing)) if missing \
+                    else frozenset()
+                if len(words) < MIN_OMISSION_WORDS:
+                    continue
+                findings.append(self._omission(ctx, tables, d, sent_index, sent_supports,
+                                               missing, carried, reported, judge))
+        return findings
+
+    def _omission(
+        self,
+        ctx: AuditContext,
+        tables: ClauseTables,
+        doc: int,
+        sent_index: int,
+        sent_supports: list[ClauseSupport],
+        missing: list[ClauseSupport],
+        carried: dict[tuple[int, int], bool],
+        reported: set[tuple[int, int]],
+        judge: _Judge,
+    ) -> Finding:
+        ref_sentences = tables.refs[doc]
+        first, last = missing[0].clause, missing[-1].clause
+        # Which other references carry the same content (clause support between references).
+        carriers = [doc]
+        for other in range(len(tables.refs)):
+            if other == doc:
+                continue
+            hits = [s for s in _supports(tables, [m.clause for m in missing],
+                                         tables.ref_candidates(other)) if judge.carried(s)]
+            if hits:
+                carriers.append(other)
+                reported.update((h.best.doc, h.best.start) for h in hits if h.best)
+        reported.update((doc, s.clause.start) for s in missing)
+
+        def sentence_carried(k: int) -> bool:
+            return 0 <= k < len(ref_sentences) and any(
+                carried[(doc, c.start)] for c in ref_sentences[k])
+
+        # Neighbours: a sibling clause of the same sentence, or both adjacent sentences, carried.
+        siblings = [s for s in sent_supports if carried[(doc, s.clause.start)]]
+        neighbours = sentence_carried(sent_index - 1) and sentence_carried(sent_index + 1)
+        dropped = bool(siblings) or (neighbours and len(carriers) > 1)
+        anchor = siblings[-1].best if siblings else None
+        if anchor is None and sentence_carried(sent_index - 1):
+            previous = [s for s in _supports(tables, ref_sentences[sent_index - 1],
+                                             tables.mt_units) if judge.carried(s)]
+            anchor = previous[-1].best if previous else None
+        mt_pos = anchor.end if anchor is not None else None
+        if dropped:
+            why = "likely dropped: its neighbours in the reference are carried by the MT"
+        elif len(carriers) > 1:
+            why = "background: several references have it but its neighbours are not carried"
+        else:
+            why = "background in one reference"
+        worst = min(missing, key=lambda s: s.probability)
+        plural = "s" if len(carriers) > 1 else ""
+        return Finding(
+            kind=FindingKind.OMISSION,
+            severity=judge.severity(worst) if dropped else Severity.MINOR,
+            mt_start=mt_pos,
+            mt_end=mt_pos,
+            mt_text="",
+            confidence=(1.0 - worst.probability) * (1.0 if dropped else 0.5),
+            evidence=(f"{why}; carried by reference{plural} "
+                      f"{', '.join(str(c) for c in sorted(carriers))}; closest MT text: "
+                      f"{worst.best.text if worst.best else '(none)'!r} ({_describe(worst)})"),
+            detector=self.id,
+            reference=Span(first.start, last.end,
+                           ctx.references[doc].doc.text[first.start:last.end], doc),
+            mt_sentence=ctx.sentence_of(mt_pos) if mt_pos is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """One document's decision: carried above `cut` log-odds, major 4:1 odds below it."""
+
+    cut: float
+
+    def carried(self, support: ClauseSupport) -> bool:
+        return _logit(support.probability) >= self.cut
+
+    def severity(self, support: ClauseSupport) -> Severity:
+        major = _logit(support.probability) < self.cut - MAJOR_ODDS
+        return Severity.MAJOR if major else Severity.MINOR
+
+
+def _adjacent(sentence: list[Clause], a: Clause, b: Clause) -> bool:
+    """True when clause b directly follows clause a within one sentence."""
+    starts = [c.start for c in sentence]
+    return starts.index(b.start) == starts.index(a.start) + 1
+
+
+__all__ = ["ClauseSupport", "ContentDetector", "SUPPORT_WEIGHTS", "build_clause_tables",
+           "clause_supports", "decision_logit", "idf_weights", "mt_clause_supports",
+           "otsu_threshold", "reference_clause_supports", "support_probability"]

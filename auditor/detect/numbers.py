@@ -1,0 +1,308 @@
+"""Numbers, dates, ranges and quantities that disagree with the aligned reference text.
+
+Mentions come from spaCy's entity recogniser (DATE, TIME, CARDINAL, QUANTITY, MONEY, PERCENT,
+and ORDINAL written with digits), so the digits of a name ("G20", "Boeing 737", "COVID-19") are
+never read as numbers. Each mention is normalised to typed atoms: month, day, year, weekday
+for dates; a numeric value for quantities ("six" = "6", "1,200" = "1200", "two-thirds" = 0.667).
+
+An MT mention is compared with the mentions of the same type in its counterpart: the reference
+sentences of the closest reference clause (per reference) of the MT clause that holds it.
+
+- same atoms: agreement, nothing reported;
+- shared and differing atoms ("June 29 to 30" vs "June 30"): major, the MT changes the figure;
+- no shared atom but comparable ones (June 29 vs July 3, 6 vs 8): major, the figures disagree;
+- the reference has only a vaguer expression of that type ("August 1st to 3rd" vs "around the
+  end of the month", "10th" vs "Thursday"): minor, the references do not confirm it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from auditor.detect.base import AuditContext, Detector
+from auditor.result import Finding, FindingKind, Severity, Span
+
+DATE_LABELS = frozenset({"DATE", "TIME"})
+QUANTITY_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"])}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+WEEKDAYS = {d: i for i, d in enumerate(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+WEEKDAYS.update({d[:3]: i for d, i in list(WEEKDAYS.items())})
+WORD_NUMBERS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+     "nineteen", "twenty"])}
+WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+                     "eighty": 80, "ninety": 90, "dozen": 12})
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+          "trillion": 1_000_000_000_000}
+FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+             "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$", re.I)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*(?:st|nd|rd|th)?")
+# A cosine below the aligner's floor (AuditConfig.min_similarity) means "unrelated": no
+# counterpart to compare figures with.
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One number or date expression; `atoms` are typed values, e.g. ("day", 30)."""
+
+    kind: str  # "date" or "quantity"
+    text: str
+    start: int
+    end: int
+    atoms: frozenset[tuple[str, float]]
+
+
+def _number(word: str) -> float | None:
+    word = word.lower()
+    if word in WORD_NUMBERS:
+        return float(WORD_NUMBERS[word])
+    digits = _NUMBER.fullmatch(word.rstrip("stndrh") if word[:1].isdigit() else word)
+    if digits:
+        text = digits.group()
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+            text = text.replace(",", "")
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return None
+    return None
+
+
+def date_atoms(text: str) -> frozenset[tuple[str, float]]:
+    """Month, day, year and weekday atoms of a date expression ("from June 29 to 30")."""
+    atoms: set[tuple[str, float]] = set()
+    for word in _WORD.findall(text):
+        low = word.lower()
+        iso = _ISO.match(word)
+        if iso:
+            atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
+                      ("day", float(iso.group(3)))}
+        elif low in MONTHS and not (low == "may" and word == "may"):
+            atoms.add(("month", float(MONTHS[low])))
+        elif low in WEEKDAYS and len(low) > 3 or low in ("mon", "tue", "wed", "thu", "fri",
+                                                           "sat", "sun"):
+            atoms.add(("weekday", float(WEEKDAYS[low])))
+        elif word.isdigit() and len(word) == 4 and 1000 <= int(word) <= 2999:
+            atoms.add(("year", float(word)))
+        elif _DAY.match(word) and 1 <= int(_DAY.match(word).group(1)) <= 31:
+            atoms.add(("day", float(_DAY.match(word).group(1))))
+    for iso in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b", text):
+        atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
+                  ("day", float(iso.group(3)))}
+    for years in re.finditer(r"\b(\d{4})\s*[-–]\s*(\d{4})\b", text):
+        atoms |= {("year", float(years.group(1))), ("year", float(years.group(2)))}
+    return frozenset(atoms)
+
+
+def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
+    """Numeric values of a quantity expression ("six kilometers", "1,200", "two-thirds")."""
+    words = _WORD.findall(text.replace("-", " "))
+    values: list[float] = []
+    i = 0
+    while i < len(words):
+        value = _number(words[i])
+        if value is None:
+            i += 1
+            continue
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        if nxt in SCALES:
+            value *= SCALES[nxt]
+            i += 1
+        elif nxt in FRACTIONS and value < FRACTIONS[nxt]:
+            value = value / FRACTIONS[nxt]
+            i += 1
+        values.append(round(value, 3))
+        i += 1
+    if not values and any(w.lower() in ("half", "a half") for w in words):
+        values.append(0.5)
+    return frozenset(("value", v) for v in values)
+
+
+def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
+    """Number and date mentions of one parsed sentence; offsets map characters to the doc."""
+    out = []
+    for ent in parsed.ents:
+        day = _DAY.match(ent.text)
+        if ent.label_ in DATE_LABELS:
+            kind, atoms = "date", date_atoms(ent.text)
+        elif ent.label_ == "ORDINAL" and day and 1 <= int(day.group(1)) <= 31 and \
+                not ent.text.isdigit():
+            # "on the evening of 10th": a digit ordinal that can be a day of the month
+            kind, atoms = "date", frozenset({("day", float(day.group(1)))})
+        elif ent.label_ in QUANTITY_LABELS or (ent.label_ == "ORDINAL"
+                                               and any(ch.isdigit() for ch in ent.text)):
+            kind, atoms = "quantity", quantity_atoms(ent.text)
+        else:
+            continue
+        if _glued_to_name(parsed, ent):
+            continue
+        out.append(Mention(kind, ent.text, offsets[ent.start_char],
+                           offsets[ent.end_char - 1] + 1, atoms))
+    return out
+
+
+def _glued_to_name(parsed: Any, ent: Any) -> bool:
+    """A number that is part of a name: "Boeing 737", "Windows 10", "Apollo 11"."""
+    if ent.label_ not in QUANTITY_LABELS or len(ent) != 1:
+        return False
+    prev = parsed[ent.start - 1] if ent.start > 0 else None
+    return prev is not None and prev.pos_ == "PROPN" and prev.ent_type_ not in ("DATE", "")\
+        and prev.whitespace_ != "" and ent[0].dep_ in ("nummod", "appos", "compound", "npadvmod")
+
+
+def compare(mt: Mention, refs: Iterable[Mention]) -> tuple[str, Mention | None] | None:
+    """How the reference mentions of the same type bear on one MT mention.
+
+    Returns None (agreement, or nothing comparable), or (verdict, reference mention) with
+    verdict "changed" (some atoms shared, some differ), "disagrees" (comparable atoms, none
+    shared) or "unconfirmed" (the reference only has a vaguer expression of that type).
+    """
+    same_type = [r for r in refs if r.kind == mt.kind]
+    if not same_type or not mt.atoms:
+        return None
+    if any(r.atoms == mt.atoms for r in same_type):
+        return None
+    if mt.kind == "date" and any(mt.atoms <= r.atoms for r in same_type):
+        return None  # the reference is more precise and agrees ("June" vs "June 30, 2019")
+    mt_fields = {f for f, _ in mt.atoms}
+    best: tuple[str, Mention] | None = None
+    for r in same_type:
+        fields = {f for f, _ in r.atoms} & mt_fields
+        if not fields:
+            continue
+        mt_part = {a for a in mt.atoms if a[0] in fields}
+        ref_part = {a for a in r.atoms if a[0] in fields}
+        if mt_part == ref_part:
+            return None  # agree where they can be compared
+        verdict = "changed" if mt_part & ref_part else "disagrees"
+        if best is None or (verdict == "changed" and best[0] == "disagrees"):
+            best = (verdict, r)
+    if best is not None:
+        return best
+    return ("unconfirmed", same_type[0])
+
+
+class NumberDetector(Detector):
+    """Numbers and dates of the MT compared with those of their counterpart reference text."""
+
+    id = "numbers"
+
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        if not ctx.references or not ctx.mt.sentences:
+            return []
+        from auditor.clauses import sentence_offsets
+        from auditor.detect.content import build_clause_tables
+
+        nlp = ctx.resources.nlp
+        mt_parsed = list(nlp.pipe(ctx.mt.texts))
+        mt_mentions = [
+            extract_mentions(p, sentence_offsets(ctx.mt.doc.text, s.start, s.end, s.text))
+            for p, s in zip(mt_parsed, ctx.mt.sentences, strict=True)
+        ]
+        if not any(mt_mentions):
+            return []
+        tables = build_clause_tables(ctx)
+        ref_mentions = []
+        for ref in ctx.references:
+            parsed = nlp.pipe(ref.texts)
+            ref_mentions.append([
+                extract_mentions(p, sentence_offsets(ref.doc.text, s.start, s.end, s.text))
+                for p, s in zip(parsed, ref.sentences, strict=True)
+            ])
+        findings = []
+        for sent_clauses, mentions in zip(tables.mt, mt_mentions, strict=True):
+            for mention in mentions:
+                clause = next((c for c in sent_clauses if c.start <= mention.start < c.end),
+                              sent_clauses[0] if sent_clauses else None)
+                if clause is None:
+                    continue
+                inside, around = self._counterparts(ctx, tables, clause, ref_mentions)
+                outcome = compare(mention, [m for _, m in inside])
+                context = inside
+                if outcome is None and not any(m.kind == mention.kind for _, m in inside):
+                    # nothing comparable in the unit itself: look at the rest of its sentence,
+                    # where only a partly shared figure is strong evidence
+                    context = inside + around
+                    outcome = compare(mention, [m for _, m in context])
+                    if outcome is not None and outcome[0] == "disagrees":
+                        outcome = ("unconfirmed", outcome[1])
+                if outcome is None:
+                    continue
+                verdict, ref_mention = outcome
+                assert ref_mention is not None
+                doc = next(d for d, m in context if m is ref_mention)
+                where = "its closest clause" if context is inside else "the sentence of its " \
+                    "closest clause"
+                findings.append(self._finding(ctx, mention, verdict, ref_mention, doc, where))
+        return findings
+
+    def _counterparts(self, ctx: AuditContext, tables: Any, clause: Any,
+                      ref_mentions: list[list[list[Mention]]],
+                      ) -> tuple[list[tuple[int, Mention]], list[tuple[int, Mention]]]:
+        """Mentions in the closest reference unit (clause or sentence) and in its sentence.
+
+        The unit states the same thing as the MT clause; the rest of its sentence may hold a
+        dateline or another event, so figures found only there weigh less.
+        """
+        vector = tables.matrix([clause])[0]
+        inside: list[tuple[int, Mention]] = []
+        around: list[tuple[int, Mention]] = []
+        best_similarity = -1.0
+        for d in range(len(ctx.references)):
+            units = tables.ref_candidates(d)
+            if not units:
+                continue
+            sims = tables.matrix(units) @ vector
+            j = int(np.argmax(sims))
+            if sims[j] < ctx.config.min_similarity:
+                continue
+            unit = units[j]
+            mentions = ref_mentions[d][unit.sentence]
+            inside += [(d, m) for m in mentions if unit.start <= m.start < unit.end]
+            if sims[j] > best_similarity:  # the sentence around: of the closest reference only
+                best_similarity = float(sims[j])
+                around = [(d, m) for m in mentions if not unit.start <= m.start < unit.end]
+        return inside, around
+
+    def _finding(self, ctx: AuditContext, mention: Mention, verdict: str, ref: Mention,
+                 doc: int, where: str) -> Finding:
+        if verdict == "unconfirmed":
+            severity, confidence = Severity.MINOR, 0.5
+            why = (f"the references give only {ref.text!r} here; {mention.text!r} is not "
+                   "supported by the references")
+        elif verdict == "changed":
+            severity, confidence = Severity.MAJOR, 0.8
+            why = f"{mention.text!r} partly differs from the reference's {ref.text!r}"
+        else:
+            severity, confidence = Severity.MAJOR, 0.7
+            why = f"{mention.text!r} disagrees with the reference's {ref.text!r}"
+        return Finding(
+            kind=FindingKind.NUMBER,
+            severity=severity,
+            mt_start=mention.start,
+            mt_end=mention.end,
+            mt_text=mention.text,
+            confidence=confidence,
+            evidence=f"{why} (reference {doc}, {where})",
+            detector=self.id,
+            reference=Span(ref.start, ref.end, ref.text, doc),
+            mt_sentence=ctx.sentence_of(mention.start),
+        )
+
+
+__all__ = ["Mention", "NumberDetector", "compare", "date_atoms", "extract_mentions",
+           "quantity_atoms"]

@@ -1,0 +1,172 @@
+"""Repetition loops and garbled fragments in the MT text (kinds "repetition" and "fluency").
+
+- phrase loops: a run of two or more words, holding a content word, repeated back to back
+  ("Korea, the United States, Korea, the United States and Japan"), a typical decoder loop;
+- repeated sentences: a sentence the MT says twice (near-identical, rapidfuzz ratio >= 90);
+- dangling fragments: a sentence that ends on ":" or another joining mark with nothing after
+  it ("Credit :"), i.e. a label whose content was lost;
+- verbless fragments: a sentence inside a paragraph that ends like a sentence but has no verb
+  ("Cooperation with Korea, the United States and Japan."), usually a clause broken off the
+  sentence before it.
+
+A pattern that a reference has too (a rhetorical repetition the writer meant) is not reported.
+Headlines and lines standing alone (bylines, credits, datelines) are not fragments.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from auditor.detect.base import AuditContext, Detector
+from auditor.result import Finding, FindingKind, Severity
+
+_WORDS = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# Loops of one word ("very very", "that that") are often deliberate; two words is the floor.
+MIN_LOOP_WORDS = 2
+MAX_LOOP_WORDS = 8
+# "Near-identical" sentences: rapidfuzz ratio on 0..100; 90 allows a word of difference in a
+# sentence of ten.
+DUPLICATE_RATIO = 90.0
+MIN_DUPLICATE_WORDS = 5
+# Characters that promise continuation: a sentence ending on one of them is cut off.
+DANGLING_END = (":", ",", ";", "(", "-", "–", "—", "/", "&")
+MIN_FRAGMENT_WORDS = 3
+
+
+def phrase_loops(text: str, stop_words: frozenset[str]) -> list[tuple[int, int, str]]:
+    """Back-to-back repeats of a 2-8 word phrase: (start, end, repeated phrase) in `text`.
+
+    Words are compared case-insensitively, punctuation between them ignored; each loop is
+    reported once, at its longest phrase.
+    """
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
+    tokens = [w for _, _, w in words]
+    loops: list[tuple[int, int, str]] = []
+    covered_until = -1
+    i = 0
+    while i < len(tokens):
+        found = None
+        for length in range(min(MAX_LOOP_WORDS, (len(tokens) - i) // 2), MIN_LOOP_WORDS - 1,
+                            -1):
+            first, second = tokens[i : i + length], tokens[i + length : i + 2 * length]
+            if first == second and any(w not in stop_words for w in first):
+                found = length
+                break
+        if found and i > covered_until:
+            start, end = words[i][0], words[i + 2 * found - 1][1]
+            loops.append((start, end, " ".join(tokens[i : i + found])))
+            covered_until = i + 2 * found - 1
+            i += found
+            continue
+        i += 1
+    return loops
+
+
+def _normalised(text: str) -> str:
+    return " ".join(m.group().lower() for m in _WORDS.finditer(text))
+
+
+class RepetitionDetector(Detector):
+    """Phrase loops, repeated sentences and broken or dangling fragments."""
+
+    id = "repetition"
+
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        if not ctx.mt.sentences:
+            return []
+        nlp = ctx.resources.nlp
+        stop_words = frozenset(w.lower() for w in nlp.Defaults.stop_words)
+        reference_text = " ".join(_normalised(r.doc.text) for r in ctx.references)
+        findings = self._loops(ctx, stop_words, reference_text)
+        findings += self._duplicates(ctx, reference_text)
+        findings += self._fragments(ctx, nlp)
+        return findings
+
+    def _loops(self, ctx: AuditContext, stop_words: frozenset[str],
+               reference_text: str) -> list[Finding]:
+        findings = []
+        for sent in ctx.mt.sentences:
+            raw = ctx.mt.doc.text[sent.start:sent.end]
+            for start, end, phrase in phrase_loops(raw, stop_words):
+                if f"{phrase} {phrase}" in reference_text:
+                    continue  # the references repeat it too: meant, not a loop
+                content = sum(1 for w in phrase.split() if w not in stop_words)
+                findings.append(Finding(
+                    kind=FindingKind.REPETITION,
+                    severity=Severity.MAJOR if content >= 2 else Severity.MINOR,
+                    mt_start=sent.start + start,
+                    mt_end=sent.start + end,
+                    mt_text=raw[start:end],
+                    confidence=0.9,
+                    evidence=f"the phrase {phrase!r} is repeated back to back",
+                    detector=self.id,
+                    mt_sentence=sent.index,
+                ))
+        return findings
+
+    def _duplicates(self, ctx: AuditContext, reference_text: str) -> list[Finding]:
+        from rapidfuzz import fuzz
+
+        findings = []
+        texts = [_normalised(s.text) for s in ctx.mt.sentences]
+        for j, later in enumerate(ctx.mt.sentences):
+            if len(texts[j].split()) < MIN_DUPLICATE_WORDS or texts[j] in reference_text:
+                continue
+            for i in range(j):
+                if fuzz.ratio(texts[i], texts[j]) >= DUPLICATE_RATIO:
+                    findings.append(Finding(
+                        kind=FindingKind.REPETITION,
+                        severity=Severity.MINOR,
+                        mt_start=later.start,
+                        mt_end=later.end,
+                        mt_text=ctx.mt.doc.text[later.start:later.end],
+                        confidence=fuzz.ratio(texts[i], texts[j]) / 100.0,
+                        evidence=f"repeats sentence {i + 1}: {ctx.mt.sentences[i].text!r}",
+                        detector=self.id,
+                        mt_sentence=later.index,
+                    ))
+                    break
+        return findings
+
+    def _fragments(self, ctx: AuditContext, nlp: Any) -> list[Finding]:
+        text = ctx.mt.doc.text
+        findings = []
+        sentences = ctx.mt.sentences
+        for sent, parsed in zip(sentences, nlp.pipe([s.text for s in sentences]), strict=True):
+            stripped = sent.text.rstrip()
+            words = _WORDS.findall(stripped)
+            if stripped.endswith(DANGLING_END):
+                why, severity = "ends on a joining mark with nothing after it", Severity.MINOR
+            elif (self._inside_paragraph(text, sent, sentences)
+                  and stripped.endswith((".", "!", "?"))
+                  and len(words) >= MIN_FRAGMENT_WORDS
+                  and not any(t.pos_ in ("VERB", "AUX") for t in parsed)):
+                why, severity = "a sentence without a verb, broken off its neighbour", \
+                    Severity.MINOR
+            else:
+                continue
+            findings.append(Finding(
+                kind=FindingKind.FLUENCY,
+                severity=severity,
+                mt_start=sent.start,
+                mt_end=sent.end,
+                mt_text=text[sent.start:sent.end],
+                confidence=0.7,
+                evidence=f"fragment: {why}",
+                detector=self.id,
+                mt_sentence=sent.index,
+            ))
+        return findings
+
+    @staticmethod
+    def _inside_paragraph(text: str, sent: Any, sentences: Any) -> bool:
+        """True when another sentence shares this sentence's line (paragraph)."""
+        line_start = text.rfind("\n", 0, sent.start) + 1
+        line_end = text.find("\n", sent.end)
+        line_end = len(text) if line_end < 0 else line_end
+        return any(o.index != sent.index and line_start <= o.start < line_end
+                   for o in sentences)
+
+
+__all__ = ["RepetitionDetector", "phrase_loops"]
