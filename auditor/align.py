@@ -37,29 +37,22 @@ def margin_matrix(sim: np.ndarray, k: int) -> np.ndarray:
 
 def _components(links: np.ndarray) -> list[Group]:
     """Connected components of a boolean (n, m) bipartite link matrix, in MT order."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n, m = links.shape
-    parent = list(range(n + m))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j in zip(*np.nonzero(links), strict=True):
-        ri, rj = find(int(i)), find(n + int(j))
-        if ri != rj:
-            parent[rj] = ri
+    rows, cols = np.nonzero(links)
+    if rows.size == 0:
+        return []
+    graph = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, n + cols)), shape=(n + m, n + m))
+    _, labels = connected_components(graph, directed=False)
+    mt_nodes, other_nodes = np.unique(rows), np.unique(cols)
     groups: dict[int, tuple[list[int], list[int]]] = {}
-    for i, j in zip(*np.nonzero(links), strict=True):
-        root = find(int(i))
-        mt_side, other_side = groups.setdefault(root, ([], []))
-        if int(i) not in mt_side:
-            mt_side.append(int(i))
-        if int(j) not in other_side:
-            other_side.append(int(j))
-    out = [(tuple(sorted(a)), tuple(sorted(b))) for a, b in groups.values()]
-    return sorted(out)
+    for i in mt_nodes.tolist():
+        groups.setdefault(int(labels[i]), ([], []))[0].append(i)
+    for j in other_nodes.tolist():
+        groups[int(labels[n + j])][1].append(j)
+    return sorted((tuple(a), tuple(b)) for a, b in groups.values())
 
 
 def lexical_similarity(mt_texts: list[str], other_texts: list[str]) -> np.ndarray:
@@ -126,13 +119,56 @@ def align_comparable(
 _STEPS = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2))
 
 
-def _block_similarity(gram: np.ndarray, cross: np.ndarray, i: int, a: int, j: int, b: int,
-                      gram_other: np.ndarray) -> float:
-    """Cosine of the summed unit vectors of mt[i-a:i] and other[j-b:j] from Gram matrices."""
-    dot = cross[i - a : i, j - b : j].sum()
-    norm_mt = np.sqrt(max(gram[i - a : i, i - a : i].sum(), 1e-12))
-    norm_other = np.sqrt(max(gram_other[j - b : j, j - b : j].sum(), 1e-12))
-    return float(dot / (norm_mt * norm_other))
+def _block_sums(matrix: np.ndarray, a: int, b: int) -> np.ndarray:
+    """(n - a + 1, m - b + 1): sums of every a x b block, added in row order in float32 (the
+    order `matrix[i:i+a, j:j+b].sum()` uses, so the DP takes exactly the same decisions)."""
+    n, m = matrix.shape
+    total = np.zeros((n - a + 1, m - b + 1), dtype=matrix.dtype)
+    for p in range(a):
+        for q in range(b):
+            total = total + matrix[p : n - a + 1 + p, q : m - b + 1 + q]
+    return total
+
+
+def _diagonal_block_sums(gram: np.ndarray, a: int) -> np.ndarray:
+    """(n - a + 1,): sums of the a x a diagonal blocks of a Gram matrix, in row order."""
+    n = gram.shape[0]
+    idx = np.arange(n - a + 1)
+    total = np.zeros(n - a + 1, dtype=gram.dtype)
+    for p in range(a):
+        for q in range(a):
+            total = total + gram[idx + p, idx + q]
+    return total
+
+
+def _step_gains(cross: np.ndarray, gram: np.ndarray, gram_other: np.ndarray,
+                min_similarity: float, merge_delta: float) -> dict[tuple[int, int], np.ndarray]:
+    """(n + 1, m + 1) gain of ending an a x b matched step at cell (i, j), for every step."""
+    n, m = cross.shape
+    gains = {}
+    for a, b in _STEPS:
+        if not (a and b):
+            continue
+        dot = _block_sums(cross, a, b)
+        norm_mt = np.sqrt(np.maximum(_diagonal_block_sums(gram, a), np.float32(1e-12)))
+        norm_other = np.sqrt(np.maximum(_diagonal_block_sums(gram_other, b), np.float32(1e-12)))
+        sim = (dot / (norm_mt[:, None] * norm_other[None, :])).astype(np.float64)
+        gain = np.full((n + 1, m + 1), np.nan)
+        gain[a:, b:] = (sim - min_similarity) * (a + b) / 2 - merge_delta * (a + b - 2)
+        gains[(a, b)] = gain
+    return gains
+
+
+def _first_best(values: list[np.ndarray], steps: list[tuple[int, int]]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise max over candidate arrays; ties go to the earliest step, -inf to (0, 0)."""
+    best = np.full(values[0].shape, -np.inf)
+    step = np.zeros(values[0].shape + (2,), dtype=np.int8)
+    for value, ab in zip(values, steps, strict=True):
+        better = value > best
+        best = np.where(better, value, best)
+        step[better] = ab
+    return best, step
 
 
 def align_parallel(
@@ -148,6 +184,8 @@ def align_parallel(
     Each matched step of a x b sentences gains (cosine - min_similarity) * (a + b) / 2, less
     `merge_delta` per extra sentence, so merges win only when they raise similarity; skipped
     sentences gain nothing. The DP runs in a band around the length-scaled diagonal.
+    Vectorised per row: all step gains come from block sums precomputed with numpy, and the
+    in-row skip step (0, 1), which gains nothing, is a running maximum.
     """
     n, m = mt_vectors.shape[0], other_vectors.shape[0]
     if n == 0 or m == 0:
@@ -155,30 +193,46 @@ def align_parallel(
     cross = cosine_matrix(mt_vectors, other_vectors)
     gram = mt_vectors @ mt_vectors.T
     gram_other = other_vectors @ other_vectors.T
+    gains = _step_gains(cross, gram, gram_other, min_similarity, merge_delta)
     width = band if band is not None else max(10, abs(n - m) + 8)
     score = np.full((n + 1, m + 1), -np.inf)
     back = np.zeros((n + 1, m + 1, 2), dtype=np.int8)
-    score[0, 0] = 0.0
+    before_skip = [s for s in _STEPS[: _STEPS.index((0, 1))]]
+    after_skip = [s for s in _STEPS[_STEPS.index((0, 1)) + 1 :]]
     for i in range(n + 1):
         centre = i * m / n
         lo, hi = max(0, int(centre - width)), min(m, int(centre + width) + 1)
-        for j in range(lo, hi + 1):
-            if i == 0 and j == 0:
-                continue
-            best, best_step = -np.inf, (0, 0)
-            for a, b in _STEPS:
-                if a > i or b > j or score[i - a, j - b] == -np.inf:
-                    continue
-                if a and b:
-                    sim = _block_similarity(gram, cross, i, a, j, b, gram_other)
-                    gain = (sim - min_similarity) * (a + b) / 2 - merge_delta * (a + b - 2)
-                else:
-                    gain = 0.0
-                value = score[i - a, j - b] + gain
-                if value > best:
-                    best, best_step = value, (a, b)
-            score[i, j] = best
-            back[i, j] = best_step
+        js = np.arange(lo, hi + 1)
+
+        def candidates(steps: list[tuple[int, int]], row: int = i,
+                       cols: np.ndarray = js) -> list[np.ndarray]:
+            out = []
+            for a, b in steps:
+                value = np.full(cols.shape, -np.inf)
+                if a <= row:
+                    ok = cols >= b
+                    prev = score[row - a, cols[ok] - b]
+                    gain = gains[(a, b)][row, cols[ok]] if a and b else 0.0
+                    value[ok] = np.where(prev == -np.inf, -np.inf, prev + gain)
+                out.append(value)
+            return out
+
+        first, first_step = _first_best(candidates(before_skip), before_skip)
+        later, later_step = _first_best(candidates(after_skip), after_skip)
+        if i == 0 and lo == 0:
+            first[0] = 0.0  # the start cell (0, 0) keeps its score and has no step
+        row_best = np.maximum.accumulate(np.maximum(first, later))
+        from_left = np.concatenate(([-np.inf], row_best[:-1]))  # the (0, 1) step's value
+        step = first_step.copy()
+        best = first.copy()
+        skip = from_left > best
+        best = np.where(skip, from_left, best)
+        step[skip] = (0, 1)
+        step[later > best] = later_step[later > best]
+        if i == 0 and lo == 0:
+            step[0] = (0, 0)
+        score[i, lo : hi + 1] = row_best
+        back[i, lo : hi + 1] = step
     groups: list[Group] = []
     i, j = n, m
     while i > 0 or j > 0:
