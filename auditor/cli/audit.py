@@ -12,6 +12,7 @@ import typer
 from auditor.config import AlignMode, AuditConfig
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
+from auditor.score import SEVERITY_POINTS
 
 
 class CsvTables(str, Enum):
@@ -121,10 +122,16 @@ def _summary(result) -> str:  # noqa: ANN001 - AuditResult, imported lazily
         lines.append("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     else:
         lines.append("findings: none")
-    for f in result.findings[:50]:
+    shown = sorted(result.findings, key=lambda f: -SEVERITY_POINTS[f.severity])[:40]
+    for f in shown:
         where = f"[{f.mt_start}:{f.mt_end}]" if f.mt_start is not None else "[-]"
+        text = f.mt_text
+        if not text:  # an omission: show what is missing, from the reference or source
+            side = f.reference or f.source
+            text = f"missing: {side.text}" if side else ""
         canon = f" -> {f.canonical}" if f.canonical else ""
-        lines.append(f"  {f.severity.value:8} {f.kind.value:14} {where:12} "
-                     f"{f.mt_text[:60]!r}{canon}")
+        lines.append(f"  {f.severity.value:8} {f.kind.value:14} {where:12} {text[:70]!r}{canon}")
+    if len(result.findings) > len(shown):
+        lines.append(f"  ... {len(result.findings) - len(shown)} more in the JSON/CSV/HTML reports")
     lines.append(f"signature: {result.signature.short()}")
     return "\n".join(lines)
