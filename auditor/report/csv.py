@@ -84,15 +84,22 @@ def _normalise_tables(tables: str | Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def csv_paths(path: str | Path, tables: str | Sequence[str] = ("findings",)) -> dict[str, Path]:
+def _is_directory(path: str | Path) -> bool:
+    return Path(path).is_dir() or str(path).endswith(("/", "\\"))
+
+
+def csv_paths(
+    path: str | Path, tables: str | Sequence[str] | None = None
+) -> dict[str, Path]:
     """Where each table goes. A directory (existing, or a path ending in a separator) gets
-    `findings.csv`, `sentences.csv`, `alignments.csv`; a file path gets the findings, with the
-    other tables beside it as `<stem>.sentences.csv` and `<stem>.alignments.csv`."""
-    chosen = _normalise_tables(tables)
-    raw = str(path)
+    `findings.csv`, `sentences.csv`, `alignments.csv` (all three unless `tables` says
+    otherwise); a file path gets the findings, with any other table beside it as
+    `<stem>.sentences.csv` and `<stem>.alignments.csv`."""
+    if _is_directory(path):
+        chosen = _normalise_tables("all" if tables is None else tables)
+        return {t: Path(path) / f"{t}.csv" for t in chosen}
+    chosen = _normalise_tables("findings" if tables is None else tables)
     path = Path(path)
-    if path.is_dir() or raw.endswith(("/", "\\")):
-        return {t: path / f"{t}.csv" for t in chosen}
     out = {}
     for t in chosen:
         out[t] = path if t == "findings" or len(chosen) == 1 else path.with_name(
@@ -102,17 +109,19 @@ def csv_paths(path: str | Path, tables: str | Sequence[str] = ("findings",)) -> 
 
 
 def signature_path(path: str | Path) -> Path:
-    raw = str(path)
+    if _is_directory(path):
+        return Path(path) / "signature.json"
     path = Path(path)
-    if path.is_dir() or raw.endswith(("/", "\\")):
-        return path / "signature.json"
     return path.with_name(f"{path.stem}.signature.json")
 
 
 def write_csv(
-    result: AuditResult, path: str | Path, tables: str | Sequence[str] = ("findings",)
+    result: AuditResult, path: str | Path, tables: str | Sequence[str] | None = None
 ) -> dict[str, Path]:
     """Write the chosen tables (UTF-8, header row, no index) and the signature sidecar.
+
+    `tables`: names from TABLES or "all"; by default the findings for a file path and all
+    three tables for a directory.
 
     Returns the path of each table written.
     """

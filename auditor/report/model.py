@@ -87,6 +87,11 @@ class FindingView:
     def located(self) -> bool:
         return self.mt_start is not None and self.mt_end is not None
 
+    @property
+    def point(self) -> bool:
+        """Located at a point (e.g. where dropped content would have been), not on text."""
+        return self.located and self.mt_end == self.mt_start
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "kind": self.kind, "severity": self.severity,
@@ -116,6 +121,7 @@ class Piece:
     kind: str | None = None
     severity: str | None = None
     title: str = ""
+    point: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,20 +248,18 @@ def _other_label(result: AuditResult, doc: int | None) -> str | None:
 
 
 def _sentence_of(offset: int, sentences: Sequence[Sentence]) -> int | None:
-    """The sentence containing a character offset (binary search over sorted starts)."""
+    """The sentence holding a character offset: the last one starting at or before it, so an
+    offset in the gap after a sentence (or at its end) belongs to that sentence."""
     from bisect import bisect_right
 
-    starts = [s.start for s in sentences]
-    i = bisect_right(starts, offset) - 1
-    if i >= 0 and sentences[i].start <= offset < max(sentences[i].end, sentences[i].start + 1):
-        return i
-    return None
+    i = bisect_right([s.start for s in sentences], offset) - 1
+    return sentences[max(i, 0)].index if sentences else None
 
 
 def finding_views(result: AuditResult) -> tuple[FindingView, ...]:
     views = []
     for i, f in enumerate(result.findings):
-        located = f.mt_start is not None and f.mt_end is not None and f.mt_end > f.mt_start
+        located = f.mt_start is not None and f.mt_end is not None and f.mt_end >= f.mt_start
         sentence = f.mt_sentence
         if sentence is None and located:
             sentence = _sentence_of(int(f.mt_start), result.mt.sentences)  # type: ignore[arg-type]
@@ -294,24 +298,41 @@ def worst_items(views: Sequence[FindingView], limit: int) -> tuple[WorstItem, ..
     return tuple(items[:limit])
 
 
+def _title(here: Sequence[FindingView]) -> str:
+    return " | ".join(f"{f.kind} ({f.severity}): {f.evidence}" for f in here)[:600]
+
+
 def split_pieces(sentence: Sentence, findings: Sequence[FindingView]) -> tuple[Piece, ...]:
     """Cut a sentence at every finding boundary inside it, so overlapping findings become
-    non-overlapping pieces, each listing all the findings that cover it (worst first)."""
+    non-overlapping pieces, each listing all the findings that cover it (worst first).
+
+    Point findings given for this sentence become empty pieces (markers) at their offset.
+    """
     covering = [
         f for f in findings
-        if f.located and f.mt_start < sentence.end and f.mt_end > sentence.start  # type: ignore[operator]
+        if f.located and not f.point
+        and f.mt_start < sentence.end and f.mt_end > sentence.start  # type: ignore[operator]
     ]
-    if not covering:
+    points: dict[int, list[FindingView]] = {}
+    for f in findings:
+        if f.point:
+            at = max(0, min(len(sentence.text), f.mt_start - sentence.start))  # type: ignore[operator]
+            points.setdefault(at, []).append(f)
+    if not covering and not points:
         return (Piece(sentence.text),)
-    cuts = {0, len(sentence.text)}
+    cuts = {0, len(sentence.text), *points}
     for f in covering:
         cuts.add(max(0, min(len(sentence.text), f.mt_start - sentence.start)))  # type: ignore[operator]
         cuts.add(max(0, min(len(sentence.text), f.mt_end - sentence.start)))  # type: ignore[operator]
     edges = sorted(cuts)
     pieces = []
-    for a, b in zip(edges, edges[1:], strict=False):
-        if a == b:
-            continue
+    for a, b in zip(edges, [*edges[1:], None], strict=True):
+        if a in points:
+            here = _worst_first(points[a])
+            pieces.append(Piece("", tuple(f.id for f in here), here[0].kind, here[0].severity,
+                                _title(here), point=True))
+        if b is None:
+            break
         lo, hi = sentence.start + a, sentence.start + b
         here = _worst_first(
             [f for f in covering if f.mt_start < hi and f.mt_end > lo]  # type: ignore[operator]
@@ -319,10 +340,11 @@ def split_pieces(sentence: Sentence, findings: Sequence[FindingView]) -> tuple[P
         if not here:
             pieces.append(Piece(sentence.text[a:b]))
             continue
-        title = " | ".join(f"{f.kind} ({f.severity}): {f.evidence}" for f in here)
+        # Colour by the most specific (shortest) finding: the wider ones stay visible around it.
+        shown = min(here, key=lambda f: (f.mt_end - f.mt_start, -f.rank))  # type: ignore[operator]
         pieces.append(
-            Piece(sentence.text[a:b], tuple(f.id for f in here), here[0].kind, here[0].severity,
-                  title[:600])
+            Piece(sentence.text[a:b], tuple(f.id for f in here), shown.kind, shown.severity,
+                  _title(here))
         )
     return tuple(pieces)
 
@@ -434,7 +456,10 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
     views = finding_views(result)
     per_sentence: dict[int, list[FindingView]] = {}
     for v in views:
-        if v.located:
+        if v.point:
+            if v.mt_sentence is not None:
+                per_sentence.setdefault(v.mt_sentence, []).append(v)
+        elif v.located:
             for s in result.mt.sentences:
                 if v.mt_start < s.end and v.mt_end > s.start:  # type: ignore[operator]
                     per_sentence.setdefault(s.index, []).append(v)
