@@ -239,7 +239,8 @@ def test_run_twice_then_report(served, auditor, tmp_path):
 
     root, base = served
     db = tmp_path / "history.sqlite"
-    config = config_from_dict(_config(root, base, db))
+    full = tmp_path / "full-reports"
+    config = config_from_dict({**_config(root, base, db), "output": {"item_reports": str(full)}})
 
     first = list(run_feeds(config, auditor, progress=False))
     audited = {o.guid: o for o in first if o.status is Status.AUDITED}
@@ -250,6 +251,9 @@ def test_run_twice_then_report(served, auditor, tmp_path):
                      "too large", "empty item", "duplicate GUID", "not JSON"):
         assert expected in rejected
     assert all(0 <= o.overall <= 100 for o in audited.values())
+    # A full per-item report (the HTML renderer) is written beside the store for each audit.
+    full_reports = sorted(full.glob("item-*.html"))
+    assert len(full_reports) == len(MATCHED)
 
     second = list(run_feeds(config, auditor, progress=False))
     assert not [o for o in second if o.status in (Status.AUDITED, Status.UNMATCHED)]
@@ -286,7 +290,9 @@ def test_run_twice_then_report(served, auditor, tmp_path):
     assert all(r["signature"].startswith("auditor:") for r in rows if r["status"] == "audited")
     pages = sorted((out / "items").glob("item-*.html"))
     assert len(pages) == 5
-    assert "Matched English reports" in pages[0].read_text(encoding="utf-8")
+    page = pages[0].read_text(encoding="utf-8")
+    assert "Matched English reports" in page
+    assert "../../full-reports/item-" in page  # links to the full report of the item
 
 
 def test_killed_run_resumes_with_one_audit_per_item(auditor, tmp_path):
@@ -299,7 +305,7 @@ def test_killed_run_resumes_with_one_audit_per_item(auditor, tmp_path):
                *load_feed(FeedSource("j", str(root / "translated.jsonl"), Role.TRANSLATED),
                           FetchSettings()).items]
     stories = [s for s in stories if s.guid in MATCHED]
-    total = 16
+    total = 8
     with (root / "many.jsonl").open("w", encoding="utf-8") as handle:
         for n in range(total):
             story = stories[n % len(stories)]

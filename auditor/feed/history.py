@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -253,6 +254,8 @@ def write_item_pages(store: FeedStore, directory: Path) -> int:
                            "m.similarity FROM matches m JOIN items r ON r.id = m.reference_id "
                            "WHERE m.item_id = ? ORDER BY m.rank", (row["id"],))
         findings = result.get("findings", [])
+        if row["report_path"] and Path(row["report_path"]).exists():
+            row["report_href"] = Path(os.path.relpath(row["report_path"], directory)).as_posix()
         html = template.render(item=row, result=result, references=refs, findings=findings,
                                pieces=_highlight(row["text"], findings))
         (directory / f"item-{row['id']}.html").write_text(html, encoding="utf-8")

@@ -17,6 +17,8 @@ from auditor.embed import Encoder
 from auditor.feed.config import MatchSettings
 from auditor.feed.store import StoredItem
 
+_BLOCK = 1024
+
 
 @dataclass(frozen=True)
 class StoryMatch:
@@ -62,24 +64,31 @@ def match_stories(items: Sequence[StoredItem], references: Sequence[StoredItem],
         return []
     if not references:
         return [StoryMatch(item.id, (), None) for item in items]
-    leads = [story_lead(x.title, x.text, settings.lead_chars) for x in (*items, *references)]
-    vectors = encoder.encode(leads)
-    item_vectors, ref_vectors = vectors[: len(items)], vectors[len(items):]
-    similarity = item_vectors @ ref_vectors.T
-    item_times = np.array([x.published.timestamp() for x in items])
+    def leads(rows: Sequence[StoredItem]) -> list[str]:
+        return [story_lead(x.title, x.text, settings.lead_chars) for x in rows]
+
+    ref_vectors = encoder.encode(leads(references))
     ref_times = np.array([x.published.timestamp() for x in references])
-    in_window = np.abs(item_times[:, None] - ref_times[None, :]) <= settings.window_hours * 3600
-    chosen = select_matches(similarity, in_window, settings.min_similarity,
-                            settings.max_references)
-    best = np.where(in_window, similarity, -np.inf).max(axis=1)
-    return [
-        StoryMatch(
-            item_id=item.id,
-            references=tuple((references[j].id, sim) for j, sim in picks),
-            best_similarity=float(b) if np.isfinite(b) else None,
-        )
-        for item, picks, b in zip(items, chosen, best, strict=True)
-    ]
+    out: list[StoryMatch] = []
+    # Blocks of items keep the (items x references) matrices small however long the backlog.
+    for start in range(0, len(items), _BLOCK):
+        block = items[start:start + _BLOCK]
+        similarity = encoder.encode(leads(block)) @ ref_vectors.T
+        item_times = np.array([x.published.timestamp() for x in block])
+        in_window = (np.abs(item_times[:, None] - ref_times[None, :])
+                     <= settings.window_hours * 3600)
+        chosen = select_matches(similarity, in_window, settings.min_similarity,
+                                settings.max_references)
+        best = np.where(in_window, similarity, -np.inf).max(axis=1)
+        out += [
+            StoryMatch(
+                item_id=item.id,
+                references=tuple((references[j].id, sim) for j, sim in picks),
+                best_similarity=float(b) if np.isfinite(b) else None,
+            )
+            for item, picks, b in zip(block, chosen, best, strict=True)
+        ]
+    return out
 
 
 __all__ = ["StoryMatch", "match_stories", "select_matches", "story_lead"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,8 @@ def audit_task(auditor: Auditor, task: AuditTask) -> TaskResult:
         return TaskResult(task.item_id, auditor.audit(task.mt, task.references))
     except AuditorError as exc:
         return TaskResult(task.item_id, None, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad item must not stop a scheduled run
+        return TaskResult(task.item_id, None, f"internal error {type(exc).__name__}: {exc}")
 
 
 def run_feeds(config: FeedConfig, auditor: Auditor | None = None, *, progress: bool = True,
@@ -98,7 +101,7 @@ def run_feeds(config: FeedConfig, auditor: Auditor | None = None, *, progress: b
             new_ids = store.add_items(load.items, run_id)
             counts["new_items"] += len(new_ids)
             log.info("feed %r: %d items, %d new", source.name, len(load.items), len(new_ids))
-        pending = store.pending_items()
+        pending = store.pending_items(config.match.window_hours)
         if pending:
             auditor = auditor or _load_auditor(config)
             yield from _match_and_audit(store, run_id, pending, config, auditor, counts,
@@ -126,8 +129,10 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
                      progress: bool, executor: Executor) -> Iterator[ItemOutcome]:
     from auditor.feed.match import match_stories
 
-    references = store.reference_items()
     checked_refs = store.latest_reference_id()
+    window = timedelta(hours=config.match.window_hours)
+    references = store.reference_items(since=min(x.published for x in pending) - window,
+                                       until=max(x.published for x in pending) + window)
     matches = match_stories(pending, references, auditor.encoder, config.match)
     by_id = {item.id: item for item in (*pending, *references)}
     tasks: list[AuditTask] = []
@@ -238,7 +243,7 @@ def _dask_results(tasks: Sequence[AuditTask], auditor: Auditor,
         client = Client(settings.dask_address)
     else:
         cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         # Cloudpickle ships the plugin class by value; a registered plugin is set up on every

@@ -203,10 +203,18 @@ class FeedStore:
             link=row["link"], published=datetime.fromisoformat(row["published"]),
         )
 
-    def reference_items(self) -> list[StoredItem]:
-        rows = self.conn.execute("SELECT * FROM items WHERE role=? ORDER BY id",
-                                 (Role.REFERENCE.value,))
-        return [self._item(r) for r in rows]
+    def reference_items(self, since: datetime | None = None,
+                        until: datetime | None = None) -> list[StoredItem]:
+        """Reference items, optionally only those published in [since, until] (the window
+        around the pending items: months of history need not be embedded again)."""
+        sql, params = "SELECT * FROM items WHERE role=?", [Role.REFERENCE.value]
+        if since is not None:
+            sql += " AND julianday(published) >= julianday(?)"
+            params.append(since.isoformat())
+        if until is not None:
+            sql += " AND julianday(published) <= julianday(?)"
+            params.append(until.isoformat())
+        return [self._item(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
 
     def items_by_id(self, ids: Sequence[int]) -> dict[int, StoredItem]:
         out: dict[int, StoredItem] = {}
@@ -222,14 +230,17 @@ class FeedStore:
                                 (Role.REFERENCE.value,)).fetchone()
         return int(row[0])
 
-    def pending_items(self) -> list[StoredItem]:
-        """Translated items to (re)consider: never matched, or unmatched/failed while newer
-        reference items have arrived since. Audited items are never pending again."""
+    def pending_items(self, window_hours: float) -> list[StoredItem]:
+        """Translated items to (re)consider: never matched yet, or unmatched/failed while a
+        reference published within their time window has arrived since they were last
+        checked. Audited items are never pending again."""
         rows = self.conn.execute(
-            "SELECT * FROM items i WHERE role=? AND NOT EXISTS "
-            "(SELECT 1 FROM audits a WHERE a.item_id=i.id) AND (status IS NULL OR "
-            "status='matched' OR COALESCE(checked_refs, 0) < ?) ORDER BY id",
-            (Role.TRANSLATED.value, self.latest_reference_id()),
+            "SELECT * FROM items i WHERE i.role=? AND NOT EXISTS "
+            "(SELECT 1 FROM audits a WHERE a.item_id=i.id) AND (i.status IS NULL OR EXISTS "
+            "(SELECT 1 FROM items r WHERE r.role=? AND r.id > COALESCE(i.checked_refs, 0) "
+            "AND ABS(julianday(r.published) - julianday(i.published)) * 24 <= ?)) "
+            "ORDER BY i.id",
+            (Role.TRANSLATED.value, Role.REFERENCE.value, window_hours),
         )
         return [self._item(r) for r in rows]
 
