@@ -176,8 +176,22 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
         dataset=doc.dataset, key=doc.key, gold_mqm=doc.mqm, scores=scores, gold=gold,
         flagged=flagged, segment_scores=seg_scores, findings=len(result.findings),
         unmapped=unmapped, seconds=seconds,
-        extra={"words": sc.words, "auditor_mqm": sc.mqm, "source_fidelity": sc.source_fidelity},
+        extra={
+            "words": sc.words, "auditor_mqm": sc.mqm, "source_fidelity": sc.source_fidelity,
+            "coverage": list(sc.coverage_per_reference), "doc_chrf": list(sc.chrf_per_reference),
+            "counts": _finding_counts(result.findings),
+            "support": [x.support for x in result.sentence_scores],
+            "sentence_words": [len(x.text.split()) for x in result.mt.sentences],
+        },
     )
+
+
+def _finding_counts(findings: Sequence[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        key = f"{f.kind.value}/{f.severity.value}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 # ---- statistics -----------------------------------------------------------------------------
@@ -296,11 +310,15 @@ def machine_line() -> str:
 
 
 def git_commit() -> str:
+    """Short HEAD, marked "+ uncommitted changes" when auditor/ differs from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                               capture_output=True, check=False).stdout.strip() or "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "auditor"], cwd=ROOT,
+                               text=True, capture_output=True, check=False).stdout.strip()
     except OSError:
         return "unknown"
+    return f"{head} + uncommitted changes" if dirty else head
 
 
 def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
