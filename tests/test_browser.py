@@ -129,3 +129,45 @@ def test_hostile_document_runs_no_script(chromium, hostile_result, tmp_path):
 @pytest.fixture(scope="module")
 def hostile_result(auditor):
     return make_hostile_result(auditor)
+
+
+DRIVER = """
+(function () {
+  var body = document.body, tip = document.getElementById("tip");
+  var mark = document.querySelector('mark[data-f~="%(fid)d"]');
+  mark.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+  body.setAttribute("data-hover", tip.hidden ? "" : tip.textContent);
+  mark.dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  body.setAttribute("data-pinned", tip.classList.contains("pinned") ? "1" : "0");
+  document.querySelector('.kind-toggle[data-kind="%(kind)s"]').click();
+  body.setAttribute("data-hidden-kind", body.classList.contains("hide-k-%(kind)s") ? "1" : "0");
+  body.setAttribute("data-mark-bg", getComputedStyle(mark).backgroundColor);
+})();
+"""
+
+
+def test_tooltip_and_filter_work_and_stay_inert(chromium, hostile_result, tmp_path):
+    """Drive the page's own script (hover, click, kind filter) on the hostile report: the
+    tooltip shows the finding's evidence, payloads included, as text."""
+    import base64
+    import hashlib
+
+    from auditor.report.html import render_html
+
+    fid = next(i for i, f in enumerate(hostile_result.findings)
+               if f.detector == "hostile" and f.kind.value == "addition")
+    driver = DRIVER % {"fid": fid, "kind": "addition"}
+    digest = base64.b64encode(hashlib.sha256(driver.encode()).digest()).decode()
+    html = render_html(hostile_result)
+    # Allow the test driver (and only it) next to the page's script; nothing else changes.
+    html = html.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)
+    html = html.replace("</body>", f"<script>{driver}</script>\n</body>")
+    page = tmp_path / "driven.html"
+    page.write_text(html, encoding="utf-8")
+    body = body_attrs(dump_dom(chromium, tmp_path, page))
+    assert body.get("data-ready") == "1" and "data-pwned" not in body
+    hover = body.get("data-hover") or ""
+    assert "addition" in hover and PAYLOADS[4] in hover and PAYLOADS[2] in hover
+    assert body.get("data-pinned") == "1"
+    assert body.get("data-hidden-kind") == "1"
+    assert body.get("data-mark-bg") == "rgba(0, 0, 0, 0)"  # filtered kind loses its colour
