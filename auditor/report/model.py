@@ -510,8 +510,12 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
         sentences=sentences,
         comparisons=tuple(comparisons),
         names=_names(views),
-        omissions=tuple(v for v in views if v.kind == FindingKind.OMISSION.value),
-        additions=tuple(v for v in views if v.kind == FindingKind.ADDITION.value),
+        # Worst first; additions of equal severity in MT order, so they read like the text.
+        omissions=tuple(_worst_first([v for v in views if v.kind == FindingKind.OMISSION.value])),
+        additions=tuple(sorted(
+            (v for v in views if v.kind == FindingKind.ADDITION.value),
+            key=lambda v: (-v.rank, v.mt_start if v.mt_start is not None else 1 << 62, v.id),
+        )),
         unlocated=tuple(v for v in views if not v.located and v.kind != "omission"),
         words=int(result.scores.words),
     )
