@@ -251,6 +251,29 @@ def test_point_findings_become_markers_in_their_sentence(small_result):
         result.references)  # one marker per side-by-side table
 
 
+def test_reference_side_shows_dropped_and_cited_text(small_result):
+    ref = small_result.references[0]
+    dropped = ref.sentences[1]
+    cited = ref.doc.text.index("Kang Kyung-wha")
+    result = with_findings(small_result, [
+        {"kind": "omission", "severity": "major", "at": None,
+         "reference": Span(dropped.start, dropped.end, dropped.text, 0)},
+        {"kind": "name", "severity": "major", "at": "Kang Jing", "canonical": "Kang Kyung-wha",
+         "reference": Span(cited, cited + len("Kang Kyung-wha"), "Kang Kyung-wha", 0)},
+    ])
+    pieces = build_report_model(result).comparisons[0].pieces
+    assert [(p.text, p.finding_ids, p.evidence) for p in pieces[1]] == [
+        (dropped.text, (0,), False)]
+    name_piece = next(p for p in pieces[0] if p.finding_ids)
+    assert (name_piece.text, name_piece.finding_ids, name_piece.evidence) == (
+        "Kang Kyung-wha", (1,), True)
+    assert all("".join(p.text for p in ps) == s.text for ps, s in zip(
+        pieces, ref.sentences, strict=True))
+    html = render_html(result)
+    assert '<mark class="k-omission sev-major" data-f="0"' in html
+    assert '<mark class="cite k-name" data-f="1"' in html
+
+
 def test_names_table_groups_variants_by_canonical(small_result):
     result = with_findings(small_result, [
         {"kind": "name", "severity": "major", "at": "Kang Jing", "canonical": "Kang Kyung-wha"},

@@ -82,6 +82,11 @@ class FindingView:
     reference_label: str | None
     reference_text: str | None
     source_text: str | None
+    ref_doc: int | None = None
+    ref_start: int | None = None
+    ref_end: int | None = None
+    src_start: int | None = None
+    src_end: int | None = None
 
     @property
     def located(self) -> bool:
@@ -122,6 +127,8 @@ class Piece:
     severity: str | None = None
     title: str = ""
     point: bool = False
+    evidence: bool = False
+    """On the reference/source side: the text a finding cites, not the error itself."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,8 @@ class Comparison:
     unmatched: tuple[int, ...]
     scores: tuple[ScoreLine, ...]
     heatmap: Heatmap | None
+    pieces: tuple[tuple[Piece, ...], ...] = ()
+    """Each other-document sentence, cut where findings cite it (dropped text, evidence)."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +283,11 @@ def finding_views(result: AuditResult) -> tuple[FindingView, ...]:
                 reference_label=_other_label(result, f.reference.doc) if f.reference else None,
                 reference_text=f.reference.text if f.reference else None,
                 source_text=f.source.text if f.source else None,
+                ref_doc=f.reference.doc if f.reference else None,
+                ref_start=f.reference.start if f.reference else None,
+                ref_end=f.reference.end if f.reference else None,
+                src_start=f.source.start if f.source else None,
+                src_end=f.source.end if f.source else None,
             )
         )
     return tuple(views)
@@ -302,49 +316,59 @@ def _title(here: Sequence[FindingView]) -> str:
     return " | ".join(f"{f.kind} ({f.severity}): {f.evidence}" for f in here)[:600]
 
 
+Located = tuple[int, int, FindingView]
+
+
 def split_pieces(sentence: Sentence, findings: Sequence[FindingView]) -> tuple[Piece, ...]:
-    """Cut a sentence at every finding boundary inside it, so overlapping findings become
+    """Cut an MT sentence at every finding boundary inside it, so overlapping findings become
     non-overlapping pieces, each listing all the findings that cover it (worst first).
 
     Point findings given for this sentence become empty pieces (markers) at their offset.
     """
-    covering = [
-        f for f in findings
-        if f.located and not f.point
-        and f.mt_start < sentence.end and f.mt_end > sentence.start  # type: ignore[operator]
-    ]
-    points: dict[int, list[FindingView]] = {}
-    for f in findings:
-        if f.point:
-            at = max(0, min(len(sentence.text), f.mt_start - sentence.start))  # type: ignore[operator]
-            points.setdefault(at, []).append(f)
-    if not covering and not points:
+    spans = [(f.mt_start, f.mt_end, f) for f in findings if f.located and not f.point]
+    points = [(f.mt_start, f) for f in findings if f.point]
+    return _split(sentence, spans, points)  # type: ignore[arg-type]
+
+
+def _split(
+    sentence: Sentence,
+    spans: Sequence[Located],
+    points: Sequence[tuple[int, FindingView]] = (),
+    evidence: frozenset[str] = frozenset(),
+) -> tuple[Piece, ...]:
+    """The general cut: `spans` are (start, end, finding) in document offsets; findings whose
+    kind is in `evidence` are marked as cited text rather than as errors."""
+    size = len(sentence.text)
+    covering = [(a, b, f) for a, b, f in spans if a < sentence.end and b > sentence.start]
+    at_points: dict[int, list[FindingView]] = {}
+    for at, f in points:
+        at_points.setdefault(max(0, min(size, at - sentence.start)), []).append(f)
+    if not covering and not at_points:
         return (Piece(sentence.text),)
-    cuts = {0, len(sentence.text), *points}
-    for f in covering:
-        cuts.add(max(0, min(len(sentence.text), f.mt_start - sentence.start)))  # type: ignore[operator]
-        cuts.add(max(0, min(len(sentence.text), f.mt_end - sentence.start)))  # type: ignore[operator]
+    cuts = {0, size, *at_points}
+    for a, b, _ in covering:
+        cuts.add(max(0, min(size, a - sentence.start)))
+        cuts.add(max(0, min(size, b - sentence.start)))
     edges = sorted(cuts)
     pieces = []
     for a, b in zip(edges, [*edges[1:], None], strict=True):
-        if a in points:
-            here = _worst_first(points[a])
+        if a in at_points:
+            here = _worst_first(at_points[a])
             pieces.append(Piece("", tuple(f.id for f in here), here[0].kind, here[0].severity,
                                 _title(here), point=True))
         if b is None:
             break
         lo, hi = sentence.start + a, sentence.start + b
-        here = _worst_first(
-            [f for f in covering if f.mt_start < hi and f.mt_end > lo]  # type: ignore[operator]
-        )
-        if not here:
+        inside = [(e - s, f) for s, e, f in covering if s < hi and e > lo]
+        if not inside:
             pieces.append(Piece(sentence.text[a:b]))
             continue
+        here = _worst_first([f for _, f in inside])
         # Colour by the most specific (shortest) finding: the wider ones stay visible around it.
-        shown = min(here, key=lambda f: (f.mt_end - f.mt_start, -f.rank))  # type: ignore[operator]
+        shown = min(inside, key=lambda item: (item[0], -item[1].rank))[1]
         pieces.append(
             Piece(sentence.text[a:b], tuple(f.id for f in here), shown.kind, shown.severity,
-                  _title(here))
+                  _title(here), evidence=shown.kind in evidence)
         )
     return tuple(pieces)
 
@@ -383,8 +407,25 @@ def _heatmap(matrix: Any, pairs: Sequence[AlignmentPair]) -> Heatmap | None:
                    base64.b64encode(scaled.tobytes(order="C")).decode("ascii"), links)
 
 
+def _cited_pieces(
+    doc: int, other: SegmentedDocument, views: Sequence[FindingView]
+) -> tuple[tuple[Piece, ...], ...]:
+    """The other document's sentences with the text findings cite highlighted: dropped text
+    (omissions) as errors, everything else (canonical names, closest text) as evidence."""
+    if doc >= 0:
+        spans = [(v.ref_start, v.ref_end, v) for v in views
+                 if v.ref_doc == doc and v.ref_start is not None and v.ref_end is not None
+                 and v.ref_end > v.ref_start]
+    else:
+        spans = [(v.src_start, v.src_end, v) for v in views
+                 if v.src_start is not None and v.src_end is not None and v.src_end > v.src_start]
+    cited = frozenset(k.value for k in FindingKind) - {FindingKind.OMISSION.value}
+    return tuple(_split(s, spans, evidence=cited) for s in other.sentences)  # type: ignore[arg-type]
+
+
 def _comparison(
-    result: AuditResult, doc: int, other: SegmentedDocument, matrix: Any
+    result: AuditResult, doc: int, other: SegmentedDocument, matrix: Any,
+    views: Sequence[FindingView] = (),
 ) -> Comparison:
     pairs = [a for a in result.alignments if a.doc == doc]
     matched = {j for p in pairs for j in p.other}
@@ -412,6 +453,7 @@ def _comparison(
         unmatched=tuple(x.index for x in other.sentences if x.index not in matched),
         scores=tuple(lines),
         heatmap=_heatmap(matrix, pairs) if matrix is not None else None,
+        pieces=_cited_pieces(doc, other, views),
     )
 
 
@@ -476,13 +518,14 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
     )
     matrices = list(result.similarity)
     comparisons = [
-        _comparison(result, d, ref, matrices[d] if d < len(matrices) else None)
+        _comparison(result, d, ref, matrices[d] if d < len(matrices) else None, views)
         for d, ref in enumerate(result.references)
     ]
     if result.source is not None:
         n = len(result.references)
         comparisons.append(
-            _comparison(result, -1, result.source, matrices[n] if n < len(matrices) else None)
+            _comparison(result, -1, result.source, matrices[n] if n < len(matrices) else None,
+                        views)
         )
     kinds = tuple(
         Count(k.value, sum(1 for v in views if v.kind == k.value), KIND_MEANINGS[k])
