@@ -112,7 +112,7 @@ _KO_ONSETS: dict[str, str] = {
 }
 _KO_VOWELS = ("a", "ae", "ya", "yae", "eo", "o", "e", "ye", "yeo", "yo", "u", "oo", "wa", "wae",
               "oe", "oi", "wo", "weo", "we", "wi", "yu", "yoo", "eu", "ui", "eui", "i", "ee", "ea",
-              "ai", "ou", "eou", "yee", "hee", "ah", "oh", "uh", "yuh", "eh")
+              "ai", "ou", "you", "eou", "yee", "ah", "oh", "uh", "yuh", "eh")
 _KO_CODAS: dict[str, str] = {"ng": "ng", "n": "n", "m": "m", "l": "l", "r": "l", "k": "k",
                              "g": "k", "ck": "k", "rk": "k", "p": "p", "b": "p", "t": "t", "": ""}
 

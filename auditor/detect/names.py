@@ -61,6 +61,9 @@ TITLE_MODIFIERS = frozenset({
     "general", "secretary", "affairs", "external", "us", "u.s.", "un", "eu",
 })
 ROLE_WORDS = TITLE_HEADS | TITLE_MODIFIERS
+# Lower-case words inside personal names (von der Leyen, bin Salman, al-Assad, da Silva).
+NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "del", "della", "da", "di", "du",
+                            "la", "le", "bin", "ibn", "al", "el", "ben", "abu", "dos", "das"})
 LEADING_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."})
 # Words before a mention searched for a title, as in "Foreign Minister of Japan X" (5 words).
 ROLE_WINDOW = 5
@@ -139,8 +142,12 @@ class CandidateFeatures:
     skeleton_length: float  # information in the skeleton: classes / 4, capped at 1
 
     def vector(self) -> tuple[float, ...]:
-        return (self.string, self.skeleton, self.sound, self.romanisation, self.shared_word,
-                self.aligned, self.role, self.skeleton_length)
+        """Model inputs: a skeleton counts by its length (two classes say little), and the
+        alignment counts again in proportion to the best name evidence (context alone is weak)."""
+        skeleton = self.skeleton * self.skeleton_length
+        name = max(self.string, skeleton, self.romanisation)
+        return (self.string, skeleton, self.sound, self.romanisation, self.shared_word,
+                self.aligned, self.role, self.aligned * name)
 
     def probability(self, weights: Sequence[float] = WEIGHTS) -> float:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
@@ -189,6 +196,7 @@ def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> 
             run = []
     mentions: list[Mention] = []
     for start, end, label in spans:
+        end = _extend_name(tokens, end)
         # cut titles and articles off the front, possessives off the end, at line breaks
         while start < end and (tokens[start].lower_ in LEADING_NOISE
                                or tokens[start].lower_ in ROLE_WORDS):
@@ -216,6 +224,27 @@ def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> 
             continue  # overlapping span: keep the earlier, longer one
         deduped.append(m)
     return deduped
+
+
+def _extend_name(tokens: list[Any], end: int) -> int:
+    """Extend a span over hyphen-joined parts ('Jae' + '-in') and over name particles followed
+    by a capitalised word ('Ursula von' + 'der Leyen'): the NER often stops short of both."""
+    while end < len(tokens):
+        prev, nxt = tokens[end - 1], tokens[end]
+        if (nxt.text in ("-", "‐") and not prev.whitespace_ and end + 1 < len(tokens)
+                and not nxt.whitespace_ and tokens[end + 1].text[:1].isalpha()):
+            end += 2
+            continue
+        k = end
+        while k < len(tokens) and tokens[k].lower_ in NAME_PARTICLES:
+            k += 1
+        ends_in_particle = prev.lower_ in NAME_PARTICLES
+        if ((k > end or ends_in_particle) and k < len(tokens)
+                and tokens[k].text[:1].isupper()):
+            end = k + 1
+            continue
+        break
+    return end
 
 
 def group_entities(mentions: Iterable[Mention]) -> list[RefEntity]:
@@ -385,10 +414,16 @@ class NameDetector(Detector):
 
     id = "names"
 
+    def __init__(self, weights: Sequence[float] = WEIGHTS):
+        self.weights = tuple(weights)
+
     def find(self, ctx: AuditContext) -> list[Finding]:
         if not ctx.references:
             return []
-        analysis = self.analyse(ctx)
+        return self.decide(ctx, self.analyse(ctx))
+
+    def decide(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
+        """Findings from an analysis: mangled names first, then calques not overlapping them."""
         findings = self._mangled(ctx, analysis)
         taken = [(f.mt_start or 0, f.mt_end or 0) for f in findings]
         for f in find_calques(ctx, analysis):
@@ -418,7 +453,8 @@ class NameDetector(Detector):
         mt_mentions = analysis.mt_mentions
         if not unsupported or not entities:
             return []
-        scored = [([f.probability() for f in feats], feats) for feats in analysis.features]
+        scored = [([f.probability(self.weights) for f in feats], feats)
+                  for feats in analysis.features]
         clusters = cluster_variants(unsupported)
         # noisy-OR with the best sibling in the same cluster, per entity
         final: list[list[float]] = []

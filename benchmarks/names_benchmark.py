@@ -1,0 +1,318 @@
+"""Name-mangling benchmark: precision, recall and false positives of the names detector.
+
+Data: benchmarks/data/name_pairs.tsv, 145 public figures (Korean, Japanese, Chinese, Russian and
+Ukrainian, Arabic/Middle Eastern, European, US) with the Chinese form Chinese media use for them
+(see benchmarks/data/README_names.md). None of them appears in the seed articles. From the
+Chinese form, pypinyin gives the manglings a Chinese->English system makes:
+
+- pinyin:    the pinyin of the Chinese form (East Asian names: 'Wen Zaiyin'; others: the
+             surname's transliteration, 'Pujing')
+- truncated: the pinyin with its last syllable lost ('Wen Zai')
+- mixed:     English and pinyin parts mixed ('Moon Zaiyin', 'Vladimir Pujing')
+- split:     a transliteration cut into two words ('La Fuluofu')
+- spelling:  a near-miss spelling of the English surname (m/n before p/b, final vowel -> ei,
+             v -> f, r -> l after a consonant)
+
+Each variant is put in a small comparable document pair: a reference of four sentences (the
+person with their title, another public figure, two fillers) and an MT that reorders and
+paraphrases them, renders the other figure correctly and adds a correct place name the
+reference does not mention. Controls put the correct full name or surname in the MT instead.
+
+Run:  .venv/bin/python benchmarks/names_benchmark.py            (evaluate the shipped weights)
+      .venv/bin/python benchmarks/names_benchmark.py --fit      (refit WEIGHTS on the training
+      half, persons with an even row number; figures are then printed for the held-out half)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT / "benchmarks" / "data" / "name_pairs.tsv"
+EAST_ASIAN = {"korean", "japanese", "chinese"}
+CITIES = ["Geneva", "Nairobi", "Jakarta", "Hanoi", "Brasilia", "Oslo", "Ankara", "Doha",
+          "Canberra", "Ottawa", "Lima", "Warsaw", "Helsinki", "Manila", "Riyadh", "Cairo",
+          "Vienna", "Madrid", "Stockholm", "Singapore", "Dakar", "Quito", "Tbilisi", "Astana"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+@dataclass(frozen=True)
+class Person:
+    row: int
+    origin: str
+    name: str
+    chinese: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Case:
+    person: Person
+    kind: str  # mangling kind, or "control-full" / "control-short"
+    variant: str
+    mt: str
+    ref: str
+    variant_start: int  # offset of the planted rendering in the MT
+    correct_names: tuple[str, ...]  # correctly rendered names planted in the MT
+
+
+def load_people() -> list[Person]:
+    rows = [r for r in csv.reader(
+        (line for line in DATA.read_text(encoding="utf-8").splitlines()
+         if line and not line.startswith("#")), delimiter="\t")]
+    return [Person(i, *r) for i, r in enumerate(rows)]
+
+
+def _pinyin(chinese: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    return [s for s in lazy_pinyin(chinese) if s.strip() and s.isalpha()]
+
+
+def _cap(syllables: list[str]) -> str:
+    return "".join(syllables).capitalize()
+
+
+def _spelling(surname: str) -> str | None:
+    rules = [
+        (r"m(?=[bp])", "n"), (r"n(?=[bp])", "m"), (r"[aeiou]+$", "ei"), (r"v", "f"),
+        (r"(?<=[^aeiou])r", "l"), (r"ll", "l"), (r"(?<=[aeiou])n$", "ng"),
+    ]
+    start = zlib.crc32(surname.encode()) % len(rules)
+    for k in range(len(rules)):
+        pattern, repl = rules[(start + k) % len(rules)]
+        out = re.sub(pattern, repl, surname, count=1)
+        if out != surname:
+            return out
+    return None
+
+
+def manglings(p: Person) -> dict[str, str]:
+    """Variant per mangling kind for one person (kinds that do not apply are left out)."""
+    out: dict[str, str] = {}
+    words = p.name.split()
+    if p.origin in EAST_ASIAN and " " in p.chinese:
+        sur_zh, given_zh = p.chinese.split(" ", 1)
+        sur, given = _pinyin(sur_zh), _pinyin(given_zh)
+        out["pinyin"] = f"{_cap(sur)} {_cap(given)}"
+        if len(given) >= 2:
+            out["truncated"] = f"{_cap(sur)} {_cap(given[:-1])}"
+        # Japanese names and Chinese ones with an English given name ('John Lee') end with the
+        # surname in English; Korean and other Chinese ones start with it.
+        surname_last = p.origin == "japanese" or (len(words) == 2 and "-" not in p.name)
+        english_surname = words[-1] if surname_last else words[0]
+        out["mixed"] = f"{english_surname} {_cap(given)}"
+        spelled = _spelling(english_surname)
+        if spelled and len(english_surname) >= 4:
+            out["spelling"] = p.name.replace(english_surname, spelled.capitalize())
+    else:
+        parts = p.chinese.split("·")
+        sur = _pinyin(parts[-1])
+        out["pinyin"] = _cap(sur)
+        if len(sur) >= 3:
+            out["truncated"] = _cap(sur[:-1])
+            out["split"] = f"{_cap(sur[:1])} {_cap(sur[1:])}"
+        if len(parts) >= 2 and len(words) >= 2:
+            out["mixed"] = f"{words[0]} {_cap(sur)}"
+        spelled = _spelling(words[-1])
+        if spelled:
+            out["spelling"] = spelled.capitalize()
+    seen = {p.name.lower(), *(w.lower() for w in words)}
+    unique: dict[str, str] = {}
+    for kind, variant in out.items():
+        if variant.lower() not in seen:
+            unique[kind] = variant
+            seen.add(variant.lower())
+    return unique
+
+
+def build_cases(people: list[Person]) -> list[Case]:
+    cases: list[Case] = []
+    n = len(people)
+    for p in people:
+        other = people[(p.row + 37) % n]
+        city, city2 = CITIES[p.row % len(CITIES)], CITIES[(p.row + 7) % len(CITIES)]
+        extra = CITIES[(p.row + 13) % len(CITIES)]
+        day = DAYS[p.row % len(DAYS)]
+        ref = (f"{p.role} {p.name} said on {day} that the talks in {city} had been useful. "
+               f"Officials did not give details of the agenda. "
+               f"{other.role} {other.name} is expected to visit {city2} next month. "
+               f"The two sides agreed to meet again before the end of the year.")
+        words = p.name.split()
+        variants = dict(manglings(p))
+        variants["control-full"] = p.name
+        # a different public figure of the same origin in the person's place: a correct name
+        # the reference does not mention, in the sentence aligned to the person's
+        same_origin = [q for q in people if q.origin == p.origin and q.row != p.row
+                       and q.row != other.row]
+        variants["control-other"] = same_origin[p.row % len(same_origin)].name
+        surname_first = p.origin == "korean" or (p.origin == "chinese" and "-" in p.name)
+        variants["control-short"] = words[0] if surname_first else words[-1]
+        for kind, variant in variants.items():
+            with_role = zlib.crc32(f"{p.name}{kind}".encode()) % 2 == 0
+            lead = f"{p.role} " if with_role else ""
+            first = f"{lead}{variant} said on {day} that talks in {city} were useful."
+            mt = (f"The two sides agreed to meet again by the end of the year. {first} "
+                  f"Officials did not disclose details of the agenda. "
+                  f"{other.name} will visit {city2} next month, and {extra} will host a summit.")
+            start = mt.index(first) + len(lead)
+            correct = (other.name, extra, city, city2) + ((variant,) if kind.startswith(
+                "control") else ())
+            cases.append(Case(p, kind, variant, mt, ref, start, correct))
+    return cases
+
+
+def run(cases: list[Case], fit: bool, verbose: bool = False) -> None:
+    """Audit every case once (alignment, NER, features), then decide with the given weights."""
+    import numpy as np
+
+    from auditor import Auditor
+    from auditor.detect.base import Detector
+    from auditor.detect.names import WEIGHTS, NameDetector
+    from auditor.result import Document
+
+    analysed: list[tuple[Case, object, object]] = []
+
+    class Recorder(Detector):
+        id = "names-recorder"
+
+        def find(self, ctx):  # type: ignore[no-untyped-def]
+            analysed.append((current[0], ctx, NameDetector().analyse(ctx)))
+            return []
+
+    auditor = Auditor(detectors=[])
+    auditor.detectors = [Recorder()]
+    current: list[Case] = []
+    for c in cases:
+        current[:] = [c]
+        auditor.audit(Document(c.mt, "mt"), [Document(c.ref, "ref")])
+
+    def pairs(subset):  # type: ignore[no-untyped-def]
+        rows = []
+        for c, _, analysis in subset:
+            for m, feats in zip(analysis.unsupported, analysis.features, strict=True):
+                hit = m.start <= c.variant_start < m.end and not c.kind.startswith("control")
+                for e, f in zip(analysis.entities, feats, strict=True):
+                    rows.append((f.vector(), int(hit and e.name == c.person.name)))
+        return rows
+
+    weights = tuple(WEIGHTS)
+    if fit:
+        train = [a for a in analysed if a[0].person.row % 2 == 0]
+        analysed = [a for a in analysed if a[0].person.row % 2 == 1]
+        weights = fit_weights(pairs(train))
+        print("fitted WEIGHTS =", tuple(round(w, 3) for w in weights))
+        print("figures below: held-out half (odd rows) with the refitted weights")
+    detector = NameDetector(weights)
+    results = [(c, detector.decide(ctx, analysis)) for c, ctx, analysis in analysed]
+    report(results, verbose)
+    calibration(pairs(analysed), weights, np)
+
+
+def fit_weights(rows: list[tuple[tuple[float, ...], int]]) -> tuple[float, ...]:
+    """L2-regularised logistic regression (scipy), classes weighted to balance."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    x = np.array([[1.0, *r[0]] for r in rows])
+    y = np.array([r[1] for r in rows], dtype=float)
+    pos = max(1.0, y.sum())
+    w_sample = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * max(1.0, len(y) - pos)))
+
+    def loss(w: np.ndarray) -> float:
+        z = x @ w
+        ll = w_sample * (np.logaddexp(0, z) - y * z)
+        return float(ll.mean() + 0.01 * (w[1:] ** 2).sum())
+
+    res = minimize(loss, np.zeros(x.shape[1]), method="L-BFGS-B")
+    return tuple(float(v) for v in res.x)
+
+
+def report(results, verbose: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from collections import defaultdict
+
+    tp = fn = fp = 0
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fn, fp
+    correct_total = correct_flagged = 0
+    for c, findings in results:
+        key_origin, key_kind = f"origin={c.person.origin}", f"kind={c.kind}"
+        planted = not c.kind.startswith("control")
+        hit = [f for f in findings if f.mt_start is not None and f.mt_end is not None
+               and f.mt_start <= c.variant_start < f.mt_end]
+        good = [f for f in hit if f.canonical == c.person.name]
+        if planted:
+            ok = bool(good)
+            tp += ok
+            fn += not ok
+            for key in (key_origin, key_kind):
+                by[key][0 if ok else 1] += 1
+        wrong = [f for f in findings if f not in good or not planted]
+        if verbose and planted and not good:
+            print(f"    MISS {c.kind:10s} {c.variant!r} for {c.person.name!r}")
+        for f in wrong if verbose else []:
+            print(f"    FP   {f.mt_text!r} -> {f.canonical!r} p={f.confidence:.2f} ({c.kind})")
+        fp += len(wrong)
+        for key in (key_origin, key_kind):
+            by[key][2] += len(wrong)
+        for name in c.correct_names:
+            correct_total += 1
+            start = c.mt.find(name)
+            if any(f.mt_start is not None and f.mt_end is not None
+                   and f.mt_start <= start < f.mt_end for f in findings):
+                correct_flagged += 1
+    precision = tp / max(1, tp + fp)
+    recall = tp / max(1, tp + fn)
+    print(f"cases: {len(results)}  mangled variants: {tp + fn}")
+    print(f"precision {precision:.3f}  recall {recall:.3f}  TP {tp}  FN {fn}  FP {fp}")
+    print(f"correctly rendered names flagged: {correct_flagged}/{correct_total}")
+    for key in sorted(by):
+        t, f_n, f_p = by[key]
+        print(f"  {key:22s} recall {t / max(1, t + f_n):.3f} ({t}/{t + f_n})  FP {f_p}")
+
+
+def calibration(rows, weights, np) -> None:  # type: ignore[no-untyped-def]
+    """Reliability of the pairwise probability: mean prediction vs observed rate per bin."""
+    x = np.array([[1.0, *r[0]] for r in rows])
+    y = np.array([r[1] for r in rows])
+    if not len(y):
+        return
+    p = 1 / (1 + np.exp(-(x @ np.array(weights))))
+    print("pairwise calibration (candidate pairs, before clustering):")
+    edges = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        sel = (p >= lo) & (p < hi)
+        if sel.any():
+            print(f"  p in [{lo:.1f},{min(hi, 1):.1f}): n={sel.sum():5d}"
+                  f"  mean p {p[sel].mean():.3f}"
+                  f"  observed {y[sel].mean():.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", action="store_true", help="refit WEIGHTS on the training half")
+    parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N people")
+    args = parser.parse_args()
+    people = load_people()
+    if args.limit:
+        people = people[: args.limit]
+    cases = build_cases(people)
+    pairs = sum(1 for c in cases if not c.kind.startswith("control"))
+    print(f"people: {len(people)}  name pairs (mangled variants): {pairs}  "
+          f"controls: {len(cases) - pairs}")
+    run(cases, args.fit, args.verbose)
+
+
+if __name__ == "__main__":
+    main()

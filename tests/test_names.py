@@ -1,0 +1,168 @@
+"""Name mangling: the seed's mangled names, clean texts, and Japanese / Russian / Arabic cases.
+
+Everything that claims a finding runs the real pipeline (MiniLM alignment, spaCy NER). The
+names in the small texts are public figures not in the seeds and not in the benchmark data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.result import Document, FindingKind, Severity
+from auditor.romanize import (
+    korean_syllables,
+    name_korean,
+    pinyin_syllables,
+    sino_korean_similarity,
+    skeleton,
+    skeleton_similarity,
+)
+
+
+def name_findings(result):
+    return [f for f in result.findings if f.kind == FindingKind.NAME]
+
+
+# ---- pure romanisation helpers ------------------------------------------------------------
+@pytest.mark.parametrize("word, syllables", [
+    ("Xiaoping", ["xiao", "ping"]),
+    ("Zhuangzi", ["zhuang", "zi"]),
+    ("Gorbachev", None),
+])
+def test_pinyin_syllables(word, syllables):
+    assert pinyin_syllables(word) == syllables
+
+
+@pytest.mark.parametrize("korean, pinyin, low, high", [
+    ("Chun Doo-hwan", "Quan Douhuan", 0.99, 1.0),  # 全斗焕
+    ("Kim Young-sam", "Jin Yongsan", 0.99, 1.0),  # 金泳三: Korean -m, Mandarin -n
+    ("Park Chung-hee", "Piao Zhengxi", 0.99, 1.0),  # 朴正熙: Korean -k lost in Mandarin
+    ("Chun Doo-hwan", "Quan Dou", 0.6, 0.7),  # truncated: two of three syllables
+    ("Chun Doo-hwan", "Li Ming", 0.0, 0.5),  # unrelated
+])
+def test_sino_korean_similarity(korean, pinyin, low, high):
+    score, _ = sino_korean_similarity(korean, pinyin)
+    assert low <= score <= high
+
+
+def test_korean_shape_needs_a_one_syllable_word():
+    assert name_korean("Chun Doo-hwan") is not None
+    assert name_korean("Gordon Brown") is None  # no one-syllable word in Korean spelling
+    assert korean_syllables("hwan") == [("H", "n")]
+
+
+@pytest.mark.parametrize("english, mangled", [
+    ("Gorbachev", "Ge Erbaqiaofu"),  # 戈尔巴乔夫
+    ("Thatcher", "Saqie Er"),  # 撒切尔
+    ("Rumsfeld", "Lamusifeierde"),  # 拉姆斯菲尔德
+])
+def test_skeleton_survives_transliteration(english, mangled):
+    assert skeleton_similarity(skeleton(english), skeleton(mangled)) >= 0.6
+
+
+def test_skeleton_separates_unrelated_names():
+    assert skeleton_similarity(skeleton("Gorbachev"), skeleton("Thatcher")) < 0.5
+
+
+# ---- seed acceptance ----------------------------------------------------------------------
+def test_seed_every_mangled_variant_found_and_mapped(seed_result, annotation):
+    findings = name_findings(seed_result)
+    for entry in annotation["names"]:
+        hits = [f for f in findings if f.mt_text == entry["variant"]]
+        assert len(hits) == entry["occurrences"], entry["variant"]
+        assert {f.canonical for f in hits} == {entry["canonical"]}, entry["variant"]
+        if entry.get("calque"):
+            assert all(f.severity == Severity.MINOR for f in hits)
+        else:
+            assert all(f.severity == Severity.MAJOR for f in hits)
+            assert all(f.reference is not None and f.reference.doc in (0, 1) for f in hits)
+
+
+def test_seed_no_correct_name_flagged(seed_result, annotation):
+    text = seed_result.mt.doc.text
+    flagged = [(f.mt_start, f.mt_end) for f in name_findings(seed_result)]
+    for name in annotation["correct_names"]:
+        start = text.find(name)
+        while start >= 0:
+            inside_calque = any(f.mt_text.startswith(name) and f.canonical == "Yonhap"
+                                and f.mt_start == start for f in name_findings(seed_result))
+            if not inside_calque:
+                assert not any(s <= start < e for s, e in flagged), name
+            start = text.find(name, start + 1)
+    mangled = {e["variant"] for e in annotation["names"]}
+    assert {f.mt_text for f in name_findings(seed_result)} <= mangled
+
+
+def test_seed_evidence_shows_inconsistency(seed_result):
+    findings = [f for f in name_findings(seed_result) if f.canonical == "Mike Pompeo"]
+    assert findings
+    for f in findings:
+        assert "renderings of Mike Pompeo" in f.evidence
+        assert "'Mike Pompeo'" in f.evidence and "(right)" in f.evidence
+
+
+# ---- small texts --------------------------------------------------------------------------
+CLEAN_REF = (
+    "German Chancellor Helmut Kohl met French President Francois Mitterrand in Bonn on Monday. "
+    "Kohl said the two countries would work on a common currency. "
+    "Mitterrand called the meeting a success for Europe."
+)
+CLEAN_MT = (
+    "Chancellor Helmut Kohl of Germany and President Francois Mitterrand of France met in Bonn "
+    "on Monday. Mitterrand said the meeting was a success for Europe, and Kohl said both "
+    "countries would work towards a common currency in Brussels and Strasbourg."
+)
+
+
+def test_clean_text_has_no_name_findings(auditor):
+    result = auditor.audit(Document(CLEAN_MT, "mt"), [Document(CLEAN_REF, "ref")])
+    assert name_findings(result) == []
+
+
+def test_korean_pinyin_rendering_mapped(auditor):
+    ref = ("South Korean Prime Minister Kim Jong-pil visited Tokyo on Tuesday. "
+           "Kim said trade between the two neighbours had grown quickly.")
+    mt = ("South Korean Prime Minister Jin Zhongbi visited Tokyo on Tuesday. "
+          "Jin Zhongbi said trade between the two neighbours grew rapidly.")  # 金钟泌
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert [f.mt_text for f in findings] == ["Jin Zhongbi", "Jin Zhongbi"]
+    assert {f.canonical for f in findings} == {"Kim Jong-pil"}
+    assert "Chinese characters of the Korean name" in findings[0].evidence
+
+
+def test_japanese_mangled_name_mapped(auditor):
+    ref = ("Japanese Foreign Minister Makiko Tanaka told reporters in Tokyo that the visit "
+           "would go ahead. Tanaka said she would raise the fishing dispute.")
+    mt = ("Japanese Foreign Minister Makiko Tianzhong told reporters in Tokyo that the visit "
+          "will go ahead. Makiko Tianzhong said she will raise the fishing dispute.")  # 田中
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert len(findings) == 2
+    assert {f.canonical for f in findings} == {"Makiko Tanaka"}
+
+
+def test_russian_transliteration_mapped(auditor):
+    ref = ("NATO Deputy Secretary General met Russian Deputy Foreign Minister Alexander Grushko "
+           "in Brussels on Friday. Grushko warned against new deployments.")
+    mt = ("Russian Deputy Foreign Minister Gelushike met NATO's deputy secretary general in "
+          "Brussels on Friday. Gelushike warned against new deployments.")  # 格鲁什科
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert [f.mt_text for f in findings] == ["Gelushike", "Gelushike"]
+    assert {f.canonical for f in findings} == {"Alexander Grushko"}
+    assert all(f.severity == Severity.MAJOR for f in findings)
+
+
+def test_arabic_transliteration_mapped(auditor):
+    ref = ("Saudi Foreign Minister Adel al-Jubeir arrived in Washington on Sunday for talks. "
+           "Jubeir is due to meet congressional leaders.")
+    mt = ("Saudi Foreign Minister Zhubaier arrived in Washington on Sunday for talks. "
+          "Zhubaier will meet leaders of Congress.")  # 朱拜尔
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert [f.mt_text for f in findings] == ["Zhubaier", "Zhubaier"]
+    assert {f.canonical for f in findings} == {"Adel al-Jubeir"}
+
+
+def test_unmentioned_correct_names_are_not_mapped(auditor):
+    ref = "Finnish President Sauli Niinisto met Swedish Prime Minister Stefan Lofven on Friday."
+    mt = ("Finnish President Sauli Niinisto met Swedish Prime Minister Stefan Lofven in Helsinki "
+          "on Friday, ahead of a Nordic summit in Reykjavik hosted by Iceland.")
+    assert name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")])) == []
