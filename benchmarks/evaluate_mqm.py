@@ -172,6 +172,8 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
         "auditor -mqm points": -sc.mqm,
         **document_baselines(seg_scores, doc),
     }
+    counts = _finding_counts(result.findings)
+    scores.update(candidate_scores(sc.fidelity, sc.mqm, serious_points(counts), sc.words))
     return DocumentRecord(
         dataset=doc.dataset, key=doc.key, gold_mqm=doc.mqm, scores=scores, gold=gold,
         flagged=flagged, segment_scores=seg_scores, findings=len(result.findings),
@@ -179,11 +181,31 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
         extra={
             "words": sc.words, "auditor_mqm": sc.mqm, "source_fidelity": sc.source_fidelity,
             "coverage": list(sc.coverage_per_reference), "doc_chrf": list(sc.chrf_per_reference),
-            "counts": _finding_counts(result.findings),
+            "counts": counts,
             "support": [x.support for x in result.sentence_scores],
             "sentence_words": [len(x.text.split()) for x in result.mt.sentences],
         },
     )
+
+
+def serious_points(counts: dict[str, int]) -> float:
+    """MQM points of the Major and Critical findings only, from "kind/severity" counts."""
+    from auditor.result import Severity
+    from auditor.score import SEVERITY_POINTS
+
+    return float(sum(n * SEVERITY_POINTS[Severity(key.split("/")[1])]
+                     for key, n in counts.items() if not key.endswith("/minor")))
+
+
+def candidate_scores(fidelity: float, mqm: float, serious: float, words: int
+                     ) -> dict[str, float]:
+    """Other ways to combine fidelity and findings, without fitted weights (for comparison)."""
+    return {
+        "candidate: 100·fidelity − mqm, unclipped": 100.0 * fidelity - mqm,
+        "candidate: 100·fidelity·exp(−mqm/100)": 100.0 * fidelity * math.exp(-mqm / 100.0),
+        "candidate: 100·fidelity − major/critical points": 100.0 * fidelity
+        - 100.0 * serious / max(words, 1),
+    }
 
 
 def _finding_counts(findings: Sequence[Any]) -> dict[str, int]:
@@ -241,12 +263,45 @@ def correlations(records: Sequence[DocumentRecord], name: str) -> tuple[float, f
 
 
 DOC_SCORERS = ("auditor overall", "auditor fidelity", "auditor -mqm points", "chrF", "BLEU",
-               "embedding", "length ratio")
+               "embedding", "length ratio", "candidate: 100·fidelity − mqm, unclipped",
+               "candidate: 100·fidelity·exp(−mqm/100)",
+               "candidate: 100·fidelity − major/critical points",
+               "candidate: 100·fidelity − w·mqm, w fitted on the other dataset")
+FIT_GRID = tuple(round(0.1 * k, 1) for k in range(0, 51))  # w in 0..5: mqm points per fidelity pt
 SEG_BASELINES = ("chrF", "BLEU", "embedding", "length ratio")
+
+
+def cross_fit(records: Sequence[DocumentRecord]) -> dict[str, float]:
+    """w for 100·fidelity − w·mqm chosen by Kendall tau on one dataset, scored on the other
+    (never on the data it was fitted on); sets the candidate score on every record."""
+    from scipy.stats import kendalltau
+
+    chosen: dict[str, float] = {}
+    ok = [r for r in records if r.error is None]
+    for target, fit_on in (("ted", "news"), ("news", "ted")):
+        train = [r for r in ok if r.dataset == fit_on]
+        test = [r for r in ok if r.dataset == target]
+        if len(train) < 3 or not test:
+            continue
+        gold = [r.gold_mqm for r in train]
+
+        def tau(w: float, rows: Sequence[DocumentRecord] = train,
+                gold: Sequence[float] = gold) -> float:
+            x = [100 * r.scores["auditor fidelity"] - w * r.extra["auditor_mqm"] for r in rows]
+            t = kendalltau(x, gold).statistic
+            return -1.0 if math.isnan(t) else float(t)
+
+        w = max(FIT_GRID, key=tau)
+        chosen[target] = w
+        for r in test:
+            r.scores["candidate: 100·fidelity − w·mqm, w fitted on the other dataset"] = (
+                100 * r.scores["auditor fidelity"] - w * r.extra["auditor_mqm"])
+    return chosen
 
 
 def summarise(records: Sequence[DocumentRecord]) -> dict[str, Any]:
     ok = [r for r in records if r.error is None]
+    fitted = cross_fit(ok)
     out: dict[str, Any] = {"datasets": {}}
     for dataset in ("ted", "news"):
         mine = [r for r in ok if r.dataset == dataset]
@@ -284,6 +339,7 @@ def summarise(records: Sequence[DocumentRecord]) -> dict[str, Any]:
             "segment": segs,
         }
     out["errors"] = [{"key": r.key, "error": r.error} for r in records if r.error]
+    out["fitted_w"] = fitted
     return out
 
 
@@ -347,6 +403,11 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
                       else "n/a"]
         label = f"sentence {name}" if name in ("chrF", "BLEU") else name
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if summary.get("fitted_w"):
+        lines.append("")
+        lines.append("Candidates are not the shipped score; w fitted on the other dataset: "
+                     + ", ".join(f"{d.upper()} scored with w = {w}"
+                                 for d, w in summary["fitted_w"].items()) + ".")
     lines.append("")
     lines.append("| dataset | documents | segments | findings (unmapped) | audit time |")
     lines.append("|---|---|---|---|---|")
@@ -379,6 +440,17 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _record_from_json(data: dict[str, Any]) -> DocumentRecord:
+    """A saved record; candidate scores are recomputed when the run predates them."""
+    record = DocumentRecord(**data)
+    record.scores = {k: v for k, v in record.scores.items() if not k.startswith("candidate")}
+    if record.error is None:
+        record.scores.update(candidate_scores(
+            record.scores["auditor fidelity"], record.extra["auditor_mqm"],
+            serious_points(record.extra.get("counts", {})), record.extra["words"]))
+    return record
+
+
 # ---- entry point ----------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -390,7 +462,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also write the summary and per-document records as JSON")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--model", default=None, help="encoder (default: the auditor's)")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-summarise the records of an earlier --json run, no auditing")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        records = [_record_from_json(r) for r in saved["records"]]
+        summary = summarise(records)
+        markdown = render_markdown(summary, saved["meta"])
+        print(markdown)
+        args.out.write_text(markdown, encoding="utf-8")
+        return 0
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_mqm import machine_line  # noqa: E402
 from mqm_data import MqmDocument, load_documents  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +112,21 @@ def mqm_jobs(docs: Sequence[MqmDocument]) -> list[Job]:
     return jobs
 
 
+def time_detectors(auditor: Any, totals: dict[str, float]) -> None:
+    """Wrap each detector's `detect` so its wall time adds up in `totals` (benchmark only)."""
+    for detector in auditor.detectors:
+        inner = detector.detect
+
+        def timed(ctx: Any, inner: Any = inner, key: str = detector.id) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return inner(ctx)
+            finally:
+                totals[key] = totals.get(key, 0.0) + time.perf_counter() - t0
+
+        detector.detect = timed
+
+
 def fresh_caches(auditor: Any) -> None:
     """Empty sentence caches around the same loaded models, so no audit reuses another's work."""
     from auditor.embed import CachedEncoder
@@ -186,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=10, help="MQM documents per dataset")
     parser.add_argument("--profile", action="store_true", help="cProfile the warm MQM audits")
     parser.add_argument("--no-cli", action="store_true", help="skip the cold CLI run")
+    parser.add_argument("--append", type=Path, default=None,
+                        help="also append the table to this markdown file (benchmarks/results.md)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -219,10 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     # warm-up: load lazily loaded models (spaCy, torch kernels) outside the timed runs
     run_jobs(auditors, [seeds, jobs[0], jobs[-1]], None)
 
+    detector_seconds: dict[str, dict[str, float]] = {"seeds": {}, "ted": {}, "news": {}}
+    stage: dict[str, float] = {}
+    for auditor in auditors.values():
+        time_detectors(auditor, stage)
     profiler = cProfile.Profile() if args.profile else None
     seed_timing = run_jobs(auditors, [seeds], None)
+    detector_seconds["seeds"] = dict(stage)
+    stage.clear()
     ted = run_jobs(auditors, [j for j in jobs if j.mode == "parallel"], profiler)
+    detector_seconds["ted"] = dict(stage)
+    stage.clear()
     news = run_jobs(auditors, [j for j in jobs if j.mode == "comparable"], profiler)
+    detector_seconds["news"] = dict(stage)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += [
         f"- warm process: models loaded in {load_seconds:.1f} s; peak memory {peak:.0f} MB",
@@ -234,8 +261,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         *report_lines("seeds (001 vs 000+004)", seed_timing),
         *report_lines("MQM TED vs refB", ted),
         *report_lines("MQM news vs source", news),
+        "",
+        "Time inside each detector (included in the whole audit):",
+        "",
+        "| workload | " + " | ".join(comparable.detector_ids) + " |",
+        "|---" * (1 + len(comparable.detector_ids)) + "|",
     ]
+    for name, timing in (("seeds", seed_timing), ("ted", ted), ("news", news)):
+        cells = [f"{detector_seconds[name].get(d, 0.0):.2f} s" for d in comparable.detector_ids]
+        lines.append(f"| {name} ({timing.audit:.1f} s audit) | " + " | ".join(cells) + " |")
+    command = "python benchmarks/speed.py" + "".join(
+        f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    lines.insert(2, f"- command: `{command}`; machine: {machine_line()}")
     print("\n".join(lines))
+    if args.append:
+        with args.append.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + "\n".join(lines) + "\n")
     if profiler:
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(30)
