@@ -30,7 +30,8 @@ class Clause:
     """One proposition of one sentence. `start`/`end` are offsets into the document text.
 
     `doc` is the reference index, or -1 for the MT. `content` holds the stems of its content
-    words (see `content_words`); `has_verb` whether a verb or auxiliary occurs.
+    words (see `content_words`); `has_verb` whether a verb or auxiliary occurs; `names` the
+    stems of its proper nouns (a subset of `content`).
     """
 
     doc: int
@@ -40,6 +41,7 @@ class Clause:
     text: str
     content: frozenset[str]
     has_verb: bool
+    names: frozenset[str] = frozenset()
 
 
 def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: str) -> list[int]:
@@ -165,6 +167,7 @@ def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int) -> lis
                     text=sent.text[c_start:c_end],
                     content=content_words(span),
                     has_verb=any(t.pos_ in ("VERB", "AUX") for t in span),
+                    names=content_words([t for t in span if t.pos_ == "PROPN"]),
                 )
             )
         out.append(clauses)
@@ -185,6 +188,7 @@ def with_sentence_units(clauses: list[list[Clause]],
                 doc=sent_clauses[0].doc, sentence=sent.index, start=sent.start, end=sent.end,
                 text=sent.text, content=frozenset().union(*(c.content for c in sent_clauses)),
                 has_verb=any(c.has_verb for c in sent_clauses),
+                names=frozenset().union(*(c.names for c in sent_clauses)),
             ))
     return out
 

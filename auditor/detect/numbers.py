@@ -49,7 +49,7 @@ FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "qua
              "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$", re.I)
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO_IN_TEXT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*(?:st|nd|rd|th)?")
 # A cosine below the aligner's floor (AuditConfig.min_similarity) means "unrelated": no
 # counterpart to compare figures with.
@@ -85,26 +85,21 @@ def _number(word: str) -> float | None:
 def date_atoms(text: str) -> frozenset[tuple[str, float]]:
     """Month, day, year and weekday atoms of a date expression ("from June 29 to 30")."""
     atoms: set[tuple[str, float]] = set()
+    for iso in _ISO_IN_TEXT.finditer(text):
+        atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
+                  ("day", float(iso.group(3)))}
+    text = _ISO_IN_TEXT.sub(" ", text)
     for word in _WORD.findall(text):
         low = word.lower()
-        iso = _ISO.match(word)
-        if iso:
-            atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
-                      ("day", float(iso.group(3)))}
-        elif low in MONTHS and not (low == "may" and word == "may"):
+        day = _DAY.match(word)
+        if low in MONTHS and word != "may":  # lower-case "may" is the verb
             atoms.add(("month", float(MONTHS[low])))
-        elif low in WEEKDAYS and len(low) > 3 or low in ("mon", "tue", "wed", "thu", "fri",
-                                                           "sat", "sun"):
+        elif low in WEEKDAYS:
             atoms.add(("weekday", float(WEEKDAYS[low])))
         elif word.isdigit() and len(word) == 4 and 1000 <= int(word) <= 2999:
             atoms.add(("year", float(word)))
-        elif _DAY.match(word) and 1 <= int(_DAY.match(word).group(1)) <= 31:
-            atoms.add(("day", float(_DAY.match(word).group(1))))
-    for iso in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b", text):
-        atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
-                  ("day", float(iso.group(3)))}
-    for years in re.finditer(r"\b(\d{4})\s*[-–]\s*(\d{4})\b", text):
-        atoms |= {("year", float(years.group(1))), ("year", float(years.group(2)))}
+        elif day and 1 <= int(day.group(1)) <= 31:
+            atoms.add(("day", float(day.group(1))))
     return frozenset(atoms)
 
 

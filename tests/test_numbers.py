@@ -1,0 +1,105 @@
+"""Numbers, dates and ranges compared with the aligned reference text."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.detect.numbers import Mention, compare, date_atoms, quantity_atoms
+from auditor.result import Document, FindingKind, Severity
+
+
+@pytest.fixture(scope="module")
+def number_auditor(auditor):
+    from auditor import Auditor
+
+    mine = Auditor(encoder=auditor.encoder, detectors=["numbers"])
+    mine.resources = auditor.resources
+    return mine
+
+
+def _date(text: str) -> Mention:
+    return Mention("date", text, 0, len(text), date_atoms(text))
+
+
+def _qty(text: str) -> Mention:
+    return Mention("quantity", text, 0, len(text), quantity_atoms(text))
+
+
+@pytest.mark.parametrize("text, atoms", [
+    ("from June 29 to 30", {("month", 6), ("day", 29), ("day", 30)}),
+    ("August 1st to 3rd", {("month", 8), ("day", 1), ("day", 3)}),
+    ("2019-07-11", {("year", 2019), ("month", 7), ("day", 11)}),
+    ("Thu 11th July 2019", {("weekday", 3), ("day", 11), ("month", 7), ("year", 2019)}),
+    ("1910-1945", {("year", 1910), ("year", 1945)}),
+    ("around the end of the month", set()),
+])
+def test_date_atoms(text, atoms):
+    assert date_atoms(text) == frozenset(atoms)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("six kilometers", {6.0}), ("6 kilometers", {6.0}), ("1,200 dollars", {1200.0}),
+    ("almost two-thirds", {0.667}), ("3 million", {3_000_000.0}), ("2.5 percent", {2.5}),
+])
+def test_quantity_atoms(text, values):
+    assert quantity_atoms(text) == frozenset(("value", v) for v in values)
+
+
+@pytest.mark.parametrize("mt, ref, verdict", [
+    (_date("June 29 to 30"), _date("June 30"), "changed"),
+    (_date("June 30"), _date("June 30"), None),
+    (_date("June"), _date("June 30, 2019"), None),
+    (_date("June 29"), _date("July 3"), "disagrees"),
+    (_date("August 1st to 3rd"), _date("around the end of the month"), "unconfirmed"),
+    (_qty("six kilometers"), _qty("6 kilometers"), None),
+    (_qty("1,200 workers"), _qty("1,500 workers"), "disagrees"),
+])
+def test_compare(mt, ref, verdict):
+    outcome = compare(mt, [ref])
+    assert (outcome[0] if outcome else None) == verdict
+
+
+def _audit(number_auditor, mt: str, ref: str):
+    return number_auditor.audit(Document(mt, "mt"), [Document(ref, "ref")])
+
+
+def test_changed_figure_is_a_major_number_finding(number_auditor):
+    result = _audit(number_auditor,
+                    "The plant in Ohio employs 1,200 workers and makes car batteries.",
+                    "The plant in Ohio employs 1,500 workers and makes car batteries.")
+    found = [f for f in result.findings if f.kind is FindingKind.NUMBER]
+    assert len(found) == 1
+    assert found[0].mt_text == "1,200"
+    assert found[0].severity is Severity.MAJOR
+    assert found[0].reference is not None and found[0].reference.text == "1,500"
+
+
+def test_range_against_single_date(number_auditor):
+    result = _audit(number_auditor,
+                    "The president visited Seoul from June 29 to 30 for talks on trade.",
+                    "The president visited Seoul on June 30 for talks on trade.")
+    found = [f for f in result.findings if f.kind is FindingKind.NUMBER]
+    assert [(f.mt_text, f.severity) for f in found] == [("June 29 to 30", Severity.MAJOR)]
+
+
+@pytest.mark.parametrize("mt, ref", [
+    ("The plant in Ohio employs six hundred workers.", "The plant in Ohio employs 600 workers."),
+    ("The president visited Seoul on June 30 for talks.",
+     "On June 30 the president visited Seoul for talks."),
+    ("Boeing 737 jets were grounded in March after the crash.",
+     "Boeing 787 jets were grounded in March after the crash."),
+    ("The minister met farmers in the province to discuss the harvest.",
+     "The minister met farmers in the province to discuss the harvest."),
+])
+def test_agreeing_or_name_digits_give_no_finding(number_auditor, mt, ref):
+    result = _audit(number_auditor, mt, ref)
+    assert [f for f in result.findings if f.kind is FindingKind.NUMBER] == []
+
+
+def test_seed_number_findings(seed_result, annotation):
+    found = {f.mt_text: f for f in seed_result.findings if f.kind is FindingKind.NUMBER}
+    assert "June 29 to 30" in found and found["June 29 to 30"].severity is Severity.MAJOR
+    assert found["June 29 to 30"].reference.text == "June 30"
+    gold = [g["mt_text"] for g in annotation["findings"] if g["kind"] == "number"]
+    hits = [g for g in gold if any(text in g for text in found)]
+    assert len(hits) >= 2

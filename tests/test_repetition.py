@@ -1,0 +1,100 @@
+"""Phrase loops, repeated sentences and dangling or verbless fragments."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.detect.repetition import phrase_loops
+from auditor.result import Document, FindingKind, Severity
+
+STOP = frozenset({"the", "and", "a", "of", "to", "in", "very", "again", "that", "it", "we"})
+
+
+@pytest.fixture(scope="module")
+def repetition_auditor(auditor):
+    from auditor import Auditor
+
+    mine = Auditor(encoder=auditor.encoder, detectors=["repetition"])
+    mine.resources = auditor.resources
+    return mine
+
+
+def test_phrase_loop_found_once_at_its_longest():
+    text = "communication between Korea, the United States, Korea, the United States and Japan."
+    loops = phrase_loops(text, STOP)
+    assert len(loops) == 1
+    start, end, phrase = loops[0]
+    assert phrase == "korea the united states"
+    assert text[start:end] == "Korea, the United States, Korea, the United States"
+
+
+@pytest.mark.parametrize("text", [
+    "It was very very cold in the mountains.",
+    "We talked again and again about the plan.",
+    "The United States and Japan signed the deal with the United Kingdom.",
+    "that that is the question",
+])
+def test_no_loop_in_ordinary_text(text):
+    assert phrase_loops(text, STOP) == []
+
+
+def _audit(repetition_auditor, mt: str, ref: str = "A reference about something else."):
+    return repetition_auditor.audit(Document(mt, "mt"), [Document(ref, "ref")])
+
+
+def test_loop_is_a_major_repetition(repetition_auditor):
+    result = _audit(repetition_auditor, "Talks between Seoul, Tokyo and Beijing, Tokyo and "
+                    "Beijing resumed on Monday.")
+    found = [f for f in result.findings if f.kind is FindingKind.REPETITION]
+    assert len(found) == 1
+    assert found[0].mt_text == "Tokyo and Beijing, Tokyo and Beijing"
+    assert found[0].severity is Severity.MAJOR
+
+
+def test_loop_the_reference_also_has_is_not_reported(repetition_auditor):
+    text = "He said: never again, never again will we allow this to happen."
+    result = _audit(repetition_auditor, text, text)
+    assert [f for f in result.findings if f.kind is FindingKind.REPETITION] == []
+
+
+def test_repeated_sentence(repetition_auditor):
+    mt = ("The storm closed the main road to the airport.\n"
+          "Flights were delayed for several hours.\n"
+          "The storm closed the main road to the airport.")
+    found = [f for f in _audit(repetition_auditor, mt).findings
+             if f.kind is FindingKind.REPETITION]
+    assert len(found) == 1 and found[0].mt_sentence == 2
+
+
+def test_dangling_label_and_verbless_fragment(repetition_auditor):
+    mt = ("Ministers met in Paris on Monday to discuss the climate treaty. "
+          "Cooperation with France, Germany and Italy.\n"
+          "Credit :")
+    found = [f for f in _audit(repetition_auditor, mt).findings
+             if f.kind is FindingKind.FLUENCY]
+    assert [f.mt_text for f in found] == ["Cooperation with France, Germany and Italy.",
+                                          "Credit :"]
+    assert all(f.severity is Severity.MINOR for f in found)
+
+
+def test_clean_text_with_headline_has_no_finding(repetition_auditor):
+    mt = ("Floods in the north\n"
+          "Heavy rain flooded several villages in the north on Sunday. "
+          "Rescue teams evacuated hundreds of residents, and the army sent boats.\n"
+          "Officials expect the water to recede by Wednesday.")
+    assert _audit(repetition_auditor, mt).findings == ()
+
+
+def test_reference_article_as_mt_has_no_repetition_finding(repetition_auditor):
+    from tests.conftest import REF_SEEDS
+
+    text = REF_SEEDS[1].read_text(encoding="utf-8")
+    result = _audit(repetition_auditor, text, REF_SEEDS[0].read_text(encoding="utf-8"))
+    assert result.findings == ()
+
+
+def test_seed_loop_and_fragments(seed_result):
+    kinds = {(f.kind, f.mt_text) for f in seed_result.findings if f.detector == "repetition"}
+    assert (FindingKind.REPETITION, "Korea, the United States, Korea, the United States") in kinds
+    assert (FindingKind.FLUENCY, "Credit :") in kinds
+    assert (FindingKind.FLUENCY, "Cooperation with Korea, the United States and Japan.") in kinds
