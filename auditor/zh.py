@@ -30,7 +30,7 @@ _ZH_NOT_NUMBERS = ("十分", "万一", "一一", "千万不", "万万", "一些"
 
 _ZH_QUANTITY = re.compile(
     r"百分之(?P<pct>" + _ZH_NUMERAL + r"+(?:点[" + _ZH_DIGITS + r"]+)?|\d+(?:\.\d+)?)"
-    r"|(?P<arabic>\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(?P<mag>万亿|亿|万|千)?"
+    r"|(?P<arabic>\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?(?P<mag>万亿|亿|万|千)?"
     r"|(?P<zh>" + _ZH_NUMERAL + r"+(?:点[" + _ZH_DIGITS + r"]+)?)"
 )
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
@@ -56,12 +56,16 @@ _EN_QUANTITY = re.compile(
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th|s)?(?:\s*(?P<scale>" + _EN_SCALE + r"|bn)\b)?"
     r"|\b(?P<words>(?:" + _EN_WORD + r")(?:[\s-](?:" + _EN_WORD + r"))?)"
     r"(?:\s+(?P<wscale>" + _EN_SCALE + r"))?\b"
-    r"|\b(?P<month>" + "|".join(sorted(_EN_MONTHS, key=len, reverse=True)) + r")\b\.?"
-    r"(?=\s*\d|\s*,?\s*\d{4})"
-    r"|\b(?:in|of|since|until|by|early|late|mid)[ -](?P<month2>January|February|March|"
-    r"April|May|June|July|August|September|October|November|December)\b",
+    r"|\b(?P<month>(?-i:" + "|".join(m.title() for m in sorted(_EN_MONTHS, key=len, reverse=True))
+    + r"))\b\.?(?=\s*\d)"
+    r"|\b(?:in|of|since|until|by|from|to|between|and|early|late|mid|last|next|this)[ -]"
+    r"(?P<month2>(?-i:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December))\b",
     re.IGNORECASE,
 )
+# "12 to 14 million": the scale of the second figure applies to the first.
+_EN_SHARED_SCALE = re.compile(
+    r"\s*(?:to|-|–|and|or)\s*\d+(?:,\d{3})*(?:\.\d+)?\s*(" + _EN_SCALE + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ class Quantity:
     start: int
     end: int
     text: str
+    alternatives: tuple[float, ...] = ()
+    """Other values the same words can stand for ("九二" is 92 or the year 1992)."""
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        return (self.value, *self.alternatives)
 
 
 def _zh_numeral_value(numeral: str) -> float | None:
@@ -123,7 +133,10 @@ def zh_quantities(text: str) -> list[Quantity]:
             value = _zh_numeral_value(numeral)
         if value is None:
             continue
-        out.append(Quantity(value, start, end, text[start:end]))
+        alternatives: tuple[float, ...] = ()
+        if m.group("zh") and len(m.group("zh")) == 2 and not set(m.group("zh")) & set(_ZH_UNITS):
+            alternatives = (1900 + value, 2000 + value)  # "九二共识": digit by digit, a year
+        out.append(Quantity(value, start, end, text[start:end], alternatives))
     return out
 
 
@@ -151,13 +164,20 @@ def en_quantities(text: str) -> list[Quantity]:
             value = float(_EN_MONTHS[month])
         group = next(g for g in ("num", "words", "month", "month2") if m.group(g) is not None)
         start = m.start(group)
-        out.append(Quantity(value, start, m.end(), text[start:m.end()].rstrip(".")))
+        alternatives: tuple[float, ...] = ()
+        shared = _EN_SHARED_SCALE.match(text, m.end())
+        if group in ("num", "words") and shared and not (m.group("scale") or m.group("wscale")):
+            alternatives = (value * _EN_SCALES[shared.group(1).lower()],)
+        out.append(Quantity(value, start, m.end(), text[start:m.end()].rstrip("."),
+                            alternatives))
     return out
 
 
-def same_value(a: float, b: float) -> bool:
-    """Equal up to rounding in the last reported digit (0.5%: "2.46亿" ~ "246 million")."""
-    return abs(a - b) <= 0.005 * max(abs(a), abs(b), 1e-9)
+def same_value(a: Quantity, b: Quantity) -> bool:
+    """Equal up to rounding in the last reported digit (0.5%: "2.46亿" ~ "246 million"),
+    under any of the values each side can stand for."""
+    return any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1e-9)
+               for x in a.values for y in b.values)
 
 
 # ---- names -----------------------------------------------------------------------------
@@ -178,7 +198,8 @@ _TRANSLIT = set(
     "旺威韦维温文沃乌武西希锡谢辛休许雅亚扬耶伊因英尤于宇约泽扎詹兹佐蓬巴"
 )
 _NAME_FLAGS = {"nr": "person", "nrfg": "person", "nrt": "foreign person", "ns": "place"}
-_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’]*(?:[ -][A-Z][\w'’]*)*")
+_CAPITALISED_WORD = r"[A-Z]\w*(?:['’](?!s\b)\w+)*"  # O'Brien, but not the possessive 's
+_CAPITALISED_RUN = re.compile(f"{_CAPITALISED_WORD}(?:[ -]{_CAPITALISED_WORD})*")
 
 
 @dataclass(frozen=True)
@@ -230,9 +251,14 @@ def _classify(word: str, flag: str) -> str | None:
     if kind is None or len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return None
     all_translit = all(ch in _TRANSLIT for ch in word)
-    if kind == "person" and flag != "nrt":
-        chinese = word[0] in _SURNAMES and len(word) <= 3 and not (all_translit and len(word) == 3)
-        return "person" if chinese else "foreign person"
+    if kind.endswith("person"):
+        # Chinese names are 2-3 characters after a surname; a transliteration uses the
+        # transliteration characters only (a 2-character one must not start with a surname:
+        # "马克" could be either). Nicknames and brands (no surname, free characters) are
+        # Chinese words whose pinyin rendering is the normal one.
+        foreign = flag == "nrt" or len(word) > 3 or (
+            all_translit and (len(word) == 3 or word[0] not in _SURNAMES))
+        return "foreign person" if foreign else "person"
     if kind == "place":
         return "foreign place" if all_translit and len(word) >= 3 else "place"
     return kind
@@ -250,7 +276,7 @@ def zh_names(text: str) -> list[SourceName]:
         person = _NAME_FLAGS.get(pair.flag, "").endswith("person")
         if person and tagged and tagged[-1][1] == start and tagged[-1][2].startswith("nr"):
             # jieba's HMM cuts unknown long names ("冯德莱恩" -> "冯德" + "莱恩"): re-join
-            tagged[-1] = (tagged[-1][0], pos, "nrt")
+            tagged[-1] = (tagged[-1][0], pos, "nr")
         else:
             tagged.append((start, pos, pair.flag))
     out: list[SourceName] = []

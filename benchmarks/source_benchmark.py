@@ -1,0 +1,153 @@
+"""Source-only audits on the public WMT23 zh-en news MQM data (../shared/data, read in place).
+
+Each system x document is audited with its Chinese source and no reference (detector
+"source" only). A segment is predicted "omission" when an omission finding's source span
+falls in it (or, without a source span, its MT point/span does), "addition" when an addition
+finding's MT span overlaps it. Gold: some rater marked a Major error of that kind in it.
+Printed: segment-level precision / recall / F1 for
+- the source detector (all omissions, and major-severity ones only),
+- a length-ratio baseline in the same run: log(MT chars / source chars) minus its median;
+  a segment is an omission when the ratio is below -t, an addition when above +t, with t set
+  to flag the same share of segments as the gold rate ("rate") and, as an upper bound, the t
+  with the best F1 on this very data ("oracle");
+and, per document, Kendall's tau of `overall` and `source_fidelity` with the WMT MQM score.
+
+    .venv/bin/python benchmarks/source_benchmark.py [--limit 40] [--source-min-similarity 0.3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from mqm_data import MqmDocument, load_documents  # noqa: E402
+
+from auditor.config import AuditConfig  # noqa: E402
+from auditor.pipeline import Auditor  # noqa: E402
+from auditor.result import AuditResult, Document, FindingKind, Severity  # noqa: E402
+
+
+def prf(predicted: set[tuple[str, int]], gold: set[tuple[str, int]]) -> tuple[float, float, float]:
+    tp = len(predicted & gold)
+    p = tp / len(predicted) if predicted else 0.0
+    r = tp / len(gold) if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def source_segment(doc: MqmDocument, offset: int) -> int | None:
+    for seg in doc.segments:
+        if seg.source_start <= offset < seg.source_end:
+            return seg.index
+    return None
+
+
+def predicted_segments(doc: MqmDocument, result: AuditResult, kind: FindingKind,
+                       major_only: bool = False) -> set[int]:
+    out: set[int] = set()
+    for f in result.findings:
+        if f.kind != kind or (major_only and f.severity == Severity.MINOR):
+            continue
+        if kind == FindingKind.OMISSION and f.source is not None:
+            seg = source_segment(doc, f.source.start)
+            if seg is not None:
+                out.add(seg)
+        elif f.mt_start is not None:
+            out.update(doc.segments_overlapping(f.mt_start, f.mt_end or f.mt_start))
+    return out
+
+
+def length_ratio_baseline(docs: list[MqmDocument], gold: dict[str, set[tuple[str, int]]]):
+    """(kind, variant) -> (threshold, P, R, F1) for the length-ratio baseline."""
+    keys, ratios = [], []
+    for d in docs:
+        for s in d.segments:
+            keys.append((d.key, s.index))
+            ratios.append(math.log(max(len(s.mt), 1) / max(len(s.source), 1)))
+    centred = np.array(ratios) - np.median(ratios)
+    out = {}
+    for kind, sign in (("omission", -1.0), ("addition", 1.0)):
+        score = sign * centred  # higher = more suspicious
+        order = np.argsort(-score)
+        rate_n = len(gold[kind])
+        rate_pred = {keys[i] for i in order[:rate_n]}
+        out[(kind, "rate")] = (float(score[order[rate_n - 1]]) if rate_n else 0.0,
+                               *prf(rate_pred, gold[kind]))
+        best = (0.0, 0.0, 0.0, 0.0)
+        for t in np.unique(np.round(score, 3)):
+            pred = {keys[i] for i in np.flatnonzero(score >= t)}
+            p, r, f = prf(pred, gold[kind])
+            if f > best[3]:
+                best = (float(t), p, r, f)
+        out[(kind, "oracle")] = best
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="audit the first N documents")
+    parser.add_argument("--source-min-similarity", type=float, default=None)
+    args = parser.parse_args()
+
+    from scipy.stats import kendalltau
+
+    docs = load_documents("news")[: args.limit]
+    config = AuditConfig()
+    if args.source_min_similarity is not None:
+        config = config.with_(source_min_similarity=args.source_min_similarity)
+    auditor = Auditor(model="use-multilingual-v3", config=config, detectors=["source"])
+    gold: dict[str, set[tuple[str, int]]] = {"omission": set(), "addition": set()}
+    pred: dict[str, set[tuple[str, int]]] = {"omission": set(), "omission-major": set(),
+                                             "addition": set()}
+    counts = {k: 0 for k in FindingKind}
+    doc_rows = []
+    start = time.perf_counter()
+    for d in docs:
+        result = auditor.audit(Document(d.mt, d.key, "en"), source=Document(d.source, d.key, "zh"))
+        for s in d.segments:
+            for kind in ("omission", "addition"):
+                if kind in s.major_kinds:
+                    gold[kind].add((d.key, s.index))
+        for name, kind, major in (("omission", FindingKind.OMISSION, False),
+                                  ("omission-major", FindingKind.OMISSION, True),
+                                  ("addition", FindingKind.ADDITION, False)):
+            pred[name] |= {(d.key, i) for i in predicted_segments(d, result, kind, major)}
+        for f in result.findings:
+            counts[f.kind] += 1
+        doc_rows.append((d.mqm, result.scores.overall, result.scores.source_fidelity or 0.0))
+    elapsed = time.perf_counter() - start
+
+    n_segments = sum(len(d.segments) for d in docs)
+    print(f"news zh-en MQM: {len(docs)} documents, {n_segments} segments, "
+          f"{elapsed:.0f} s ({elapsed / max(len(docs), 1):.2f} s/doc); "
+          f"source_min_similarity={config.source_min_similarity}")
+    print(f"gold major omission segments {len(gold['omission'])}, "
+          f"major addition segments {len(gold['addition'])}")
+    print(f"findings by kind: {', '.join(f'{k.value}={v}' for k, v in counts.items() if v)}")
+    print(f"{'method':<34}{'kind':<10}{'flagged':>8}{'P':>7}{'R':>7}{'F1':>7}")
+    for name, kind in (("source detector (all)", "omission"),
+                       ("source detector (major only)", "omission-major"),
+                       ("source detector", "addition")):
+        gold_kind = kind.split("-")[0]
+        p, r, f = prf(pred[kind], gold[gold_kind])
+        print(f"{name:<34}{gold_kind:<10}{len(pred[kind]):>8}{p:>7.3f}{r:>7.3f}{f:>7.3f}")
+    for (kind, variant), (t, p, r, f) in length_ratio_baseline(docs, gold).items():
+        label = f"length ratio ({variant}, t={t:.2f})"
+        print(f"{label:<34}{kind:<10}{'':>8}{p:>7.3f}{r:>7.3f}{f:>7.3f}")
+    mqm, overall, fidelity = (np.array(c) for c in zip(*doc_rows, strict=True))
+    if len(docs) > 2:
+        print(f"document level, Kendall tau with WMT MQM: overall "
+              f"{kendalltau(mqm, overall).statistic:.3f}, source_fidelity "
+              f"{kendalltau(mqm, fidelity).statistic:.3f}")
+
+
+if __name__ == "__main__":
+    main()
