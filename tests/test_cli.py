@@ -36,3 +36,14 @@ def test_cli_json_to_stdout_and_fail_under():
 def test_cli_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "audit" in result.stdout
+
+
+def test_cli_writes_html_and_all_csv_tables_into_a_new_directory(tmp_path):
+    out_dir = tmp_path / "out"
+    html = tmp_path / "report.html"
+    result = runner.invoke(app, [*ARGS, "--csv", f"{out_dir}/", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out_dir.iterdir()} >= {
+        "findings.csv", "sentences.csv", "alignments.csv"}
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Kang Kyung-wha" in page

@@ -38,8 +38,8 @@ def audit_command(
         str | None, typer.Option("--json", help="Write the JSON result to PATH ('-' = stdout).")
     ] = None,
     csv_out: Annotated[
-        Path | None,
-        typer.Option("--csv", help="Write the findings CSV to PATH (a directory: all tables)."),
+        str | None,
+        typer.Option("--csv", help="Write the findings CSV to PATH (DIR/: all tables)."),
     ] = None,
     csv_tables: Annotated[
         CsvTables, typer.Option("--csv-tables", help="findings only, or all three tables.")
@@ -83,9 +83,12 @@ def audit_command(
         if csv_out:
             from auditor.report.csv import write_csv
 
+            csv_path = Path(csv_out)
+            if csv_out.endswith(("/", "\\")):  # Path() drops the slash that says "a directory"
+                csv_path.mkdir(parents=True, exist_ok=True)
             tables = ("findings", "sentences", "alignments") if (
-                csv_tables is CsvTables.ALL or csv_out.is_dir()) else ("findings",)
-            write_csv(result, csv_out, tables=tables)
+                csv_tables is CsvTables.ALL or csv_path.is_dir()) else ("findings",)
+            write_csv(result, csv_path, tables=tables)
         if html_out:
             from auditor.report.html import write_html
 
