@@ -15,7 +15,12 @@ from auditor.result import Document, SegmentedDocument, Sentence
 
 _PYSBD_LANGS = {"en", "de", "fr", "es", "it", "nl", "da", "pl", "ru", "bg", "el", "ar", "fa",
                 "hi", "mr", "ur", "hy", "am", "my", "kk", "sk"}
-_CJK_END = re.compile(r"[^。！？!?…]*(?:[。！？!?]+|…+)[”’」』）)\]\"']*|[^。！？!?…]+$")
+# "……" is left inside sentences: in Chinese it marks a pause as often as an end.
+_CJK_END = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)\]\"']*|[^。！？!?]+$")
+# Korean ends sentences with Western punctuation followed by a space.
+_KO_STOP = r"\.(?=[”’」』）)\]\"']*(?:\s|$))"  # a full stop before a space, not in "3.5"
+_KO_CHAR = rf"(?:[^。！？!?.]|(?!{_KO_STOP})\.)"
+_KO_END = re.compile(rf"{_KO_CHAR}*(?:[。！？!?]+|{_KO_STOP})[”’」』）)\]\"']*|{_KO_CHAR}+$")
 _TERMINAL = re.compile(r"[.!?。！？…:;\"'”’)\]]\s*$")
 _INITIAL_END = re.compile(r"(?:^|[\s(])[A-Z]\.$")
 _INITIAL_START = re.compile(r"^[A-Z]\.")
@@ -65,7 +70,8 @@ def _pysbd(lang: str):
 def _split_block(block: str, lang: str) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets within one paragraph block."""
     if lang in ("zh", "ja", "ko"):
-        return [(m.start(), m.end()) for m in _CJK_END.finditer(block) if m.group().strip()]
+        pattern = _KO_END if lang == "ko" else _CJK_END
+        return [(m.start(), m.end()) for m in pattern.finditer(block) if m.group().strip()]
     flat = block.replace("\n", " ")  # same length: offsets stay valid
     segmenter = _pysbd(lang if lang in _PYSBD_LANGS else "en")
     return [(s.start, s.end) for s in segmenter.segment(flat)]
