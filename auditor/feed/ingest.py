@@ -24,6 +24,7 @@ from auditor.feed.config import FeedKind, FeedSource, FetchSettings, Role
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _TEXT_SUFFIXES = {".txt", ".text", ".md", *_HTML_SUFFIXES}
 _FEED_ROOTS = {"rss", "feed", "rdf"}  # RSS 0.9x/2.0, Atom, RSS 1.0 (rdf:RDF)
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _USER_AGENT = "auditor-feed/0.1 (+https://pypi.org/project/auditor)"
 
 
@@ -158,12 +159,31 @@ class _RawItem:
     where: str = ""
 
 
+class MalformedXMLError(InputError):
+    """The document is not well-formed XML (but declares nothing dangerous)."""
+
+
 def _read_xml_feed(data: bytes, source: FeedSource) -> tuple[list[_RawItem], list[FeedProblem]]:
-    check_xml(data)
+    problems: list[FeedProblem] = []
+    malformed: str | None = None
+    try:
+        check_xml(data)
+    except MalformedXMLError as exc:
+        # Real feeds are often not well-formed (an HTML entity like &nbsp;, a stray tag).
+        # Without a DTD nothing can expand, so feedparser's lenient parser may salvage them;
+        # with one, the document is refused.
+        if _DECLARATION.search(data):
+            raise InputError(f"{exc}, with a DTD; refused") from None
+        malformed = str(exc)
     import feedparser
 
     # feedparser gets bytes, never a URL: all fetching goes through fetch_bytes' limits.
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
+    if malformed is not None:
+        if not parsed.entries:
+            raise InputError(f"{malformed}; no items could be read")
+        problems.append(FeedProblem(source.name, f"feed {source.name!r}: {malformed}; read "
+                                    f"leniently, items may be incomplete"))
     items = []
     for n, entry in enumerate(parsed.entries, 1):
         contents = entry.get("content") or []
@@ -181,7 +201,7 @@ def _read_xml_feed(data: bytes, source: FeedSource) -> tuple[list[_RawItem], lis
             text=body, link=str(entry.get("link") or "") or None,
             published=published, html=html, where=f"entry {n}",
         ))
-    return items, []
+    return items, problems
 
 
 def check_xml(data: bytes) -> None:
@@ -204,7 +224,7 @@ def check_xml(data: bytes) -> None:
     except defusedxml.DefusedXmlException as exc:
         raise InputError(f"refused: unsafe XML ({type(exc).__name__})") from None
     except ParseError as exc:
-        raise InputError(f"malformed XML ({exc})") from None
+        raise MalformedXMLError(f"malformed XML ({exc})") from None
     tag = root.tag.rsplit("}", 1)[-1].lower()
     if tag not in _FEED_ROOTS:
         raise InputError(f"not an RSS or Atom feed (root element <{tag}>)")
@@ -398,6 +418,6 @@ def _one_line(text: str) -> str:
 
 
 __all__ = [
-    "FeedItem", "FeedLoad", "FeedProblem", "check_xml", "content_hash", "fetch_article_text",
-    "fetch_bytes", "html_fragment_text", "load_feed",
+    "FeedItem", "FeedLoad", "FeedProblem", "MalformedXMLError", "check_xml", "content_hash",
+    "fetch_article_text", "fetch_bytes", "html_fragment_text", "load_feed",
 ]

@@ -178,7 +178,12 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
                 yield ItemOutcome(Status.FAILED, item.feed, message, item.id, item.guid,
                                   item.title)
                 continue
-            report = _write_item_report(done.result, item, config.output.item_reports)
+            try:
+                report = _write_item_report(done.result, item, config.output.item_reports)
+            except (OSError, AuditorError) as exc:  # the audit is still worth storing
+                log.warning("feed %r item %r: per-item report not written (%s)", item.feed,
+                            item.guid, exc)
+                report = None
             stored = store.record_audit(
                 item.id, run_id, match_of[item.id], done.result.to_dict(),
                 done.result.signature.short(), checked_refs, report,
