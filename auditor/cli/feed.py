@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from auditor.errors import AuditorError
+from auditor.feed.config import Executor, FeedConfig
 
 feed_app = typer.Typer(
     name="feed",
@@ -29,7 +30,7 @@ DbOption = Annotated[
     Path | None, typer.Option("--db", help="SQLite history file (default: the config's store).")
 ]
 ExecutorOption = Annotated[
-    str | None, typer.Option("--executor", help="local or dask (default: the config's).")
+    Executor | None, typer.Option("--executor", help="Where audits run (default: the config's).")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
 
@@ -51,19 +52,16 @@ def _setup_logging(quiet: bool) -> None:
     logger.propagate = False
 
 
-def _config(config: Path, db: Path | None, executor: str | None):  # noqa: ANN202
+def _config(config: Path, db: Path | None, executor: Executor | None) -> FeedConfig:
     from dataclasses import replace
 
-    from auditor.feed.config import Executor, load_config
+    from auditor.feed.config import load_config
 
     cfg = load_config(config)
     if db is not None:
         cfg = cfg.with_store(db)
     if executor is not None:
-        try:
-            cfg = replace(cfg, audit=replace(cfg.audit, executor=Executor(executor.lower())))
-        except ValueError:
-            _fail(f"--executor must be local or dask (got {executor!r})")
+        cfg = replace(cfg, audit=replace(cfg.audit, executor=executor))
     return cfg
 
 

@@ -142,8 +142,9 @@ def _sparkline(values: list[float], width: int = 240, height: int = 48) -> str:
     """SVG polyline points for scores on the 0-100 scale, evenly spaced."""
     if not values:
         return ""
-    step = width / max(1, len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - v / 100 * height:.1f}"
+    # A 4-pixel margin keeps the dots drawn at the ends and at 0 or 100 inside the box.
+    step = (width - 8) / max(1, len(values) - 1)
+    return " ".join(f"{4 + i * step:.1f},{4 + (100 - v) / 100 * (height - 8):.1f}"
                     for i, v in enumerate(values))
 
 
