@@ -4,9 +4,10 @@ Dask cluster, and peak memory, for N synthetic items (default 1,000) built from 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/feed_benchmark.py [--items N] [--workers 2]
         [--skip-local] [--skip-dask]
 
-Each synthetic item is one of the fixture stories (tests/data/feeds) with a distinct closing
-sentence, so every item has its own content hash and its own audit; the English reports are
-the fixture reports. Figures printed:
+Each synthetic item is one of the five fixture stories (tests/data/feeds) with a distinct
+closing sentence, so every item has its own content hash; the English reports are the fixture
+reports. One story in five (the lantern festival) has no report, so of N items 4/5 are matched
+and audited and 1/5 recorded as unmatched, as in a real feed. Figures printed:
 - items/min end to end: the whole run (ingest, matching, audits, SQLite writes), the model
   already loaded for the local run; for Dask it includes starting the cluster and loading the
   model on every worker.

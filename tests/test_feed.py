@@ -449,6 +449,7 @@ def test_watch_runs_on_an_interval(served, auditor, tmp_path):
     (["watch", "{cfg}"], "exactly one of --every and --cron"),
     (["run", "{missing}"], "no such config file"),
     (["report", "--db", "{missing}", "--out", "{out}"], "no feed history database"),
+    (["report", "--db", "{cfg}", "--out", "{out}"], "not a usable SQLite database"),
 ])
 def test_cli_errors_are_one_line_exit_2(tmp_path, args, message):
     from auditor.cli.feed import feed_app
