@@ -262,6 +262,26 @@ def correlations(records: Sequence[DocumentRecord], name: str) -> tuple[float, f
     return float(kendalltau(x, y).statistic), float(pearsonr(x, y).statistic), len(pairs)
 
 
+def within_document_tau(records: Sequence[DocumentRecord], name: str) -> float:
+    """Kendall tau over the systems of each source document, averaged over documents (WMT's
+    "group by item"): which translation of the same text is better, free of the fact that
+    some talks or articles are harder than others."""
+    from scipy.stats import kendalltau
+
+    by_doc: dict[str, list[tuple[float, float]]] = {}
+    for r in records:
+        if name in r.scores:
+            by_doc.setdefault(r.key.split(":", 2)[2], []).append((r.scores[name], r.gold_mqm))
+    taus = []
+    for pairs in by_doc.values():
+        if len(pairs) >= 3:
+            x, y = np.array(pairs).T
+            t = kendalltau(x, y).statistic
+            if not math.isnan(t):
+                taus.append(t)
+    return float(np.mean(taus)) if taus else math.nan
+
+
 DOC_SCORERS = ("auditor overall", "auditor fidelity", "auditor -mqm points", "chrF", "BLEU",
                "embedding", "length ratio", "candidate: 100·fidelity − mqm, unclipped",
                "candidate: 100·fidelity·exp(−mqm/100)",
@@ -311,7 +331,8 @@ def summarise(records: Sequence[DocumentRecord]) -> dict[str, Any]:
         for name in DOC_SCORERS:
             tau, r_, n = correlations(mine, name)
             if n:
-                docs[name] = {"kendall_tau": tau, "pearson": r_, "n": n}
+                docs[name] = {"kendall_tau": tau, "pearson": r_, "n": n,
+                              "within_document_tau": within_document_tau(mine, name)}
         segs: dict[str, Any] = {}
         for kind in (*KINDS, OVERALL):
             gold = np.concatenate([np.asarray(r.gold[kind], dtype=bool) for r in mine])
@@ -388,19 +409,23 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         "- TED: audited against the human reference refB (parallel alignment); news: against the "
         "Chinese source (no reference exists). MQM score: WMT 2021 weights, mean over segments.",
         "",
-        "## Document level: correlation with the MQM score (all system × document pairs)",
+        "## Document level: correlation with the MQM score",
+        "",
+        "τ: Kendall tau-b and r: Pearson over all system × document pairs; τ within doc: "
+        "Kendall tau over the systems of each source document, averaged over documents.",
         "",
     ]
     datasets = list(summary["datasets"])
     head = "| score | " + " | ".join(
-        f"{d.upper()} Kendall τ | {d.upper()} Pearson r" for d in datasets) + " |"
-    lines += [head, "|---" * (1 + 2 * len(datasets)) + "|"]
+        f"{d.upper()} τ | {d.upper()} r | {d.upper()} τ within doc" for d in datasets) + " |"
+    lines += [head, "|---" * (1 + 3 * len(datasets)) + "|"]
     for name in DOC_SCORERS:
         cells = []
         for d in datasets:
             row = summary["datasets"][d]["document"].get(name)
-            cells += [_f(row["kendall_tau"]) if row else "n/a", _f(row["pearson"]) if row
-                      else "n/a"]
+            cells += ([_f(row["kendall_tau"]), _f(row["pearson"]),
+                       _f(row.get("within_document_tau", math.nan))] if row
+                      else ["n/a", "n/a", "n/a"])
         label = f"sentence {name}" if name in ("chrF", "BLEU") else name
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     if summary.get("fitted_w"):
