@@ -50,6 +50,7 @@ class TedDoc:
     reference: list[str]
     omission: np.ndarray  # bool per segment: gold major omission
     addition: np.ndarray
+    accuracy: np.ndarray  # any major Accuracy/* error (omission, addition, mistranslation, ...)
 
     @staticmethod
     def starts(segments: list[str]) -> list[int]:
@@ -79,12 +80,14 @@ def load_ted(path: Path = TED) -> list[TedDoc]:
         major = rows[rows.severity == "Major"]
         omitted = set(major[major.category == "Accuracy/Omission"].seg_id)
         added = set(major[major.category == "Accuracy/Addition"].seg_id)
+        inaccurate = set(major[major.category.str.startswith("Accuracy/")].seg_id)
         docs.append(TedDoc(
             system=system, talk=talk,
             segments=[first[s] for s in seg_ids],
             reference=[reference[(talk, s)] for s in seg_ids],
             omission=np.array([s in omitted for s in seg_ids]),
             addition=np.array([s in added for s in seg_ids]),
+            accuracy=np.array([s in inaccurate for s in seg_ids]),
         ))
     return docs
 
@@ -218,6 +221,7 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
     auditor = Auditor(detectors=["content"], config=AuditConfig(mode=AlignMode(mode)))
     chrf = CHRF()
     gold_o, gold_a, pred_o, pred_a, any_o, any_a, ratio, chrf_score = ([] for _ in range(8))
+    gold_acc, pred_acc = [], []
     started = time.perf_counter()
     for doc in docs:
         mt_text, ref_text = "\n".join(doc.segments), "\n".join(doc.reference)
@@ -225,11 +229,13 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
                                [Document(ref_text, f"refB/{doc.talk}")])
         mt_starts, ref_starts = TedDoc.starts(doc.segments), TedDoc.starts(doc.reference)
         n = len(doc.segments)
-        major = {k: np.zeros(n, bool) for k in ("o", "a")}
-        anyk = {k: np.zeros(n, bool) for k in ("o", "a")}
+        major = {k: np.zeros(n, bool) for k in ("o", "a", "m")}
+        anyk = {k: np.zeros(n, bool) for k in ("o", "a", "m")}
         for f in result.findings:
             if f.kind is FindingKind.ADDITION and f.mt_start is not None:
                 k, seg = "a", segment_of(mt_starts, f.mt_start)
+            elif f.kind is FindingKind.MISTRANSLATION and f.mt_start is not None:
+                k, seg = "m", segment_of(mt_starts, f.mt_start)
             elif f.kind is FindingKind.OMISSION and f.reference is not None:
                 k, seg = "o", segment_of(ref_starts, f.reference.start)
             else:
@@ -237,6 +243,8 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
             anyk[k][seg] = True
             if f.severity in (Severity.MAJOR, Severity.CRITICAL):
                 major[k][seg] = True
+        gold_acc.append(doc.accuracy)
+        pred_acc.append(major["o"] | major["a"] | major["m"])
         gold_o.append(doc.omission)
         gold_a.append(doc.addition)
         pred_o.append(major["o"])
@@ -273,6 +281,12 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
         line(kind, "chrF, best threshold (oracle)", best_threshold(-c, gold)[1], gold)
         line(kind, "random @ auditor rate (expected P)",
              at_rate(np.random.default_rng(0).random(len(gold)), n_flag), gold)
+    g_acc, p_acc = np.concatenate(gold_acc), np.concatenate(pred_acc)
+    print(f"context: any major Accuracy error (incl. mistranslation), {int(g_acc.sum())} segments")
+    line("accuracy", "auditor (major om/add/mistranslation)", p_acc, g_acc)
+    line("accuracy", "chrF @ auditor rate", at_rate(-c, int(p_acc.sum())), g_acc)
+    line("accuracy", "length ratio |log| @ auditor rate",
+         at_rate(np.abs(np.log(np.maximum(r, 1e-3))), int(p_acc.sum())), g_acc)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -176,3 +176,20 @@ def test_seed_supported_sentence_is_not_an_addition(seed_result):
     start, end = _span(text, "Japan’s trade restrictions not only harm the interests")
     assert not any(f.kind is FindingKind.ADDITION and f.mt_start < end and start < f.mt_end
                    for f in seed_result.findings)
+
+
+def test_parallel_mode_pairs_a_divergent_passage_into_one_mistranslation(auditor):
+    from auditor import Auditor
+    from auditor.config import AlignMode, AuditConfig
+
+    parallel = Auditor(encoder=auditor.encoder, detectors=["content"],
+                       config=AuditConfig(mode=AlignMode.PARALLEL))
+    parallel.resources = auditor.resources
+    mt = REFERENCE.replace(
+        "The plan adds evening opening hours at twelve branches across the city.",
+        "The army will hold a military parade on the river next summer.")
+    result = parallel.audit(Document(mt, "mt"), [Document(REFERENCE, "ref")])
+    kinds = [f.kind for f in result.findings]
+    assert kinds == [FindingKind.MISTRANSLATION]
+    assert "evening opening hours" in result.findings[0].reference.text
+    assert "military parade" in result.findings[0].mt_text

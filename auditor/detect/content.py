@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,7 @@ SUPPORTED_P = 0.5
 # Major when the odds of a counterpart are at least 4 times lower than at the decision point
 # (log 4): the evidence is clearly against support, not borderline.
 MAJOR_ODDS = math.log(4.0)
+_SEVERITY_ORDER = [Severity.MINOR, Severity.MAJOR, Severity.CRITICAL]
 # Nearest neighbours for the margin, as in the aligner (AuditConfig.margin_k).
 MARGIN_K = 4
 # Candidates (by cosine) whose sentence is checked for shared content words.
@@ -264,8 +266,53 @@ class ContentDetector(Detector):
         ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
         cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode)
         judge = _Judge(cut)
-        return (self._additions(ctx, tables, mt_supports, judge)
-                + self._omissions(ctx, tables, ref_supports, judge))
+        additions = self._additions(ctx, tables, mt_supports, judge)
+        omissions = self._omissions(ctx, tables, ref_supports, judge)
+        if ctx.config.mode is AlignMode.PARALLEL:
+            return self._substitutions(ctx, additions, omissions)
+        return additions + omissions
+
+    # ---- substitutions ---------------------------------------------------------------------
+    def _substitutions(self, ctx: AuditContext, additions: list[Finding],
+                       omissions: list[Finding]) -> list[Finding]:
+        """Against a true translation, an MT passage and its reference counterpart that do not
+        support each other are one mistranslation, not an addition plus an omission.
+
+        They pair when the addition's closest reference text lies in the omitted text, when the
+        aligner links the addition's MT sentence with the omitted text's sentence, or when the
+        addition stands where the omitted text should be (right after the MT text carrying the
+        omitted text's reference neighbour).
+        """
+        linked = {(a.doc, i, j) for a in ctx.alignments for i in a.mt for j in a.other}
+        out: list[Finding] = []
+        used: set[int] = set()
+        for add in additions:
+            ref = add.reference
+            partner = None
+            for k, om in enumerate(omissions):
+                om_ref = om.reference
+                if k in used or ref is None or om_ref is None or ref.doc != om_ref.doc:
+                    continue
+                ref_sentence = _sentence_at(ctx.references[om_ref.doc].sentences, om_ref.start)
+                if (ref.start < om_ref.end and om_ref.start < ref.end) or \
+                        (om_ref.doc, add.mt_sentence, ref_sentence) in linked or \
+                        _same_slot(ctx, om, add):
+                    partner = k
+                    break
+            if partner is None:
+                out.append(add)
+                continue
+            used.add(partner)
+            om = omissions[partner]
+            out.append(replace(
+                add, kind=FindingKind.MISTRANSLATION,
+                severity=max(add.severity, om.severity, key=_SEVERITY_ORDER.index),
+                reference=om.reference,
+                evidence=("its counterpart in the reference says something else: neither "
+                          f"supports the other; {add.evidence.split(': ', 1)[-1]}"),
+            ))
+        out += [om for k, om in enumerate(omissions) if k not in used]
+        return out
 
     # ---- additions -------------------------------------------------------------------------
     def _additions(self, ctx: AuditContext, tables: ClauseTables,
@@ -286,8 +333,12 @@ class ContentDetector(Detector):
             worst = min(run, key=lambda s: s.probability)
             closest = max(run, key=lambda s: s.cosine)
             ref = closest.best
+            n_clauses = len(tables.mt[first.sentence])
+            share = (f"{len(run)} of the sentence's {n_clauses} clauses"
+                     if n_clauses > 1 else "the whole sentence")
             evidence = (
-                "not supported by the references: no reference clause carries this content; "
+                f"not supported by the references ({share}): no reference clause carries this "
+                "content; "
                 + (f"closest is reference {ref.doc} ({_describe(worst)})" if ref else
                    "the references have no clauses")
             )
@@ -309,12 +360,17 @@ class ContentDetector(Detector):
     def _omissions(self, ctx: AuditContext, tables: ClauseTables,
                    per_ref: list[list[ClauseSupport]], judge: _Judge) -> list[Finding]:
         """Reference content the MT does not carry, one finding per reference sentence."""
-        carried = {(s.clause.doc, s.clause.start): judge.carried(s)
+        # A clause of a sentence the aligner pairs with the MT counts as missing only on strong
+        # evidence (odds 4 times below the cut): the sentence-level link is evidence too.
+        aligned = {(a.doc, j) for a in ctx.alignments if a.doc >= 0 for j in a.other}
+        carried = {(s.clause.doc, s.clause.start):
+                   judge.carried(s) or ((s.clause.doc, s.clause.sentence) in aligned
+                                        and judge.severity(s) is Severity.MINOR)
                    for sup in per_ref for s in sup}
         confident = {(s.clause.doc, s.clause.start): s.probability >= SUPPORTED_P
                      for sup in per_ref for s in sup}
         reported: set[tuple[int, int]] = set()  # (doc, start) of clauses already covered
-        findings = []
+        findings: list[Finding] = []
         for d, supports in enumerate(per_ref):
             by_sentence: dict[int, list[ClauseSupport]] = {}
             for s in supports:
@@ -410,6 +466,22 @@ class _Judge:
     def severity(self, support: ClauseSupport) -> Severity:
         major = _logit(support.probability) < self.cut - MAJOR_ODDS
         return Severity.MAJOR if major else Severity.MINOR
+
+
+def _same_slot(ctx: AuditContext, omission: Finding, addition: Finding) -> bool:
+    """True when the addition starts in the MT sentence after the omission's anchor point."""
+    if omission.mt_start is None or addition.mt_start is None or addition.mt_sentence is None:
+        return False
+    anchor = ctx.sentence_of(max(omission.mt_start - 1, 0))
+    if anchor is None:
+        return False
+    return addition.mt_sentence == anchor + 1 or (
+        addition.mt_sentence == anchor and addition.mt_start >= omission.mt_start)
+
+
+def _sentence_at(sentences: Sequence[Any], offset: int) -> int | None:
+    """Index of the sentence containing a character offset."""
+    return next((s.index for s in sentences if s.start <= offset < s.end), None)
 
 
 def _adjacent(sentence: list[Clause], a: Clause, b: Clause) -> bool:
