@@ -10,6 +10,8 @@ Printed: segment-level precision / recall / F1 for
   a segment is an omission when the ratio is below -t, an addition when above +t, with t set
   to flag the same share of segments as the gold rate ("rate") and, as an upper bound, the t
   with the best F1 on this very data ("oracle");
+the share of name and number findings that fall in a segment with a Major error of that kind
+or a Major mistranslation (MQM files most wrong names and figures under Mistranslation);
 and, per document, Kendall's tau of `overall` and `source_fidelity` with the WMT MQM score.
 
     .venv/bin/python benchmarks/source_benchmark.py [--limit 40] [--source-min-similarity 0.3]
@@ -108,6 +110,7 @@ def main() -> None:
     pred: dict[str, set[tuple[str, int]]] = {"omission": set(), "omission-major": set(),
                                              "addition": set()}
     counts = {k: 0 for k in FindingKind}
+    hits = {FindingKind.NAME: 0, FindingKind.NUMBER: 0}  # in a segment with a Major error
     doc_rows = []
     start = time.perf_counter()
     for d in docs:
@@ -122,6 +125,10 @@ def main() -> None:
             pred[name] |= {(d.key, i) for i in predicted_segments(d, result, kind, major)}
         for f in result.findings:
             counts[f.kind] += 1
+            if f.kind in (FindingKind.NAME, FindingKind.NUMBER) and f.mt_start is not None:
+                labels = {k for i in d.segments_overlapping(f.mt_start, f.mt_end or f.mt_start)
+                          for k in d.segments[i].major_kinds}
+                hits[f.kind] += bool(labels & {f.kind.value, "mistranslation"})
         doc_rows.append((d.mqm, result.scores.overall, result.scores.source_fidelity or 0.0))
     elapsed = time.perf_counter() - start
 
@@ -132,6 +139,9 @@ def main() -> None:
     print(f"gold major omission segments {len(gold['omission'])}, "
           f"major addition segments {len(gold['addition'])}")
     print(f"findings by kind: {', '.join(f'{k.value}={v}' for k, v in counts.items() if v)}")
+    for kind, hit in hits.items():
+        print(f"{kind.value} findings in segments with a Major {kind.value} or mistranslation "
+              f"error: {hit}/{counts[kind]}")
     print(f"{'method':<34}{'kind':<10}{'flagged':>8}{'P':>7}{'R':>7}{'F1':>7}")
     for name, kind in (("source detector (all)", "omission"),
                        ("source detector (major only)", "omission-major"),
@@ -143,6 +153,9 @@ def main() -> None:
         label = f"length ratio ({variant}, t={t:.2f})"
         print(f"{label:<34}{kind:<10}{'':>8}{p:>7.3f}{r:>7.3f}{f:>7.3f}")
     mqm, overall, fidelity = (np.array(c) for c in zip(*doc_rows, strict=True))
+    print(f"document level: source_fidelity mean {fidelity.mean():.3f} "
+          f"(min {fidelity.min():.3f}, max {fidelity.max():.3f}); overall mean "
+          f"{overall.mean():.1f} (min {overall.min():.1f}, max {overall.max():.1f})")
     if len(docs) > 2:
         print(f"document level, Kendall tau with WMT MQM: overall "
               f"{kendalltau(mqm, overall).statistic:.3f}, source_fidelity "
