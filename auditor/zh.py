@@ -20,7 +20,8 @@ from itertools import product
 _ZH_DIGITS = "零〇一二两三四五六七八九"
 _ZH_UNITS = "十百千万亿"
 _ZH_NUMERAL = f"[{_ZH_DIGITS}{_ZH_UNITS}]"
-_MAGNITUDE = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+_MAGNITUDE = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000,
+              "萬": 10_000, "億": 100_000_000}  # traditional Chinese and Japanese forms
 # Measure words and time units after which a lone Chinese digit (二..九) is a count, not part
 # of a word ("三国" is three countries, but "三心二意" is an idiom).
 _COUNTERS = "个名人位次岁倍家项条座年月日天周号点届期件所台辆架艘场轮批份种只头层米公元美镑"
@@ -30,7 +31,7 @@ _ZH_NOT_NUMBERS = ("十分", "万一", "一一", "千万不", "万万", "一些"
 
 _ZH_QUANTITY = re.compile(
     r"百分之(?P<pct>" + _ZH_NUMERAL + r"+(?:点[" + _ZH_DIGITS + r"]+)?|\d+(?:\.\d+)?)"
-    r"|(?P<arabic>\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?(?P<mag>万亿|亿|万|千)?"
+    r"|(?P<arabic>\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?(?P<mag>万亿|萬億|亿|億|万|萬|千)?"
     r"|(?P<zh>" + _ZH_NUMERAL + r"+(?:点[" + _ZH_DIGITS + r"]+)?)"
 )
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
