@@ -174,6 +174,9 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
     }
     counts = _finding_counts(result.findings)
     scores.update(candidate_scores(sc.fidelity, sc.mqm, serious_points(counts), sc.words))
+    recall = other_side_support(result)
+    f1 = 2 * sc.fidelity * recall / max(sc.fidelity + recall, 1e-9)
+    scores["candidate: 100·F1(fidelity, recall) − mqm"] = 100.0 * f1 - sc.mqm
     return DocumentRecord(
         dataset=doc.dataset, key=doc.key, gold_mqm=doc.mqm, scores=scores, gold=gold,
         flagged=flagged, segment_scores=seg_scores, findings=len(result.findings),
@@ -183,9 +186,29 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
             "coverage": list(sc.coverage_per_reference), "doc_chrf": list(sc.chrf_per_reference),
             "counts": counts,
             "support": [x.support for x in result.sentence_scores],
+            "recall": recall,
             "sentence_words": [len(x.text.split()) for x in result.mt.sentences],
         },
     )
+
+
+def other_side_support(result: Any) -> float:
+    """Fidelity seen from the reference (or source) side: word-weighted best pair similarity of
+    each reference sentence, 0 when no MT sentence carries it. MT-side fidelity cannot see an
+    omission (a dropped sentence has no MT sentence to score); this can."""
+    from auditor.score import word_count
+
+    other = result.references[0] if result.references else result.source
+    doc = 0 if result.references else -1
+    if other is None or not other.sentences:
+        return 0.0
+    best = np.zeros(len(other.sentences))
+    for pair in result.alignments:
+        if pair.doc == doc:
+            for j in pair.other:
+                best[j] = max(best[j], pair.similarity)
+    weights = np.array([word_count(x.text) for x in other.sentences], dtype=float)
+    return float((best * weights).sum() / max(weights.sum(), 1e-9))
 
 
 def serious_points(counts: dict[str, int]) -> float:
@@ -286,6 +309,7 @@ DOC_SCORERS = ("auditor overall", "auditor fidelity", "auditor -mqm points", "ch
                "embedding", "length ratio", "candidate: 100·fidelity − mqm, unclipped",
                "candidate: 100·fidelity·exp(−mqm/100)",
                "candidate: 100·fidelity − major/critical points",
+               "candidate: 100·F1(fidelity, recall) − mqm",
                "candidate: 100·fidelity − w·mqm, w fitted on the other dataset")
 FIT_GRID = tuple(round(0.1 * k, 1) for k in range(0, 51))  # w in 0..5: mqm points per fidelity pt
 SEG_BASELINES = ("chrF", "BLEU", "embedding", "length ratio")
