@@ -270,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, timing in (("seeds", seed_timing), ("ted", ted), ("news", news)):
         cells = [f"{detector_seconds[name].get(d, 0.0):.2f} s" for d in comparable.detector_ids]
         lines.append(f"| {name} ({timing.audit:.1f} s audit) | " + " | ".join(cells) + " |")
+    core = {name: (t.audit - sum(detector_seconds[name].values())) / max(t.encode, 1e-9)
+            for name, t in (("seeds", seed_timing), ("ted", ted), ("news", news))}
+    lines += ["", "The audit without its detectors (load, segment, encode, align, score) ÷ pure "
+              "encoding: " + ", ".join(f"{name} {ratio:.2f}" for name, ratio in core.items())]
     command = "python benchmarks/speed.py" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     lines.insert(2, f"- command: `{command}`; machine: {machine_line()}")
