@@ -298,13 +298,15 @@ class SourceDetector(Detector):
                     if not scored:
                         continue
                     score, (i, a, b, text) = max(scored, key=lambda x: x[0])
-                    if score < NAME_NEAR_MISS:
-                        continue
+                    if score < NAME_NEAR_MISS or romanisation_key(text) in reference_keys:
+                        continue  # not close to the pinyin, or the references spell it so
                     pinyin = _title_pinyin(name.romanisations[0])
+                    in_refs = keys & reference_keys
                     findings.append(Finding(
                         kind=FindingKind.NAME, severity=Severity.MAJOR,
-                        mt_start=a, mt_end=b, mt_text=text, confidence=0.6,
-                        evidence=(f"'{text}' renders {name.text}, whose pinyin is '{pinyin}'"),
+                        mt_start=a, mt_end=b, mt_text=text, confidence=0.8 if in_refs else 0.6,
+                        evidence=(f"'{text}' renders {name.text}, whose pinyin is '{pinyin}'"
+                                  + (f"; the references write '{pinyin}'" if in_refs else "")),
                         detector=self.id, source=src_span, canonical=pinyin, mt_sentence=i,
                     ))
         return findings
