@@ -50,6 +50,7 @@ def flawed_result(auditor):
 def test_each_planted_error_is_found_and_nothing_else(flawed_result):
     found = {f.kind: f for f in source_findings(flawed_result)}
     assert len(source_findings(flawed_result)) == 4
+    assert len(flawed_result.findings) == 4  # no other detector flags anything either
     assert set(found) == {FindingKind.ADDITION, FindingKind.NUMBER, FindingKind.NAME,
                           FindingKind.OMISSION}
     assert found[FindingKind.ADDITION].mt_text == ADDED.strip()
