@@ -57,6 +57,9 @@ def main() -> None:
         print(f"different-story similarity p{q:g}: {np.percentile(diff_a, q):.3f}")
     for q in (0, 1, 5, 10, 50):
         print(f"same-story similarity p{q:g}: {np.percentile(same_a, q):.3f}")
+    for bar in (0.4, 0.5, 0.6):
+        print(f"at cosine >= {bar}: {np.mean(diff_a >= bar):.2%} of different-story pairs, "
+              f"{np.mean(same_a >= bar):.2%} of same-story pairs")
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ class FetchSettings:
 @dataclass(frozen=True)
 class MatchSettings:
     # Cosine of title+lead embeddings (MiniLM). Measured on WMT23 zh-en news (not the seeds):
-    # two leads of one story score >= 0.59, two different stories score over 0.5 in ~1.5% of
+    # two leads of one story score >= 0.59, two different stories reach 0.5 in 1.4% of the
     # pairs (benchmarks/feed_match_threshold.py); independent reports word things more
     # differently than two translations do, so the bar sits at the low end of the gap.
     min_similarity: float = 0.5
