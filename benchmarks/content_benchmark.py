@@ -281,6 +281,15 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
         line(kind, "chrF, best threshold (oracle)", best_threshold(-c, gold)[1], gold)
         line(kind, "random @ auditor rate (expected P)",
              at_rate(np.random.default_rng(0).random(len(gold)), n_flag), gold)
+    # False alarms of the repetition/fluency detector on human text: refB as the "MT".
+    fluency = Auditor(encoder=auditor.encoder, detectors=["repetition"])
+    talks = {doc.talk: doc for doc in docs}
+    alarms = [f for doc in talks.values() for f in fluency.audit(
+        Document("\n".join(doc.reference), "refB"),
+        [Document("\n".join(doc.segments), doc.system)]).findings]
+    n_ref = sum(len(doc.reference) for doc in talks.values())
+    print(f"repetition/fluency findings on the human refB itself (false alarms): {len(alarms)} "
+          f"in {n_ref} segments")
     g_acc, p_acc = np.concatenate(gold_acc), np.concatenate(pred_acc)
     print(f"context: any major Accuracy error (incl. mistranslation), {int(g_acc.sum())} segments")
     line("accuracy", "auditor (major om/add/mistranslation)", p_acc, g_acc)

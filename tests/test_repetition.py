@@ -33,6 +33,8 @@ def test_phrase_loop_found_once_at_its_longest():
     "We talked again and again about the plan.",
     "The United States and Japan signed the deal with the United Kingdom.",
     "that that is the question",
+    "It spins faster and faster, and faster and faster.",
+    "The readings were negative 120°, negative 120°, then rising.",
 ])
 def test_no_loop_in_ordinary_text(text):
     assert phrase_loops(text, STOP) == []

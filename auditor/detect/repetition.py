@@ -1,7 +1,8 @@
 """Repetition loops and garbled fragments in the MT text (kinds "repetition" and "fluency").
 
-- phrase loops: a run of two or more words, holding a content word, repeated back to back
+- phrase loops: a run of two or more words, holding two content words, repeated back to back
   ("Korea, the United States, Korea, the United States and Japan"), a typical decoder loop;
+  major from three words on (a whole phrase said twice), minor below;
 - repeated sentences: a sentence the MT says twice (near-identical, rapidfuzz ratio >= 90);
 - dangling fragments: a sentence that ends on ":" or another joining mark with nothing after
   it ("Credit :"), i.e. a label whose content was lost;
@@ -25,6 +26,9 @@ _WORDS = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # Loops of one word ("very very", "that that") are often deliberate; two words is the floor.
 MIN_LOOP_WORDS = 2
 MAX_LOOP_WORDS = 8
+# Rhetorical doubling repeats one content word ("faster and faster, and faster"); a decoder loop
+# repeats a phrase: at least two distinct content words. Digits are left out: "120°, 120°" lists.
+MIN_LOOP_CONTENT = 2
 # "Near-identical" sentences: rapidfuzz ratio on 0..100; 90 allows a word of difference in a
 # sentence of ten.
 DUPLICATE_RATIO = 90.0
@@ -50,7 +54,9 @@ def phrase_loops(text: str, stop_words: frozenset[str]) -> list[tuple[int, int, 
         for length in range(min(MAX_LOOP_WORDS, (len(tokens) - i) // 2), MIN_LOOP_WORDS - 1,
                             -1):
             first, second = tokens[i : i + length], tokens[i + length : i + 2 * length]
-            if first == second and any(w not in stop_words for w in first):
+            content = {w for w in first if w not in stop_words}
+            if first == second and len(content) >= MIN_LOOP_CONTENT and \
+                    not any(ch.isdigit() for w in first for ch in w):
                 found = length
                 break
         if found and i > covered_until:
@@ -91,10 +97,9 @@ class RepetitionDetector(Detector):
             for start, end, phrase in phrase_loops(raw, stop_words):
                 if f"{phrase} {phrase}" in reference_text:
                     continue  # the references repeat it too: meant, not a loop
-                content = sum(1 for w in phrase.split() if w not in stop_words)
                 findings.append(Finding(
                     kind=FindingKind.REPETITION,
-                    severity=Severity.MAJOR if content >= 2 else Severity.MINOR,
+                    severity=Severity.MAJOR if len(phrase.split()) >= 3 else Severity.MINOR,
                     mt_start=sent.start + start,
                     mt_end=sent.start + end,
                     mt_text=raw[start:end],
