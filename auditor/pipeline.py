@@ -21,6 +21,7 @@ from auditor.align import (
 )
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
+from auditor.detect.source import merge_sides
 from auditor.embed import DEFAULT_MODEL, Encoder, load_encoder
 from auditor.load import load_document
 from auditor.nlp import load_spacy
@@ -162,6 +163,9 @@ class Auditor:
             source_alignments=tuple(source_alignments),
         )
         findings = [f for det in self.detectors for f in det.detect(ctx)]
+        # One finding per MT error when the source and the references both found it.
+        findings = merge_sides(findings, has_references=bool(references),
+                               has_source=source is not None)
         findings.sort(key=lambda f: (f.mt_start if f.mt_start is not None else 1 << 62,
                                      f.kind.value))
         scores = score_document(mt, references, source, all_alignments, findings)

@@ -98,11 +98,15 @@ def test_chinese_name_a_letter_off_its_pinyin(auditor):
 def test_name_check_uses_the_references_when_given(auditor):
     mt = FAITHFUL.replace("Li Ming is", "Li Min is")
     source = Document(SRC, "src.txt", "zh")
-    backed = source_findings(auditor.audit(Document(mt), [Document(FAITHFUL)], source))
+    result = auditor.audit(Document(mt), [Document(FAITHFUL)], source)
+    backed = [f for f in result.findings if f.source is not None]
     assert [f.kind for f in backed] == [FindingKind.NAME]
     assert "the references write 'Li Ming'" in backed[0].evidence
+    # both sides found it: merged into one finding that says so
+    assert "[supported by source and references]" in backed[0].evidence
     # references that spell the name as the MT does overrule the romanisation
-    assert source_findings(auditor.audit(Document(mt), [Document(mt)], source)) == []
+    same = auditor.audit(Document(mt), [Document(mt)], source)
+    assert [f for f in same.findings if f.source is not None] == []
 
 
 def test_multilingual_main_model_audits_the_source_alike(use_encoder):
