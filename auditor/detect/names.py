@@ -71,7 +71,7 @@ ROLE_WINDOW = 5
 # Logistic weights, fitted by `benchmarks/names_benchmark.py --fit` on the training half of
 # benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept, then one
 # weight per feature in `CandidateFeatures.vector` order.
-WEIGHTS = (-7.0, 3.0, 3.0, 1.0, 3.5, 1.0, 2.0, 1.2, 0.0)
+WEIGHTS = (-8.134, 2.953, 0.694, 3.344, 2.127, 1.057, 1.906, 2.063, 4.342, -2.439)
 # Calibrated probability: report a mapping when it is more likely right than wrong.
 REPORT_P = 0.5
 # A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
@@ -79,6 +79,9 @@ REPORT_P = 0.5
 CALQUE_P = (0.35, 0.6)
 # A sibling variant's confidence counts at half weight in the cluster's noisy-OR.
 SIBLING_WEIGHT = 0.5
+# ... and only for a variant whose own best name evidence (spelling, skeleton or Sino-Korean
+# reading) reaches this: half of the name agrees.
+OWN_NAME_EVIDENCE = 0.5
 # Variants whose skeletons agree this well (of at least 3 classes) are one entity's renderings.
 CLUSTER_SKELETON = 0.85
 
@@ -140,6 +143,7 @@ class CandidateFeatures:
     aligned: float  # MT sentence aligned (1) or nearest (0.5) to a sentence naming the entity
     role: float  # same title head (0.5), and modifier (1)
     skeleton_length: float  # information in the skeleton: classes / 4, capped at 1
+    dictionary: float = 0.0  # every word of the mention is a dictionary entry (Jakarta, Poe)
 
     def vector(self) -> tuple[float, ...]:
         """Model inputs: a skeleton counts by its length (two classes say little), and the
@@ -147,7 +151,7 @@ class CandidateFeatures:
         skeleton = self.skeleton * self.skeleton_length
         name = max(self.string, skeleton, self.romanisation)
         return (self.string, skeleton, self.sound, self.romanisation, self.shared_word,
-                self.aligned, self.role, self.aligned * name)
+                self.aligned, self.role, self.aligned * name, self.dictionary)
 
     def probability(self, weights: Sequence[float] = WEIGHTS) -> float:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
@@ -166,6 +170,7 @@ class NameAnalysis:
     unsupported: list[Mention]
     features: list[list[CandidateFeatures]]  # [unsupported mention][entity]
     nlp: Any
+    dictionary: frozenset[str] = frozenset()
 
 
 # ---- mentions -------------------------------------------------------------------------------
@@ -316,8 +321,13 @@ def _mention_forms(mention: Mention, entity: RefEntity) -> list[str]:
     return forms
 
 
-def candidate_features(mention: Mention, entity: RefEntity, aligned: float) -> CandidateFeatures:
-    """All name and context evidence for one (MT mention, reference entity) pair."""
+def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
+                       dictionary: frozenset[str] = frozenset()) -> CandidateFeatures:
+    """All name and context evidence for one (MT mention, reference entity) pair.
+
+    `dictionary` holds known words; WordNet lists famous places and people (jakarta, putin),
+    so a mention made only of such words is more likely a correct name the references omit.
+    """
     mention_forms = _mention_forms(mention, entity)
     entity_forms = entity.forms
     shared = 1.0 if set(mention.words) & entity.words else 0.0
@@ -339,8 +349,9 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float) -> C
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
         role = 1.0 if (mention.roles & entity.roles) - TITLE_HEADS else 0.5
+    known = 1.0 if mention.words and all(w in dictionary for w in mention.words) else 0.0
     return CandidateFeatures(string, skel_best, sound, romanisation, shared, aligned, role,
-                             skel_len)
+                             skel_len, known)
 
 
 def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> float:
@@ -357,6 +368,25 @@ def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> fl
     if score is not None and (score.best_doc, score.best_sentence) in named:
         return 0.5
     return 0.0
+
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
+
+
+def compatible(mention: Mention, entity: RefEntity, features: CandidateFeatures,
+               dictionary: frozenset[str]) -> bool:
+    """Pairs that cannot be a mangling, whatever their spelling shares.
+
+    A dictionary word the NER calls a place or nationality ('France') is a correct place name,
+    not a mangled person ('Francois'). Two names that are both dictionary entries ('France' for
+    'French', 'Austria' for 'Australia') are real names: a paraphrase or a swap of one real
+    entity for another, which is not a rendering error this detector can tell apart.
+    """
+    if not features.dictionary:
+        return True
+    if mention.label in PLACE_LABELS and entity.label == "PERSON":
+        return False
+    return not all(w in dictionary for w in entity.words)
 
 
 # ---- clustering ---------------------------------------------------------------------------
@@ -443,29 +473,35 @@ class NameDetector(Detector):
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)
         unsupported = [m for m in mt_mentions if not is_supported(m, phrases, entities)]
-        features = [[candidate_features(m, e, _aligned_score(ctx, m, e)) for e in entities]
-                    for m in unsupported]
+        dictionary = english_words(nlp)
+        features = [[candidate_features(m, e, _aligned_score(ctx, m, e), dictionary)
+                     for e in entities] for m in unsupported]
         return NameAnalysis(mt_parsed, ref_parsed, mt_mentions, entities, phrases, unsupported,
-                            features, nlp)
+                            features, nlp, dictionary)
 
     def _mangled(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
         unsupported, entities = analysis.unsupported, analysis.entities
         mt_mentions = analysis.mt_mentions
         if not unsupported or not entities:
             return []
-        scored = [([f.probability(self.weights) for f in feats], feats)
-                  for feats in analysis.features]
+        dictionary = analysis.dictionary
+        scored = [([f.probability(self.weights) if compatible(m, e, f, dictionary) else 0.0
+                    for e, f in zip(entities, feats, strict=True)], feats)
+                  for m, feats in zip(unsupported, analysis.features, strict=True)]
         clusters = cluster_variants(unsupported)
         # noisy-OR with the best sibling in the same cluster, per entity
         final: list[list[float]] = []
-        for i, (probs, _) in enumerate(scored):
+        for i, (probs, feats) in enumerate(scored):
             row = []
             for k, p in enumerate(probs):
+                # a sibling vouches for who a variant is, not for a variant unlike the name
+                looks_like = max(feats[k].string, feats[k].skeleton * feats[k].skeleton_length,
+                                 feats[k].romanisation) >= OWN_NAME_EVIDENCE
                 sibling = max((scored[j][0][k] for j in range(len(unsupported))
                                if j != i and clusters[j] == clusters[i]
                                and fold(unsupported[j].text) != fold(unsupported[i].text)),
                               default=0.0)
-                row.append(1 - (1 - p) * (1 - SIBLING_WEIGHT * sibling) if p >= 0.2 else p)
+                row.append(1 - (1 - p) * (1 - SIBLING_WEIGHT * sibling) if looks_like else p)
             final.append(row)
         findings: list[Finding] = []
         assigned: dict[int, list[Mention]] = {}
@@ -540,7 +576,7 @@ def find_calques(ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
     """
     mt_parsed, ref_parsed = analysis.mt_parsed, analysis.ref_parsed
     entities, phrases = analysis.entities, analysis.phrases
-    dictionary = english_words(analysis.nlp)
+    dictionary = analysis.dictionary
     heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]] = {}
     for entity in entities:
         if entity.label == "PERSON" or any(w in dictionary for w in entity.words):
