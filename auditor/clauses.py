@@ -140,11 +140,17 @@ def _pieces(parsed: Any) -> list[tuple[int, int]]:
     return _merge_frames(parsed, merged)
 
 
-def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int) -> list[list[Clause]]:
-    """Clauses of every sentence of a document, in order: one list per sentence."""
+def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int,
+                  parsed_sentences: Sequence[Any] | None = None) -> list[list[Clause]]:
+    """Clauses of every sentence of a document, in order: one list per sentence.
+
+    `parsed_sentences` (spaCy Docs of `segmented.texts`) saves a second parse when the caller
+    has one already.
+    """
     texts = segmented.texts
+    docs = parsed_sentences if parsed_sentences is not None else nlp.pipe(texts)
     out: list[list[Clause]] = []
-    for sent, parsed in zip(segmented.sentences, nlp.pipe(texts), strict=True):
+    for sent, parsed in zip(segmented.sentences, docs, strict=True):
         offsets = sentence_offsets(segmented.doc.text, sent.start, sent.end, sent.text)
         clauses = []
         for a, b in _pieces(parsed):

@@ -179,11 +179,16 @@ class ClauseTables:
         return frozenset().union(*(c.content for c in side[clause.sentence]))
 
 
-def build_clause_tables(ctx: AuditContext) -> ClauseTables:
-    """Split MT and references into clauses and embed all units in one encoder call."""
+def build_clause_tables(ctx: AuditContext, parsed_mt: Sequence[Any] | None = None,
+                        parsed_refs: Sequence[Sequence[Any]] | None = None) -> ClauseTables:
+    """Split MT and references into clauses and embed all units in one encoder call.
+
+    `parsed_mt` / `parsed_refs`: spaCy Docs of the sentences, when the caller parsed them.
+    """
     nlp = ctx.resources.nlp
-    mt = split_clauses(nlp, ctx.mt, -1)
-    refs = [split_clauses(nlp, ref, d) for d, ref in enumerate(ctx.references)]
+    mt = split_clauses(nlp, ctx.mt, -1, parsed_mt)
+    refs = [split_clauses(nlp, ref, d, parsed_refs[d] if parsed_refs is not None else None)
+            for d, ref in enumerate(ctx.references)]
     mt_units = with_sentence_units(mt, ctx.mt)
     ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,
                                                                  strict=True)]

@@ -210,10 +210,10 @@ class NumberDetector(Detector):
         ]
         if not any(mt_mentions):
             return []
-        tables = build_clause_tables(ctx)
+        ref_parsed = [list(nlp.pipe(ref.texts)) for ref in ctx.references]
+        tables = build_clause_tables(ctx, mt_parsed, ref_parsed)
         ref_mentions = []
-        for ref in ctx.references:
-            parsed = nlp.pipe(ref.texts)
+        for ref, parsed in zip(ctx.references, ref_parsed, strict=True):
             ref_mentions.append([
                 extract_mentions(p, sentence_offsets(ref.doc.text, s.start, s.end, s.text))
                 for p, s in zip(parsed, ref.sentences, strict=True)
