@@ -84,6 +84,7 @@ def test_dropped_sentence_is_a_likely_omission(content_auditor):
     assert REFERENCE[found.reference.start:found.reference.end] == found.reference.text
     assert "likely dropped" in found.evidence
     assert found.mt_start is not None  # placed after the MT text carrying its neighbour
+    assert found.mt_sentence == 1  # the end of "The plan adds evening opening hours ..."
     assert not any(f.kind is FindingKind.ADDITION for f in result.findings)
 
 

@@ -460,7 +460,7 @@ class ContentDetector(Detector):
             detector=self.id,
             reference=Span(first.start, last.end,
                            ctx.references[doc].doc.text[first.start:last.end], doc),
-            mt_sentence=ctx.sentence_of(mt_pos) if mt_pos is not None else None,
+            mt_sentence=ctx.sentence_of(max(mt_pos - 1, 0)) if mt_pos is not None else None,
         )
 
 
