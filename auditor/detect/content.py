@@ -17,6 +17,14 @@ were fitted, without any error labels, on the public TED data in ../shared/data:
 against their true human translation (supported) and against the same translation with the
 counterpart segment and its neighbours removed (same story, no counterpart: unsupported).
 `benchmarks/content_benchmark.py --calibrate` refits them.
+
+Decisions (see `decision_logit`, `_Judge`): a clause is carried at p >= 0.5 against a true
+translation (parallel mode); against independent reports (comparable mode) the document's own
+split of its clause scores (Otsu) may lower that cut. Major when the odds are 4 times below the
+cut. Omissions are reported per reference sentence, "likely dropped" when a sibling clause or
+both neighbouring sentences are confidently carried (and a majority of references have it),
+else "background". In parallel mode an unsupported MT passage standing where an uncarried
+reference passage should be is one mistranslation, not an addition plus an omission.
 """
 
 from __future__ import annotations
