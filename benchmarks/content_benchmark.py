@@ -13,7 +13,9 @@ it: additions by their MT offset, omissions by the refB segment their reference 
 Each baseline is shown at the auditor's own flag rate (same number of flagged segments) and at
 its best threshold chosen on these labels (an optimistic upper bound for the baseline).
 
-    .venv/bin/python benchmarks/content_benchmark.py [--limit N] [--calibrate]
+    .venv/bin/python benchmarks/content_benchmark.py [--limit N] [--calibrate] [--seed]
+
+`--seed` only prints the agreement of seed 001's findings with reference/seed-001.json.
 
 `--calibrate` refits `SUPPORT_WEIGHTS` of auditor/detect/content.py without any error labels:
 MT clauses against the full refB (supported) and against refB with the counterpart segment and
@@ -298,15 +300,61 @@ def run(docs: list[TedDoc], mode: str) -> None:  # noqa: C901 - one flat report
          at_rate(np.abs(np.log(np.maximum(r, 1e-3))), int(p_acc.sum())), g_acc)
 
 
+# ---- seed agreement ------------------------------------------------------------------------
+def seed_report() -> None:
+    """Precision and recall of this issue's findings against reference/seed-001.json."""
+    import json
+
+    from auditor import Auditor
+
+    annotation = json.loads((ROOT / "reference" / "seed-001.json").read_text(encoding="utf-8"))
+    auditor = Auditor(detectors=["content", "numbers", "repetition"])
+    result = auditor.audit(ROOT / annotation["mt"], [ROOT / r for r in annotation["references"]])
+    text = result.mt.doc.text
+    print(f"seed {annotation['mt']}: findings vs the hand annotation (MT span overlap)")
+    for kind in ("addition", "number", "repetition", "fluency"):
+        gold = [(text.index(g["mt_text"]), text.index(g["mt_text"]) + len(g["mt_text"]),
+                 g["severity"]) for g in annotation["findings"] if g["kind"] == kind]
+        found = [f for f in result.findings if f.kind.value == kind]
+
+        def hit(f, g) -> bool:
+            return f.mt_start < g[1] and g[0] < f.mt_end
+
+        tp = [f for f in found if any(hit(f, g) for g in gold)]
+        found_gold = [g for g in gold if any(hit(f, g) for f in found)]
+        same_severity = sum(1 for g in gold for f in found if hit(f, g)
+                            and f.severity.value == g[2])
+        print(f"  {kind:10} precision {len(tp)}/{len(found)}  recall {len(found_gold)}/"
+              f"{len(gold)}  same severity {same_severity}")
+    found = [f for f in result.findings if f.kind.value == "omission"]
+
+    def match(f, g) -> bool:
+        return (f.reference is not None and f.reference.doc == g["ref"]
+                and g["ref_text"][:40] in f.reference.text)
+
+    gold_om = annotation["omissions"]
+    tp = [f for f in found if any(match(f, g) for g in gold_om)]
+    hits = [g for g in gold_om if any(match(f, g) for f in found)]
+    label = sum(1 for g in gold_om for f in found if match(f, g)
+                and ("background" in f.evidence) == (g["likely"] == "background"))
+    print(f"  omission   precision {len(tp)}/{len(found)}  recall {len(hits)}/{len(gold_om)}  "
+          f"same dropped/background label {label}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="audit only the first N MT docs")
     parser.add_argument("--calibrate", action="store_true", help="refit SUPPORT_WEIGHTS")
+    parser.add_argument("--seed", action="store_true",
+                        help="only compare seed 001's findings with reference/seed-001.json")
     parser.add_argument("--mode", default="parallel", choices=["parallel", "comparable"],
                         help="alignment mode; refB is a true translation, hence parallel")
     parser.add_argument("--systems", default=None,
                         help="comma-separated systems to use (default: all 13 MT systems)")
     args = parser.parse_args(argv)
+    if args.seed:
+        seed_report()
+        return 0
     if not TED.exists():
         print(f"no data at {TED}", file=sys.stderr)
         return 2
