@@ -108,6 +108,9 @@ class Finding:
     source: Span | None = None
     canonical: str | None = None
     mt_sentence: int | None = None
+    scored: bool = True
+    """False for context that is not evidence of a translation error (background only an
+    independent reference reports): shown to the reviewer, left out of the MQM points."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +126,7 @@ class Finding:
             "confidence": round(float(self.confidence), 4),
             "evidence": self.evidence,
             "detector": self.detector,
+            "scored": self.scored,
         }
 
 
@@ -264,6 +268,7 @@ class AuditResult:
                     "confidence": f.confidence,
                     "evidence": f.evidence,
                     "detector": f.detector,
+                    "scored": f.scored,
                 }
             )
         df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
@@ -287,7 +292,7 @@ class AuditResult:
 FINDING_COLUMNS = [
     "kind", "severity", "mt_start", "mt_end", "mt_sentence", "mt_text", "canonical",
     "ref_doc", "ref_start", "ref_end", "ref_text", "src_start", "src_end", "src_text",
-    "confidence", "evidence", "detector",
+    "confidence", "evidence", "detector", "scored",
 ]
 ALIGNMENT_COLUMNS = [
     "doc", "mt_sentences", "other_sentences", "mt_text", "other_text", "similarity", "chrf", "bleu",

@@ -123,8 +123,11 @@ def _corpus_metrics(mt: SegmentedDocument, other: SegmentedDocument) -> tuple[fl
 
 
 def mqm_points(findings: Sequence[Finding], words: int) -> float:
-    """MQM-style error points per 100 MT words (Minor 1, Major 5, Critical 10)."""
-    points = sum(SEVERITY_POINTS[f.severity] for f in findings)
+    """MQM-style error points per 100 MT words (Minor 1, Major 5, Critical 10).
+
+    Findings marked `scored=False` (background context only a reference has) do not count.
+    """
+    points = sum(SEVERITY_POINTS[f.severity] for f in findings if f.scored)
     return 100.0 * points / max(words, 1)
 
 

@@ -103,3 +103,15 @@ def test_signature_golden():
 def test_signature_changes_with_thresholds(auditor):
     other = Auditor(encoder=auditor.encoder, config=AuditConfig(min_similarity=0.5))
     assert other.signature.short() != auditor.signature.short()
+
+
+def test_background_omissions_are_reported_but_not_scored(seed_result):
+    from auditor.score import mqm_points
+
+    background = [f for f in seed_result.findings if f.kind.value == "omission" and not f.scored]
+    assert background, "independent reports carry context the MT never had"
+    assert all("background" in f.evidence for f in background)
+    with_background = mqm_points(
+        [f.__class__(**{**f.__dict__, "scored": True}) for f in seed_result.findings],
+        seed_result.scores.words)
+    assert seed_result.scores.mqm < with_background

@@ -469,6 +469,7 @@ class ContentDetector(Detector):
             reference=Span(first.start, last.end,
                            ctx.references[doc].doc.text[first.start:last.end], doc),
             mt_sentence=ctx.sentence_of(max(mt_pos - 1, 0)) if mt_pos is not None else None,
+            scored=dropped,  # a reporter's extra context is not the translation's fault
         )
 
 

@@ -37,7 +37,7 @@ DTYPES: dict[str, dict[str, str]] = {
     "findings": {
         **{c: "Int64" for c in ("mt_start", "mt_end", "mt_sentence", "ref_doc", "ref_start",
                                 "ref_end", "src_start", "src_end")},
-        "confidence": "float64",
+        "confidence": "float64", "scored": "boolean",
     },
     "sentences": {
         **{c: "Int64" for c in ("index", "start", "end", "best_doc", "best_sentence")},
