@@ -7,7 +7,7 @@ id) and subclasses implement one hook, `find`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,9 @@ class Resources:
     encoder: Encoder
     source_encoder: Encoder | None = None
     nlp_loader: Callable[[], Any] | None = None
+    max_parses: int = 20_000
     _nlp: Any = field(default=None, repr=False)
+    _parses: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def nlp(self) -> Any:
@@ -37,6 +39,19 @@ class Resources:
                 raise RuntimeError("no spaCy loader configured")
             self._nlp = self.nlp_loader()
         return self._nlp
+
+    def parse(self, texts: Sequence[str]) -> list[Any]:
+        """spaCy Docs of `texts`, each distinct text parsed once per Auditor.
+
+        Several detectors read the same sentences; parsing is the costliest step after
+        encoding, so it is shared here as `CachedEncoder` shares embeddings.
+        """
+        missing = list(dict.fromkeys(t for t in texts if t not in self._parses))
+        if missing:
+            if len(self._parses) + len(missing) > self.max_parses:
+                self._parses.clear()
+            self._parses.update(zip(missing, self.nlp.pipe(missing), strict=True))
+        return [self._parses[t] for t in texts]
 
 
 @dataclass(frozen=True)

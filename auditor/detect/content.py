@@ -193,9 +193,10 @@ def build_clause_tables(ctx: AuditContext, parsed_mt: Sequence[Any] | None = Non
 
     `parsed_mt` / `parsed_refs`: spaCy Docs of the sentences, when the caller parsed them.
     """
-    nlp = ctx.resources.nlp
-    mt = split_clauses(nlp, ctx.mt, -1, parsed_mt)
-    refs = [split_clauses(nlp, ref, d, parsed_refs[d] if parsed_refs is not None else None)
+    nlp, parse = ctx.resources.nlp, ctx.resources.parse
+    mt = split_clauses(nlp, ctx.mt, -1, parsed_mt or parse(ctx.mt.texts))
+    refs = [split_clauses(nlp, ref, d,
+                          parsed_refs[d] if parsed_refs is not None else parse(ref.texts))
             for d, ref in enumerate(ctx.references)]
     mt_units = with_sentence_units(mt, ctx.mt)
     ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,

@@ -202,15 +202,14 @@ class NumberDetector(Detector):
         from auditor.clauses import sentence_offsets
         from auditor.detect.content import build_clause_tables
 
-        nlp = ctx.resources.nlp
-        mt_parsed = list(nlp.pipe(ctx.mt.texts))
+        mt_parsed = ctx.resources.parse(ctx.mt.texts)
         mt_mentions = [
             extract_mentions(p, sentence_offsets(ctx.mt.doc.text, s.start, s.end, s.text))
             for p, s in zip(mt_parsed, ctx.mt.sentences, strict=True)
         ]
         if not any(mt_mentions):
             return []
-        ref_parsed = [list(nlp.pipe(ref.texts)) for ref in ctx.references]
+        ref_parsed = [ctx.resources.parse(ref.texts) for ref in ctx.references]
         tables = build_clause_tables(ctx, mt_parsed, ref_parsed)
         ref_mentions = []
         for ref, parsed in zip(ctx.references, ref_parsed, strict=True):

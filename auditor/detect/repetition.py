@@ -86,7 +86,7 @@ class RepetitionDetector(Detector):
         reference_text = " ".join(_normalised(r.doc.text) for r in ctx.references)
         findings = self._loops(ctx, stop_words, reference_text)
         findings += self._duplicates(ctx, reference_text)
-        findings += self._fragments(ctx, nlp)
+        findings += self._fragments(ctx)
         return findings
 
     def _loops(self, ctx: AuditContext, stop_words: frozenset[str],
@@ -134,11 +134,11 @@ class RepetitionDetector(Detector):
                     break
         return findings
 
-    def _fragments(self, ctx: AuditContext, nlp: Any) -> list[Finding]:
+    def _fragments(self, ctx: AuditContext) -> list[Finding]:
         text = ctx.mt.doc.text
         findings = []
         sentences = ctx.mt.sentences
-        for sent, parsed in zip(sentences, nlp.pipe([s.text for s in sentences]), strict=True):
+        for sent, parsed in zip(sentences, ctx.resources.parse(ctx.mt.texts), strict=True):
             stripped = sent.text.rstrip()
             words = _WORDS.findall(stripped)
             if stripped.endswith(DANGLING_END):
