@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-deps lint bench clean
+.PHONY: install demo test test-deps lint bench eval eval-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,15 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/speed.py
+
+# Agreement with professional MQM annotations (../shared/data) + speed -> benchmarks/results.md
+# (about 15-20 minutes on 2 cores).
+eval: install
+	$(BIN)/python benchmarks/evaluate_mqm.py
+	$(BIN)/python benchmarks/speed.py --append benchmarks/results.md
+
+eval-quick: install
+	$(BIN)/python benchmarks/evaluate_mqm.py --limit 10 --out /tmp/auditor-results.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache
