@@ -21,6 +21,12 @@ reference does not mention. Controls put the correct full name or surname in the
 Run:  .venv/bin/python benchmarks/names_benchmark.py            (evaluate the shipped weights)
       .venv/bin/python benchmarks/names_benchmark.py --fit      (refit WEIGHTS on the training
       half, persons with an even row number; figures are then printed for the held-out half)
+      .venv/bin/python benchmarks/names_benchmark.py --mentions (mention extraction only)
+
+Figures (2026-11-24, --fit, held-out half): precision 0.922, recall 0.761, 12 of 2200 correctly
+rendered names flagged (all in the hardest control: another real person of the same origin in
+the aligned sentence). Mentions: NER alone covers 93.9% of the manglings, NER + proper-noun
+runs 98.4%.
 """
 
 from __future__ import annotations
@@ -296,10 +302,32 @@ def calibration(rows, weights, np) -> None:  # type: ignore[no-untyped-def]
                   f"  observed {y[sel].mean():.3f}")
 
 
+def mention_recall(cases: list[Case]) -> None:
+    """Share of planted manglings that spaCy's NER alone, and NER plus proper-noun runs (what
+    the detector uses), cover with a mention."""
+    from auditor.detect.names import extract_mentions
+    from auditor.nlp import load_spacy
+    from auditor.result import Document
+    from auditor.segment import segment_document
+
+    nlp = load_spacy()
+    planted = [c for c in cases if not c.kind.startswith("control")]
+    by_ner = by_both = 0
+    for c in planted:
+        parsed = nlp(c.mt)
+        by_ner += any(e.start_char <= c.variant_start < e.end_char for e in parsed.ents)
+        mentions = extract_mentions(-1, segment_document(Document(c.mt)), parsed)
+        by_both += any(m.start <= c.variant_start < m.end for m in mentions)
+    print(f"mangled variants covered by a mention: NER alone {by_ner / len(planted):.3f}, "
+          f"NER + proper-noun runs {by_both / len(planted):.3f} (n={len(planted)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit WEIGHTS on the training half")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
+    parser.add_argument("--mentions", action="store_true",
+                        help="only measure mention extraction (NER vs NER + proper nouns)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N people")
     args = parser.parse_args()
     people = load_people()
@@ -309,6 +337,9 @@ def main() -> None:
     pairs = sum(1 for c in cases if not c.kind.startswith("control"))
     print(f"people: {len(people)}  name pairs (mangled variants): {pairs}  "
           f"controls: {len(cases) - pairs}")
+    if args.mentions:
+        mention_recall(cases)
+        return
     run(cases, args.fit, args.verbose)
 
 
