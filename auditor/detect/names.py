@@ -13,8 +13,11 @@ differently, mapped to the reference name they stand for.
    similarity (rapidfuzz), sound (jellyfish metaphone), the consonant skeleton that survives
    Mandarin transliteration, Sino-Korean/Mandarin syllable correspondence (auditor.romanize),
    whether the MT sentence is aligned to a reference sentence naming the entity, and shared
-   titles. A logistic model (weights below, fitted on benchmarks/data/name_pairs.tsv, never on
-   the seeds) turns them into a probability. MT variants that share a word or a skeleton form a
+   titles, and whether the mention is a dictionary word (WordNet, via spaCy's lemmatizer
+   tables: Jakarta is a real place, Pompei is not a word). A logistic model (weights below,
+   fitted on benchmarks/data/name_pairs.tsv, never on the seeds) turns them into a probability.
+   Pairs that cannot be a mangling are skipped: a dictionary place name against a person, two
+   dictionary names ('France' for 'French'). MT variants that share a word or a skeleton form a
    cluster; a sibling's evidence counts (noisy-OR, at half weight) for each member.
 5. Calques. A descriptive MT noun phrase with the head noun of a reference organisation's
    phrase ("joint news agency" against "the Yonhap news agency") is reported at low confidence
