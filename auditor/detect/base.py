@@ -76,6 +76,13 @@ class AuditContext:
     source_vectors: np.ndarray | None = None
     source_similarity: np.ndarray | None = None
     source_alignments: tuple[AlignmentPair, ...] = ()
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, key: str, build: Callable[[], Any]) -> Any:
+        """Intermediate data several detectors need (e.g. clause tables), built once per audit."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
 
     def alignments_for(self, doc: int) -> list[AlignmentPair]:
         return [a for a in self.alignments if a.doc == doc]

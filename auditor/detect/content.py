@@ -280,7 +280,7 @@ class ContentDetector(Detector):
     def find(self, ctx: AuditContext) -> list[Finding]:
         if not ctx.references or not ctx.mt.sentences:
             return []
-        tables = build_clause_tables(ctx)
+        tables = ctx.shared("clause_tables", lambda: build_clause_tables(ctx))
         mt_supports = mt_clause_supports(tables)
         ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
         cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode)

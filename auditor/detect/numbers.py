@@ -210,7 +210,8 @@ class NumberDetector(Detector):
         if not any(mt_mentions):
             return []
         ref_parsed = [ctx.resources.parse(ref.texts) for ref in ctx.references]
-        tables = build_clause_tables(ctx, mt_parsed, ref_parsed)
+        tables = ctx.shared("clause_tables",
+                            lambda: build_clause_tables(ctx, mt_parsed, ref_parsed))
         ref_mentions = []
         for ref, parsed in zip(ctx.references, ref_parsed, strict=True):
             ref_mentions.append([
