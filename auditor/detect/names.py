@@ -469,9 +469,10 @@ class NameDetector(Detector):
     def analyse(self, ctx: AuditContext) -> NameAnalysis:
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
-        mt_parsed = nlp(ctx.mt.doc.text)
+        # Parsed through the shared cache: references recur across a batch or a feed run.
+        mt_parsed = ctx.resources.parse([ctx.mt.doc.text])[0]
         mt_mentions = extract_mentions(-1, ctx.mt, mt_parsed)
-        ref_parsed = [nlp(r.doc.text) for r in ctx.references]
+        ref_parsed = ctx.resources.parse([r.doc.text for r in ctx.references])
         ref_mentions = [m for d, (r, p) in enumerate(zip(ctx.references, ref_parsed, strict=True))
                         for m in extract_mentions(d, r, p)]
         entities = group_entities(ref_mentions)
