@@ -99,19 +99,7 @@ def load_document(
     ):
         path = Path(item)
         label = name or str(path)
-        if not path.exists():
-            raise InputError(f"{label}: no such file")
-        if path.is_dir():
-            raise InputError(f"{label}: is a directory, not a text file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{label}: too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+        data = read_file_bytes(path, label, max_bytes)
         return document_from_bytes(data, label, lang, max_bytes)
     if not isinstance(item, str):
         raise InputError(f"cannot audit an object of type {type(item).__name__}")
@@ -121,6 +109,25 @@ def load_document(
     if looks_like_html(item):
         item = html_to_text(item, label)
     return _checked(item, label, lang)
+
+
+def read_file_bytes(
+    path: Path, label: str, max_bytes: int, directory_hint: str = "not a text file"
+) -> bytes:
+    """Bytes of a regular file, size-checked before reading, with one-line errors."""
+    if not path.exists():
+        raise InputError(f"{label}: no such file")
+    if path.is_dir():
+        raise InputError(f"{label}: is a directory, {directory_hint}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"{label}: too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
 
 
 def _exists(candidate: str) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.feed.config import FeedKind, FeedSource, FetchSettings, Role
+from auditor.load import read_file_bytes
 
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _TEXT_SUFFIXES = {".txt", ".text", ".md", *_HTML_SUFFIXES}
@@ -76,18 +77,7 @@ def fetch_bytes(location: str, settings: FetchSettings, max_bytes: int | None = 
         from urllib.request import url2pathname
 
         location = url2pathname(urlparse(location).path)
-    path = Path(location)
-    if not path.exists():
-        raise InputError(f"{location}: no such file")
-    if path.is_dir():
-        raise InputError(f"{location}: is a directory (set kind = \"folder\")")
-    size = path.stat().st_size
-    if size > cap:
-        raise InputError(f"{location}: too large ({size / 1e6:.1f} MB; limit {cap / 1e6:.1f} MB)")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{location}: cannot read ({exc.strerror})") from None
+    return read_file_bytes(Path(location), location, cap, 'not a feed (set kind = "folder")')
 
 
 def _fetch_http(url: str, timeout: float, cap: int) -> bytes:
