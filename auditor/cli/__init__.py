@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from auditor.cli.audit import audit_command
-from auditor.errors import AuditorError
+from auditor.cli.entry import run_app
 
 app = typer.Typer(
     name="auditor",
@@ -37,11 +35,4 @@ _add_feed_app()
 
 def main() -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""
-    try:
-        app(standalone_mode=True)
-    except AuditorError as exc:
-        typer.echo(f"auditor: error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("auditor: interrupted", err=True)
-        sys.exit(130)
+    run_app(app)

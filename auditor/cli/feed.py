@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from auditor.cli.entry import run_app
 from auditor.errors import AuditorError
 from auditor.feed.config import Executor, FeedConfig
 
@@ -153,14 +154,7 @@ def report_command(
 
 def main() -> None:
     """`python -m auditor.feed`: the same commands, errors as one line and exit code 2."""
-    try:
-        feed_app(prog_name="auditor feed")
-    except AuditorError as exc:
-        typer.echo(f"auditor: error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("auditor: interrupted", err=True)
-        sys.exit(130)
+    run_app(feed_app, prog_name="auditor feed")
 
 
 __all__ = ["feed_app", "main"]
