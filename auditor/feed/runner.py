@@ -103,7 +103,7 @@ def run_feeds(config: FeedConfig, auditor: Auditor | None = None, *, progress: b
             log.info("feed %r: %d items, %d new", source.name, len(load.items), len(new_ids))
         pending = store.pending_items(config.match.window_hours)
         if pending:
-            auditor = auditor or _load_auditor(config)
+            auditor = auditor or load_auditor(config)
             yield from _match_and_audit(store, run_id, pending, config, auditor, counts,
                                         progress, executor or config.audit.executor)
         status = "complete"
@@ -118,7 +118,8 @@ def run_feeds(config: FeedConfig, auditor: Auditor | None = None, *, progress: b
             write_history(config.store_path, config.output.history)
 
 
-def _load_auditor(config: FeedConfig) -> Auditor:
+def load_auditor(config: FeedConfig) -> Auditor:
+    """The Auditor a feed config asks for (its model), loaded once per run or schedule."""
     from auditor.pipeline import Auditor
 
     return Auditor(model=config.audit.model)

@@ -64,7 +64,7 @@ def watch_feeds(config: FeedConfig, auditor: Auditor | None = None, *, every: st
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from auditor.feed.runner import run_feeds
+    from auditor.feed.runner import load_auditor, run_feeds
 
     trigger = build_trigger(every, cron)
     scheduler = BlockingScheduler(timezone="UTC")
@@ -74,9 +74,7 @@ def watch_feeds(config: FeedConfig, auditor: Auditor | None = None, *, every: st
     def one_run() -> None:
         try:
             if shared["auditor"] is None:
-                from auditor.pipeline import Auditor
-
-                shared["auditor"] = Auditor(model=config.audit.model)
+                shared["auditor"] = load_auditor(config)
             for outcome in run_feeds(config, shared["auditor"], progress=progress):
                 if on_outcome is not None:
                     on_outcome(outcome)
