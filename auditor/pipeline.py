@@ -71,15 +71,17 @@ class Auditor:
         other: SegmentedDocument,
         mt_vectors: np.ndarray,
         other_vectors: np.ndarray,
+        cosine: np.ndarray,
         mode: AlignMode,
     ):
+        """Groups of MT and `other` sentences; `cosine` is their (already computed) matrix."""
         cfg = self.config
         if mode is AlignMode.PARALLEL:
             return align_parallel(
                 mt_vectors, other_vectors,
                 min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
             )
-        sim = cosine_matrix(mt_vectors, other_vectors)
+        sim = cosine
         if cfg.lexical_weight:
             lexical = lexical_similarity(mt.texts, other.texts)
             sim = (1 - cfg.lexical_weight) * sim + cfg.lexical_weight * lexical
@@ -135,7 +137,7 @@ class Auditor:
 
         alignments: list[AlignmentPair] = []
         for d, (ref, rv) in enumerate(zip(references, ref_vectors, strict=True)):
-            groups = self._align(mt, ref, mt_vectors, rv, self.config.mode)
+            groups = self._align(mt, ref, mt_vectors, rv, similarity[d], self.config.mode)
             alignments += score_groups(d, groups, mt, ref, mt_vectors, rv)
 
         mt_src_vectors = src_vectors = src_similarity = None
