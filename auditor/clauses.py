@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from auditor.result import SegmentedDocument
+from auditor.result import SegmentedDocument, Sentence
 
 # Dependency labels whose verbal head starts a proposition of its own (Universal/ClearNLP deps).
 CLAUSE_DEPS = frozenset({"conj", "advcl", "ccomp", "relcl", "parataxis"})
@@ -62,6 +62,29 @@ def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: s
             j += 1
     offsets.append(sent_start + min(j, len(raw)))
     return offsets
+
+
+@dataclass(frozen=True)
+class ParsedSentence:
+    """A segmented sentence with its spaCy parse, and the map from its characters to the
+    document's (`sentence_offsets`), so that detectors report document offsets."""
+
+    sentence: Sentence
+    parsed: Any
+    offsets: list[int]
+
+    def doc_span(self, start_char: int, end_char: int) -> tuple[int, int]:
+        """Document offsets of the sentence-relative character range [start_char, end_char)."""
+        if end_char <= start_char:
+            return self.offsets[start_char], self.offsets[start_char]
+        return self.offsets[start_char], self.offsets[end_char - 1] + 1
+
+
+def parsed_sentences(segmented: SegmentedDocument, parses: Sequence[Any]) -> list[ParsedSentence]:
+    """Pair each sentence of `segmented` with its parse (spaCy Docs of `segmented.texts`)."""
+    text = segmented.doc.text
+    return [ParsedSentence(s, p, sentence_offsets(text, s.start, s.end, s.text))
+            for s, p in zip(segmented.sentences, parses, strict=True)]
 
 
 @lru_cache(maxsize=1)
@@ -141,17 +164,15 @@ def _pieces(parsed: Any) -> list[tuple[int, int]]:
 
 
 def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int,
-                  parsed_sentences: Sequence[Any] | None = None) -> list[list[Clause]]:
+                  parses: Sequence[Any] | None = None) -> list[list[Clause]]:
     """Clauses of every sentence of a document, in order: one list per sentence.
 
-    `parsed_sentences` (spaCy Docs of `segmented.texts`) saves a second parse when the caller
-    has one already.
+    `parses` (spaCy Docs of `segmented.texts`) saves a second parse when the caller has one.
     """
-    texts = segmented.texts
-    docs = parsed_sentences if parsed_sentences is not None else nlp.pipe(texts)
+    parses = parses if parses is not None else list(nlp.pipe(segmented.texts))
     out: list[list[Clause]] = []
-    for sent, parsed in zip(segmented.sentences, docs, strict=True):
-        offsets = sentence_offsets(segmented.doc.text, sent.start, sent.end, sent.text)
+    for item in parsed_sentences(segmented, parses):
+        sent, parsed = item.sentence, item.parsed
         clauses = []
         for a, b in _pieces(parsed):
             span = parsed[a:b]
@@ -164,12 +185,13 @@ def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int,
             if lead + trail >= len(text):
                 lead, trail = 0, 0
             c_start, c_end = c_start + lead, c_end - trail
+            start, end = item.doc_span(c_start, c_end)
             clauses.append(
                 Clause(
                     doc=doc_index,
                     sentence=sent.index,
-                    start=offsets[c_start],
-                    end=offsets[c_end - 1] + 1 if c_end > c_start else offsets[c_start],
+                    start=start,
+                    end=end,
                     text=sent.text[c_start:c_end],
                     content=content_words(span),
                     has_verb=any(t.pos_ in ("VERB", "AUX") for t in span),
@@ -199,5 +221,5 @@ def with_sentence_units(clauses: list[list[Clause]],
     return out
 
 
-__all__ = ["Clause", "CLAUSE_DEPS", "MIN_CONTENT_WORDS", "content_words", "sentence_offsets",
-           "split_clauses", "with_sentence_units"]
+__all__ = ["Clause", "CLAUSE_DEPS", "MIN_CONTENT_WORDS", "ParsedSentence", "content_words",
+           "parsed_sentences", "sentence_offsets", "split_clauses", "with_sentence_units"]

@@ -305,6 +305,7 @@ def calibration(rows, weights, np) -> None:  # type: ignore[no-untyped-def]
 def mention_recall(cases: list[Case]) -> None:
     """Share of planted manglings that spaCy's NER alone, and NER plus proper-noun runs (what
     the detector uses), cover with a mention."""
+    from auditor.clauses import parsed_sentences
     from auditor.detect.names import extract_mentions
     from auditor.nlp import load_spacy
     from auditor.result import Document
@@ -316,7 +317,8 @@ def mention_recall(cases: list[Case]) -> None:
     for c in planted:
         parsed = nlp(c.mt)
         by_ner += any(e.start_char <= c.variant_start < e.end_char for e in parsed.ents)
-        mentions = extract_mentions(-1, segment_document(Document(c.mt)), parsed)
+        seg = segment_document(Document(c.mt))
+        mentions = extract_mentions(-1, parsed_sentences(seg, list(nlp.pipe(seg.texts))))
         by_both += any(m.start <= c.variant_start < m.end for m in mentions)
     print(f"mangled variants covered by a mention: NER alone {by_ner / len(planted):.3f}, "
           f"NER + proper-noun runs {by_both / len(planted):.3f} (n={len(planted)})")

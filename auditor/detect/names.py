@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.clauses import ParsedSentence, parsed_sentences
 from auditor.detect.base import AuditContext, Detector
 from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
 from auditor.romanize import (
@@ -166,8 +167,8 @@ class CandidateFeatures:
 class NameAnalysis:
     """What the detector computed for one audit, before deciding what to report."""
 
-    mt_parsed: Any
-    ref_parsed: list[Any]
+    mt_parsed: list[ParsedSentence]
+    ref_parsed: list[list[ParsedSentence]]
     mt_mentions: list[Mention]
     entities: list[RefEntity]
     phrases: str
@@ -178,23 +179,29 @@ class NameAnalysis:
 
 
 # ---- mentions -------------------------------------------------------------------------------
-def _sentence_index(seg: SegmentedDocument, offset: int) -> int | None:
-    for s in seg.sentences:
-        if s.start <= offset < s.end:
-            return s.index
-    return None
+def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence]) -> list[Mention]:
+    """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles`, in
+    document offsets, from each sentence's parse."""
+    mentions = [m for item in sentences for m in _sentence_mentions(doc_index, item)]
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    deduped: list[Mention] = []
+    for m in mentions:
+        if deduped and m.start < deduped[-1].end:
+            continue  # overlapping span: keep the earlier, longer one
+        deduped.append(m)
+    return deduped
 
 
-def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> list[Mention]:
-    """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles`."""
+def _sentence_mentions(doc_index: int, item: ParsedSentence) -> list[Mention]:
+    parsed = item.parsed
     spans: list[tuple[int, int, str]] = []  # token start, token end, label
     covered: set[int] = set()
-    for ent in parsed.ents:  # type: ignore[attr-defined]
+    for ent in parsed.ents:
         if ent.label_ in NAME_LABELS:
             spans.append((ent.start, ent.end, ent.label_))
             covered.update(range(ent.start, ent.end))
     run: list[int] = []
-    tokens = list(parsed)  # type: ignore[call-overload]
+    tokens = list(parsed)
     for tok in tokens + [None]:
         if (tok is not None and tok.pos_ == "PROPN" and tok.i not in covered
                 and tok.text[:1].isupper()):
@@ -203,10 +210,11 @@ def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> 
         if run:
             spans.append((run[0], run[-1] + 1, "PROPN"))
             run = []
+    text_of = item.sentence.text
     mentions: list[Mention] = []
     for start, end, label in spans:
         end = _extend_name(tokens, end)
-        # cut titles and articles off the front, possessives off the end, at line breaks
+        # cut titles and articles off the front, possessives off the end
         while start < end and (tokens[start].lower_ in LEADING_NOISE
                                or tokens[start].lower_ in ROLE_WORDS):
             start += 1
@@ -214,25 +222,16 @@ def extract_mentions(doc_index: int, seg: SegmentedDocument, parsed: object) -> 
             end -= 1
         if start >= end:
             continue
-        char_start, char_end = tokens[start].idx, tokens[end - 1].idx + len(tokens[end - 1])
-        text = seg.doc.text[char_start:char_end]
-        if "\n" in text:
-            text = text.split("\n")[0]
-            char_end = char_start + len(text)
+        first, last = tokens[start], tokens[end - 1]
+        text = text_of[first.idx:last.idx + len(last)]
         if not fold(text) or all(w.lower() in ROLE_WORDS for w in text.split()):
             continue
-        sent = tokens[start].sent
-        window = [t.lower_ for t in tokens[max(sent.start, start - ROLE_WINDOW):start]]
+        char_start, char_end = item.doc_span(first.idx, last.idx + len(last))
+        window = [t.lower_ for t in tokens[max(0, start - ROLE_WINDOW):start]]
         roles = frozenset(w for w in window if w in ROLE_WORDS)
         mentions.append(Mention(doc_index, char_start, char_end, text.strip(), label,
-                                _sentence_index(seg, char_start), roles))
-    mentions.sort(key=lambda m: (m.start, -m.end))
-    deduped: list[Mention] = []
-    for m in mentions:
-        if deduped and m.start < deduped[-1].end:
-            continue  # overlapping span: keep the earlier, longer one
-        deduped.append(m)
-    return deduped
+                                item.sentence.index, roles))
+    return mentions
 
 
 def _extend_name(tokens: list[Any], end: int) -> int:
@@ -469,12 +468,11 @@ class NameDetector(Detector):
     def analyse(self, ctx: AuditContext) -> NameAnalysis:
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
-        # Parsed through the shared cache: references recur across a batch or a feed run.
-        mt_parsed = ctx.resources.parse([ctx.mt.doc.text])[0]
-        mt_mentions = extract_mentions(-1, ctx.mt, mt_parsed)
-        ref_parsed = ctx.resources.parse([r.doc.text for r in ctx.references])
-        ref_mentions = [m for d, (r, p) in enumerate(zip(ctx.references, ref_parsed, strict=True))
-                        for m in extract_mentions(d, r, p)]
+        # The sentence parses every detector shares (and references recur across a batch).
+        mt_parsed = parsed_sentences(ctx.mt, ctx.resources.parse(ctx.mt.texts))
+        mt_mentions = extract_mentions(-1, mt_parsed)
+        ref_parsed = [parsed_sentences(r, ctx.resources.parse(r.texts)) for r in ctx.references]
+        ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p)]
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)
         unsupported = [m for m in mt_mentions if not is_supported(m, phrases, entities)]
@@ -579,56 +577,72 @@ def find_calques(ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
     The organisation's name must not be an ordinary English word or a nationality ("the
     Japanese government" is not a name), and must be the only one with that head noun.
     """
-    mt_parsed, ref_parsed = analysis.mt_parsed, analysis.ref_parsed
-    entities, phrases = analysis.entities, analysis.phrases
-    dictionary = analysis.dictionary
+    entities, dictionary = analysis.entities, analysis.dictionary
     heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]] = {}
     for entity in entities:
         if entity.label == "PERSON" or any(w in dictionary for w in entity.words):
             continue
         for m in entity.mentions:
-            parsed = ref_parsed[m.doc]
-            for chunk in parsed.noun_chunks:  # type: ignore[attr-defined]
-                if chunk.start_char <= m.start and m.end <= chunk.end_char:
-                    inside = {t.i for t in chunk if t.idx < m.end}
+            item = analysis.ref_parsed[m.doc][m.sentence] if m.sentence is not None else None
+            for chunk, start, end in _noun_chunks(item):
+                if start <= m.start and m.end <= end:
+                    inside = {t.i for t in chunk if item.offsets[t.idx] < m.end}
                     head = _head_phrase(chunk, inside)
-                    if head and not any(t.idx >= m.end and t.pos_ == "PROPN" for t in chunk):
+                    after = [t for t in chunk if item.offsets[t.idx] >= m.end]
+                    if head and not any(t.pos_ == "PROPN" for t in after):
                         heads.setdefault(head, []).append((entity, m))
     findings: list[Finding] = []
-    for chunk in mt_parsed.noun_chunks:  # type: ignore[attr-defined]
-        for head, owners in heads.items():
-            if tuple(t.lower_ for t in chunk[-len(head):]) != head or len(chunk) <= len(head):
-                continue
-            modifiers = [t for t in chunk[:-len(head)] if t.pos_ not in ("DET", "PUNCT", "PART")]
-            described = [t for t in modifiers if t.pos_ in ("ADJ", "NOUN", "VERB")]
-            if not described:
-                continue
-            if any(fold(t.text) in e.words for t in modifiers for e, _ in owners):
-                continue  # the organisation's own name is there: not a description
-            text = chunk.text
-            if f" {' '.join(fold(w) for w in text.split() if fold(w))} " in phrases:
-                continue
-            entity, ref_mention = owners[0]
-            sentence = ctx.sentence_of(chunk.start_char)
-            named = {(r.doc, r.sentence) for _, r in owners}
-            aligned = any(sentence in a.mt and (a.doc, j) in named
-                          for a in ctx.alignments for j in a.other)
-            owner_names = sorted({e.name for e, _ in owners})
-            if len(owner_names) > 1:
-                continue  # several organisations share this head noun: no single name to map to
-            p = CALQUE_P[1] if aligned else CALQUE_P[0]
-            ref_chunk = next((c.text for c in ref_parsed[ref_mention.doc].noun_chunks  # type: ignore[attr-defined]
-                              if c.start_char <= ref_mention.start < c.end_char), entity.name)
-            evidence = (f"'{text}' describes a {' '.join(head)} where the references name one: "
-                        f"'{ref_chunk}'; no other {' '.join(head)} is named in the references"
-                        + ("; its sentence is aligned to the reference sentence naming it"
-                           if aligned else "; the sentences are not aligned, so this is a guess"))
-            findings.append(Finding(
-                kind=FindingKind.NAME, severity=Severity.MINOR, mt_start=chunk.start_char,
-                mt_end=chunk.end_char, mt_text=text, confidence=p,
-                evidence=evidence, detector="names",
-                reference=Span(ref_mention.start, ref_mention.end, ref_mention.text,
-                               ref_mention.doc),
-                canonical=entity.name, mt_sentence=sentence,
-            ))
+    for item in analysis.mt_parsed:
+        for chunk, start, end in _noun_chunks(item):
+            finding = _calque(ctx, analysis, heads, chunk, start, end, item.sentence.index)
+            if finding is not None:
+                findings.append(finding)
     return findings
+
+
+def _noun_chunks(item: ParsedSentence | None) -> list[tuple[Any, int, int]]:
+    """Noun chunks of one parsed sentence, with their document offsets."""
+    if item is None:
+        return []
+    return [(chunk, *item.doc_span(chunk.start_char, chunk.end_char))
+            for chunk in item.parsed.noun_chunks]
+
+
+def _calque(ctx: AuditContext, analysis: NameAnalysis,
+            heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]],
+            chunk: Any, start: int, end: int, sentence: int) -> Finding | None:
+    """A finding when the MT noun chunk describes the one organisation with its head noun."""
+    for head, owners in heads.items():
+        if tuple(t.lower_ for t in chunk[-len(head):]) != head or len(chunk) <= len(head):
+            continue
+        modifiers = [t for t in chunk[:-len(head)] if t.pos_ not in ("DET", "PUNCT", "PART")]
+        if not any(t.pos_ in ("ADJ", "NOUN", "VERB") for t in modifiers):
+            continue
+        if any(fold(t.text) in e.words for t in modifiers for e, _ in owners):
+            continue  # the organisation's own name is there: not a description
+        text = chunk.text
+        if f" {' '.join(fold(w) for w in text.split() if fold(w))} " in analysis.phrases:
+            continue
+        if len({e.name for e, _ in owners}) > 1:
+            continue  # several organisations share this head noun: no single name to map to
+        entity, ref_mention = owners[0]
+        named = {(r.doc, r.sentence) for _, r in owners}
+        aligned = any(sentence in a.mt and (a.doc, j) in named
+                      for a in ctx.alignments for j in a.other)
+        p = CALQUE_P[1] if aligned else CALQUE_P[0]
+        ref_item = (analysis.ref_parsed[ref_mention.doc][ref_mention.sentence]
+                    if ref_mention.sentence is not None else None)
+        ref_chunk = next((c.text for c, c_start, c_end in _noun_chunks(ref_item)
+                          if c_start <= ref_mention.start < c_end), entity.name)
+        evidence = (f"'{text}' describes a {' '.join(head)} where the references name one: "
+                    f"'{ref_chunk}'; no other {' '.join(head)} is named in the references"
+                    + ("; its sentence is aligned to the reference sentence naming it"
+                       if aligned else "; the sentences are not aligned, so this is a guess"))
+        return Finding(
+            kind=FindingKind.NAME, severity=Severity.MINOR, mt_start=start, mt_end=end,
+            mt_text=ctx.mt.doc.text[start:end], confidence=p, evidence=evidence,
+            detector="names",
+            reference=Span(ref_mention.start, ref_mention.end, ref_mention.text, ref_mention.doc),
+            canonical=entity.name, mt_sentence=sentence,
+        )
+    return None
