@@ -94,13 +94,18 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-case word; cached, as clause splitting asks for each word often."""
+    return str(_stemmer().stemWord(word))
+
+
 def content_words(tokens: Sequence[Any]) -> frozenset[str]:
     """Stems of content words (nouns, names, verbs, adjectives, numbers, adverbs).
 
     Stems rather than lemmas, so that a paraphrase that changes word class still shares its
     words ("cooperate" / "cooperation", "negatively" / "negative").
     """
-    stem = _stemmer().stemWord
     out = set()
     for tok in tokens:
         if tok.pos_ in CONTENT_POS and not tok.is_stop and (tok.is_alpha or tok.like_num):
@@ -163,15 +168,10 @@ def _pieces(parsed: Any) -> list[tuple[int, int]]:
     return _merge_frames(parsed, merged)
 
 
-def split_clauses(nlp: Any, segmented: SegmentedDocument, doc_index: int,
-                  parses: Sequence[Any] | None = None) -> list[list[Clause]]:
-    """Clauses of every sentence of a document, in order: one list per sentence.
-
-    `parses` (spaCy Docs of `segmented.texts`) saves a second parse when the caller has one.
-    """
-    parses = parses if parses is not None else list(nlp.pipe(segmented.texts))
+def split_clauses(doc_index: int, sentences: Sequence[ParsedSentence]) -> list[list[Clause]]:
+    """Clauses of every parsed sentence of a document, in order: one list per sentence."""
     out: list[list[Clause]] = []
-    for item in parsed_sentences(segmented, parses):
+    for item in sentences:
         sent, parsed = item.sentence, item.parsed
         clauses = []
         for a, b in _pieces(parsed):

@@ -128,8 +128,9 @@ def best_threshold(score: np.ndarray, gold: np.ndarray) -> tuple[float, np.ndarr
 # ---- calibration ---------------------------------------------------------------------------
 def calibration_features(docs: list[TedDoc], nlp, encoder) -> tuple[np.ndarray, np.ndarray]:
     """Label-free (features, supported?) rows from MT vs refB, counterpart present or removed."""
-    from auditor.clauses import split_clauses, with_sentence_units
-    from auditor.detect.content import idf_weights, support_features
+    from auditor.clauses import parsed_sentences, split_clauses, with_sentence_units
+    from auditor.detect.content import idf_weights, support_features, unit_vectors
+    from auditor.nlp import parse_sentences
     from auditor.result import Document
     from auditor.segment import segment_document
 
@@ -138,7 +139,7 @@ def calibration_features(docs: list[TedDoc], nlp, encoder) -> tuple[np.ndarray, 
         sides = []
         for d, segs in ((-1, doc.segments), (0, doc.reference)):
             seg = segment_document(Document("\n".join(segs)))
-            clauses = split_clauses(nlp, seg, d)
+            clauses = split_clauses(d, parsed_sentences(seg, parse_sentences(nlp, seg.texts)))
             starts = TedDoc.starts(segs)
             flat = [c for s in clauses for c in s]
             units = with_sentence_units(clauses, seg)
@@ -149,16 +150,15 @@ def calibration_features(docs: list[TedDoc], nlp, encoder) -> tuple[np.ndarray, 
                 "row_seg": np.array([segment_of(starts, c.start) for c in flat]),
                 "unit_seg": np.array([segment_of(starts, u.start) for u in units]),
             })
-        texts = [u.text for side in sides for u in side["units"]]
-        vectors = dict(zip(texts, encoder.encode(texts), strict=True))
+        vectors = unit_vectors(encoder, [u for side in sides for u in side["units"]])
         idf = idf_weights([frozenset().union(*(c.content for c in s))
                            for side in sides for s in side["clauses"]])
         for row_side, col_side in ((sides[0], sides[1]), (sides[1], sides[0])):
             rows_c, cols_c = row_side["rows"], col_side["units"]
             if not rows_c or not cols_c:
                 continue
-            sim = (np.vstack([vectors[c.text] for c in rows_c])
-                   @ np.vstack([vectors[u.text] for u in cols_c]).T)
+            sim = (np.vstack([vectors[(c.doc, c.start, c.end)] for c in rows_c])
+                   @ np.vstack([vectors[(u.doc, u.start, u.end)] for u in cols_c]).T)
             keep = np.array([len(c.content) >= 3 and c.has_verb for c in rows_c])
             if not keep.any():
                 continue

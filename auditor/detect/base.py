@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from auditor.clauses import ParsedSentence, parsed_sentences
 from auditor.config import AuditConfig
 from auditor.embed import Encoder
+from auditor.nlp import parse_sentences
 from auditor.result import AlignmentPair, Finding, SegmentedDocument, SentenceScore
 
 
@@ -50,7 +52,7 @@ class Resources:
         if missing:
             if len(self._parses) + len(missing) > self.max_parses:
                 self._parses.clear()
-            self._parses.update(zip(missing, self.nlp.pipe(missing), strict=True))
+            self._parses.update(zip(missing, parse_sentences(self.nlp, missing), strict=True))
         return [self._parses[t] for t in texts]
 
 
@@ -83,6 +85,13 @@ class AuditContext:
         if key not in self._shared:
             self._shared[key] = build()
         return self._shared[key]
+
+    def parsed(self, doc: int) -> list[ParsedSentence]:
+        """Each sentence of the MT (doc -1) or of reference `doc` with its spaCy parse and its
+        map to document offsets; built once per audit for all detectors."""
+        seg = self.mt if doc < 0 else self.references[doc]
+        return self.shared(f"parsed:{doc}",  # type: ignore[no-any-return]
+                           lambda: parsed_sentences(seg, self.resources.parse(seg.texts)))
 
     def alignments_for(self, doc: int) -> list[AlignmentPair]:
         return [a for a in self.alignments if a.doc == doc]

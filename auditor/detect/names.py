@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.clauses import ParsedSentence, parsed_sentences
+from auditor.clauses import ParsedSentence
 from auditor.detect.base import AuditContext, Detector
 from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
 from auditor.romanize import (
@@ -469,9 +469,9 @@ class NameDetector(Detector):
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
         # The sentence parses every detector shares (and references recur across a batch).
-        mt_parsed = parsed_sentences(ctx.mt, ctx.resources.parse(ctx.mt.texts))
+        mt_parsed = ctx.parsed(-1)
         mt_mentions = extract_mentions(-1, mt_parsed)
-        ref_parsed = [parsed_sentences(r, ctx.resources.parse(r.texts)) for r in ctx.references]
+        ref_parsed = [ctx.parsed(d) for d in range(len(ctx.references))]
         ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p)]
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)

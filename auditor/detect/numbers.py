@@ -199,25 +199,14 @@ class NumberDetector(Detector):
     def find(self, ctx: AuditContext) -> list[Finding]:
         if not ctx.references or not ctx.mt.sentences:
             return []
-        from auditor.clauses import sentence_offsets
         from auditor.detect.content import build_clause_tables
 
-        mt_parsed = ctx.resources.parse(ctx.mt.texts)
-        mt_mentions = [
-            extract_mentions(p, sentence_offsets(ctx.mt.doc.text, s.start, s.end, s.text))
-            for p, s in zip(mt_parsed, ctx.mt.sentences, strict=True)
-        ]
+        mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1)]
         if not any(mt_mentions):
             return []
-        ref_parsed = [ctx.resources.parse(ref.texts) for ref in ctx.references]
-        tables = ctx.shared("clause_tables",
-                            lambda: build_clause_tables(ctx, mt_parsed, ref_parsed))
-        ref_mentions = []
-        for ref, parsed in zip(ctx.references, ref_parsed, strict=True):
-            ref_mentions.append([
-                extract_mentions(p, sentence_offsets(ref.doc.text, s.start, s.end, s.text))
-                for p, s in zip(parsed, ref.sentences, strict=True)
-            ])
+        tables = ctx.shared("clause_tables", lambda: build_clause_tables(ctx))
+        ref_mentions = [[extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(d)]
+                        for d in range(len(ctx.references))]
         findings = []
         for sent_clauses, mentions in zip(tables.mt, mt_mentions, strict=True):
             for mention in mentions:
@@ -290,11 +279,12 @@ class NumberDetector(Detector):
             severity=severity,
             mt_start=mention.start,
             mt_end=mention.end,
-            mt_text=mention.text,
+            mt_text=ctx.mt.doc.text[mention.start:mention.end],
             confidence=confidence,
             evidence=f"{why} (reference {doc}, {where})",
             detector=self.id,
-            reference=Span(ref.start, ref.end, ref.text, doc),
+            reference=Span(ref.start, ref.end, ctx.references[doc].doc.text[ref.start:ref.end],
+                           doc),
             mt_sentence=ctx.sentence_of(mention.start),
         )
 

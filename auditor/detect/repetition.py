@@ -138,7 +138,7 @@ class RepetitionDetector(Detector):
         text = ctx.mt.doc.text
         findings = []
         sentences = ctx.mt.sentences
-        for sent, parsed in zip(sentences, ctx.resources.parse(ctx.mt.texts), strict=True):
+        for sent, parsed in ((p.sentence, p.parsed) for p in ctx.parsed(-1)):
             stripped = sent.text.rstrip()
             words = _WORDS.findall(stripped)
             if stripped.endswith(DANGLING_END):
