@@ -12,6 +12,7 @@ import numpy as np
 
 from auditor.errors import ModelError
 
+_ENTITIES_DONE = "auditor.entities"
 _DIGIT = re.compile(r"\d")
 _LONE_I = re.compile(r"\bI\b")
 
@@ -65,11 +66,18 @@ def _entity_cue_ids() -> tuple[int, np.ndarray]:
 
 
 def parse_sentences(nlp: Any, texts: Sequence[str]) -> list[Any]:
-    """spaCy Docs of `texts`. The entity recogniser, half of en_core_web_sm's cost, runs only
-    on sentences that may hold an entity (`may_hold_entities`); the others get no entities."""
-    if "ner" not in nlp.pipe_names:
-        return list(nlp.pipe(texts))
-    docs = list(nlp.pipe(texts, disable=["ner"]))
-    for _ in nlp.get_pipe("ner").pipe([d for d in docs if may_hold_entities(d)]):
-        pass  # the recogniser sets doc.ents in place
-    return docs
+    """spaCy Docs of `texts`: tags, lemmas and dependencies, without entities (`add_entities`
+    adds them for the detectors that read them: the recogniser is half of en_core_web_sm's cost)."""
+    disable = ["ner"] if "ner" in nlp.pipe_names else []
+    return list(nlp.pipe(texts, disable=disable))
+
+
+def add_entities(nlp: Any, docs: Sequence[Any]) -> None:
+    """Run the entity recogniser, in place, on the Docs that lack it and may hold an entity
+    (`may_hold_entities`); the others keep no entities. Each Doc is looked at once."""
+    todo = [d for d in docs if not d.user_data.get(_ENTITIES_DONE)]
+    if "ner" in nlp.pipe_names:
+        for _ in nlp.get_pipe("ner").pipe([d for d in todo if may_hold_entities(d)]):
+            pass  # the recogniser sets doc.ents in place
+    for d in todo:
+        d.user_data[_ENTITIES_DONE] = True

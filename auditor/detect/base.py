@@ -16,7 +16,7 @@ import numpy as np
 from auditor.clauses import ParsedSentence, parsed_sentences
 from auditor.config import AuditConfig
 from auditor.embed import Encoder
-from auditor.nlp import parse_sentences
+from auditor.nlp import add_entities, parse_sentences
 from auditor.result import AlignmentPair, Finding, SegmentedDocument, SentenceScore
 
 
@@ -43,7 +43,8 @@ class Resources:
         return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
-        """spaCy Docs of `texts`, each distinct text parsed once per Auditor.
+        """spaCy Docs of `texts` (no entities: see `AuditContext.parsed`), each distinct text
+        parsed once per Auditor.
 
         Several detectors read the same sentences; parsing is the costliest step after
         encoding, so it is shared here as `CachedEncoder` shares embeddings.
@@ -86,12 +87,16 @@ class AuditContext:
             self._shared[key] = build()
         return self._shared[key]
 
-    def parsed(self, doc: int) -> list[ParsedSentence]:
+    def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:
         """Each sentence of the MT (doc -1) or of reference `doc` with its spaCy parse and its
-        map to document offsets; built once per audit for all detectors."""
+        map to document offsets; built once per audit for all detectors. `entities`: also run
+        the entity recogniser (only the detectors that read entities pay for it)."""
         seg = self.mt if doc < 0 else self.references[doc]
-        return self.shared(f"parsed:{doc}",  # type: ignore[no-any-return]
-                           lambda: parsed_sentences(seg, self.resources.parse(seg.texts)))
+        items: list[ParsedSentence] = self.shared(
+            f"parsed:{doc}", lambda: parsed_sentences(seg, self.resources.parse(seg.texts)))
+        if entities:
+            add_entities(self.resources.nlp, [p.parsed for p in items])
+        return items
 
     def alignments_for(self, doc: int) -> list[AlignmentPair]:
         return [a for a in self.alignments if a.doc == doc]

@@ -469,9 +469,9 @@ class NameDetector(Detector):
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
         # The sentence parses every detector shares (and references recur across a batch).
-        mt_parsed = ctx.parsed(-1)
+        mt_parsed = ctx.parsed(-1, entities=True)
         mt_mentions = extract_mentions(-1, mt_parsed)
-        ref_parsed = [ctx.parsed(d) for d in range(len(ctx.references))]
+        ref_parsed = [ctx.parsed(d, entities=True) for d in range(len(ctx.references))]
         ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p)]
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)

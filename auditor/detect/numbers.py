@@ -201,12 +201,14 @@ class NumberDetector(Detector):
             return []
         from auditor.detect.content import build_clause_tables
 
-        mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1)]
+        mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1, entities=True)]
         if not any(mt_mentions):
             return []
         tables = ctx.shared("clause_tables", lambda: build_clause_tables(ctx))
-        ref_mentions = [[extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(d)]
-                        for d in range(len(ctx.references))]
+        ref_mentions = [
+            [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(d, entities=True)]
+            for d in range(len(ctx.references))
+        ]
         findings = []
         for sent_clauses, mentions in zip(tables.mt, mt_mentions, strict=True):
             for mention in mentions:
