@@ -16,6 +16,7 @@ Headlines and lines standing alone (bylines, credits, datelines) are not fragmen
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -136,42 +137,41 @@ class RepetitionDetector(Detector):
 
     def _fragments(self, ctx: AuditContext) -> list[Finding]:
         text = ctx.mt.doc.text
-        findings = []
         sentences = ctx.mt.sentences
-        for sent, parsed in ((p.sentence, p.parsed) for p in ctx.parsed(-1)):
+        starts = [o.start for o in sentences]  # in document order
+        candidates: list[tuple[Any, str]] = []
+        verbless: list[Any] = []  # sentences whose parse decides: only those are parsed
+        for sent in sentences:
             stripped = sent.text.rstrip()
-            words = _WORDS.findall(stripped)
             if stripped.endswith(DANGLING_END):
-                why, severity = "ends on a joining mark with nothing after it", Severity.MINOR
-            elif (self._inside_paragraph(text, sent, sentences)
-                  and stripped.endswith((".", "!", "?"))
-                  and len(words) >= MIN_FRAGMENT_WORDS
-                  and not any(t.pos_ in ("VERB", "AUX") for t in parsed)):
-                why, severity = "a sentence without a verb, broken off its neighbour", \
-                    Severity.MINOR
-            else:
-                continue
-            findings.append(Finding(
-                kind=FindingKind.FLUENCY,
-                severity=severity,
-                mt_start=sent.start,
-                mt_end=sent.end,
-                mt_text=text[sent.start:sent.end],
-                confidence=0.7,
-                evidence=f"fragment: {why}",
-                detector=self.id,
-                mt_sentence=sent.index,
-            ))
-        return findings
+                candidates.append((sent, "ends on a joining mark with nothing after it"))
+            elif (stripped.endswith((".", "!", "?"))
+                  and len(_WORDS.findall(stripped)) >= MIN_FRAGMENT_WORDS
+                  and self._shares_line(text, sent, starts)):
+                verbless.append(sent)
+        parses = ctx.resources.parse([s.text for s in verbless])
+        candidates += [(sent, "a sentence without a verb, broken off its neighbour")
+                       for sent, parsed in zip(verbless, parses, strict=True)
+                       if not any(t.pos_ in ("VERB", "AUX") for t in parsed)]
+        return [Finding(
+            kind=FindingKind.FLUENCY,
+            severity=Severity.MINOR,
+            mt_start=sent.start,
+            mt_end=sent.end,
+            mt_text=text[sent.start:sent.end],
+            confidence=0.7,
+            evidence=f"fragment: {why}",
+            detector=self.id,
+            mt_sentence=sent.index,
+        ) for sent, why in sorted(candidates, key=lambda c: c[0].index)]
 
     @staticmethod
-    def _inside_paragraph(text: str, sent: Any, sentences: Any) -> bool:
-        """True when another sentence shares this sentence's line (paragraph)."""
+    def _shares_line(text: str, sent: Any, starts: list[int]) -> bool:
+        """True when another sentence starts on this sentence's line (paragraph)."""
         line_start = text.rfind("\n", 0, sent.start) + 1
         line_end = text.find("\n", sent.end)
         line_end = len(text) if line_end < 0 else line_end
-        return any(o.index != sent.index and line_start <= o.start < line_end
-                   for o in sentences)
+        return bisect.bisect_left(starts, line_end) - bisect.bisect_left(starts, line_start) > 1
 
 
 __all__ = ["RepetitionDetector", "phrase_loops"]
