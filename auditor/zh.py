@@ -199,7 +199,9 @@ _TRANSLIT = set(
     "旺威韦维温文沃乌武西希锡谢辛休许雅亚扬耶伊因英尤于宇约泽扎詹兹佐蓬巴"
 )
 _NAME_FLAGS = {"nr": "person", "nrfg": "person", "nrt": "foreign person", "ns": "place"}
-_CAPITALISED_WORD = r"[A-Z]\w*(?:['’](?!s\b)\w+)*"  # O'Brien, but not the possessive 's
+# O'Brien (not the possessive 's), and Wade-Giles given names with a lower-case second syllable
+# ("Chun-shan", "Li-yen")
+_CAPITALISED_WORD = r"[A-Z]\w*(?:['’](?!s\b)\w+|-[a-z]+\b)*"
 _CAPITALISED_RUN = re.compile(f"{_CAPITALISED_WORD}(?:[ -]{_CAPITALISED_WORD})*")
 
 
@@ -265,6 +267,21 @@ def _classify(word: str, flag: str) -> str | None:
     return kind
 
 
+def _title_length(word: str) -> int:
+    """Characters of a title that jieba glued to a person's name ("顾问赵春山": the adviser Zhao
+    Chunshan -> 2): a dictionary word, not a transliteration, before a surname and a one- or
+    two-character given name. 0 when there is none."""
+    if len(word) <= 3:
+        return 0
+    vocabulary = _posseg().dt.word_tag_tab
+    for k in range(1, len(word) - 2):
+        rest = word[k:]
+        if (len(rest) <= 3 and rest[0] in _SURNAMES and word[:k] in vocabulary
+                and any(ch not in _TRANSLIT for ch in word[:k])):
+            return k
+    return 0
+
+
 def zh_names(text: str) -> list[SourceName]:
     """Person and place names in Chinese text (jieba POS tags), with offsets into `text`."""
     tagged: list[tuple[int, int, str]] = []  # (start, end, flag)
@@ -282,11 +299,79 @@ def zh_names(text: str) -> list[SourceName]:
             tagged.append((start, pos, pair.flag))
     out: list[SourceName] = []
     for start, end, flag in tagged:
+        if _NAME_FLAGS.get(flag, "").endswith("person"):
+            start += _title_length(text[start:end])
         word = text[start:end]
         kind = _classify(word, flag)
         if kind is not None:
             out.append(SourceName(word, start, end, kind, romanisations(word)))
     return out
+
+
+def wade_giles(han: str) -> tuple[str, ...]:
+    """Wade-Giles readings of a name as letter keys ("赵春山" -> "chaochunshan"): Taiwan and older
+    English writing spell Chinese names so ("Chao Chun-shan", "Hsia Li-yen")."""
+    from pypinyin import Style, pinyin
+
+    readings = pinyin(han, style=Style.WADEGILES, heteronym=True)
+    out: list[str] = []
+    for combo in product(*readings):
+        key = romanisation_key("".join(combo))
+        if key not in out:
+            out.append(key)
+        if len(out) >= 16:
+            break
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _romanised_syllables() -> tuple[frozenset[str], frozenset[str]]:
+    """Every toneless syllable of Mandarin in pinyin or Wade-Giles (as letter keys), and the
+    readings of the common surnames (`_SURNAMES`) in both systems."""
+    from pypinyin import Style, pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style.wadegiles import to_wade_glides
+
+    syllables: set[str] = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = "".join(ch for ch in unicodedata.normalize("NFKD", reading)
+                            if not unicodedata.combining(ch))
+            syllables.add(romanisation_key(plain))
+            syllables.add(romanisation_key(to_wade_glides(plain)))
+    surnames = {romanisation_key(r) for ch in _SURNAMES
+                for style in (Style.NORMAL, Style.WADEGILES)
+                for r in pinyin(ch, style=style, heteronym=True)[0]}
+    syllables.discard("")
+    return frozenset(syllables), frozenset(surnames)
+
+
+def _syllabifies(word: str, syllables: frozenset[str], most: int) -> bool:
+    """`word` (letters only) is 1..`most` syllables of `syllables` run together."""
+    if not word:
+        return False
+    if word in syllables:
+        return True
+    return most > 1 and any(word[:i] in syllables and _syllabifies(word[i:], syllables, most - 1)
+                            for i in range(1, len(word)))
+
+
+def chinese_name_shape(text: str) -> bool:
+    """Whether an English rendering reads as a Han Chinese personal name: a common surname then
+    a one- or two-syllable given name, in pinyin or Wade-Giles ("Xi Jinping", "Yang Chun-shan",
+    "Hsia Li-yen"); not "Joe Biden", "Tsai Ing-wen" ("ing" is no Mandarin syllable) or "Ali"."""
+    words = text.split()
+    if len(words) != 2:
+        return False
+    syllables, surnames = _romanised_syllables()
+    if romanisation_key(words[0]) not in surnames:
+        return False
+    parts = [romanisation_key(p) for p in words[1].split("-")]
+    if len(parts) > 2:
+        return False
+    if len(parts) == 2:
+        return all(p in syllables for p in parts)
+    return _syllabifies(parts[0], syllables, 2)
 
 
 def romanisation_key(text: str) -> str:
@@ -312,5 +397,6 @@ def sub_runs(start: int, run: str) -> list[tuple[int, int, str]]:
     return out
 
 
-__all__ = ["Quantity", "SourceName", "capitalised_runs", "en_quantities", "romanisation_key",
-           "romanisations", "same_value", "sub_runs", "zh_names", "zh_quantities"]
+__all__ = ["Quantity", "SourceName", "capitalised_runs", "chinese_name_shape", "en_quantities",
+           "romanisation_key", "romanisations", "same_value", "sub_runs", "wade_giles", "zh_names",
+           "zh_quantities"]

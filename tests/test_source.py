@@ -95,6 +95,46 @@ def test_chinese_name_a_letter_off_its_pinyin(auditor):
         (FindingKind.NAME, "Li Min", "Li Ming")]
 
 
+@pytest.mark.parametrize("rendering, expected", [
+    ("Yang Ming", ("Yang Ming", "Li Ming")),  # another surname, the same given name
+    ("Wang Jun", ("Wang Jun", "Li Ming")),    # another person altogether
+    ("Li Ming", None),                        # pinyin
+    ("Lee Ming", None),                       # not a Mandarin surname: not read as a swap
+])
+def test_another_chinese_name_where_the_source_names_someone(auditor, rendering, expected):
+    mt = FAITHFUL.replace("Li Ming is", f"{rendering} is")
+    result = auditor.audit(Document(mt), source=Document(SRC, "src.txt", "zh"))
+    names = [(f.mt_text, f.canonical) for f in source_findings(result)
+             if f.kind is FindingKind.NAME]
+    assert names == ([expected] if expected else [])
+    if rendering == "Yang Ming":
+        assert "the given name matches, the surname does not" in source_findings(result)[0].evidence
+
+
+def test_wade_giles_and_places_are_not_wrong_names(auditor):
+    src = "国民党资深顾问赵春山在香港表示，两岸应恢复交流。"
+    source = Document(src, "src.txt", "zh")
+    for mt in ("Senior KMT adviser Chao Chun-shan said in Hong Kong that the two sides should "
+               "resume exchanges.",
+               "Senior KMT adviser Zhao Chunshan said in Hong Kong that the two sides should "
+               "resume exchanges."):
+        result = auditor.audit(Document(mt), source=source)
+        assert [f for f in source_findings(result) if f.kind is FindingKind.NAME] == []
+    swapped = auditor.audit(Document(
+        "Senior KMT adviser Yang Chun-shan said in Hong Kong that the two sides should resume "
+        "exchanges."), source=source)
+    assert [(f.mt_text, f.canonical) for f in source_findings(swapped)
+            if f.kind is FindingKind.NAME] == [("Yang Chun-shan", "Zhao Chunshan")]
+
+
+def test_chinese_name_shape():
+    from auditor.zh import chinese_name_shape
+
+    assert chinese_name_shape("Xi Jinping") and chinese_name_shape("Hsia Li-yen")
+    assert not chinese_name_shape("Joe Biden") and not chinese_name_shape("Tsai Ing-wen")
+    assert not chinese_name_shape("Xi") and not chinese_name_shape("Kang Kyung-wha")
+
+
 def test_name_check_uses_the_references_when_given(auditor):
     mt = FAITHFUL.replace("Li Ming is", "Li Min is")
     source = Document(SRC, "src.txt", "zh")

@@ -10,7 +10,8 @@ Works from the cross-lingual alignment the pipeline builds when a source is give
   MT sentences equals, paired with an MT figure that the source does not have;
 - name: a Chinese source name whose MT rendering is one or two letters off its pinyin, and a
   transliterated foreign name that the MT spells as the pinyin of the Chinese characters,
-  syllables split like a Chinese name ("Peng Peiao" for 蓬佩奥).
+  syllables split like a Chinese name ("Peng Peiao" for 蓬佩奥), and another Chinese-looking
+  name standing where the source names a person no MT name renders (`_wrong_names`).
 `merge_sides` combines these with the reference-side findings of the other detectors.
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from auditor.detect.base import AuditContext, Detector
 from auditor.result import AlignmentPair, Finding, FindingKind, Sentence, Severity, Span
+from auditor.zh import SourceName
 
 # Leave-one-out drop (cosine with the clause minus cosine without it) below which a source
 # clause counts as omitted. Measured on the WMT23 zh-en news MQM dev data (5,097 clauses of
@@ -253,7 +255,7 @@ class SourceDetector(Detector):
     def _names(self, ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
         from rapidfuzz import fuzz
 
-        from auditor.zh import capitalised_runs, romanisation_key, sub_runs, zh_names
+        from auditor.zh import capitalised_runs, romanisation_key, sub_runs, wade_giles, zh_names
 
         assert ctx.source is not None
         reference_keys = {
@@ -261,8 +263,14 @@ class SourceDetector(Detector):
             for ref in ctx.references for _, _, run in capitalised_runs(ref.doc.text)
             for _, _, text in sub_runs(0, run)
         }
+        # every reading of every name the source writes, in pinyin and Wade-Giles
+        source_keys = {key for s in ctx.source.sentences
+                       for name in zh_names(_raw(ctx.source.doc.text, s))
+                       for key in ({r.replace(" ", "") for r in name.romanisations}
+                                   | set(wade_giles(name.text)))}
         findings = []
         for pair in pairs:
+            unrendered: list[tuple[SourceName, Span]] = []  # source persons no MT name renders
             candidates: list[tuple[int, int, int, str]] = []  # sentence, start, end, text
             for i in pair.mt:
                 s = ctx.mt.sentences[i]
@@ -295,11 +303,18 @@ class SourceDetector(Detector):
                         continue
                     scored = [(max(fuzz.ratio(k, key) for key in keys), c) for c, k in keyed
                               if k and k[0] == next(iter(keys))[0]]
-                    if not scored:
+                    score, (i, a, b, text) = max(scored, key=lambda x: x[0],
+                                                 default=(0.0, (0, 0, 0, "")))
+                    if score < NAME_NEAR_MISS:
+                        readings = keys | set(wade_giles(name.text))
+                        surnames = frozenset(romanisation_key(r) for r in
+                                             (name.romanisations[0].split()[0],
+                                              *wade_giles(name.text[0])))
+                        if not _renders(keyed, readings, surnames):
+                            unrendered.append((name, src_span))
                         continue
-                    score, (i, a, b, text) = max(scored, key=lambda x: x[0])
-                    if score < NAME_NEAR_MISS or romanisation_key(text) in reference_keys:
-                        continue  # not close to the pinyin, or the references spell it so
+                    if romanisation_key(text) in reference_keys:
+                        continue  # the references spell it so
                     pinyin = _title_pinyin(name.romanisations[0])
                     in_refs = keys & reference_keys
                     findings.append(Finding(
@@ -309,7 +324,88 @@ class SourceDetector(Detector):
                                   + (f"; the references write '{pinyin}'" if in_refs else "")),
                         detector=self.id, source=src_span, canonical=pinyin, mt_sentence=i,
                     ))
+            if unrendered:
+                findings += self._wrong_names(ctx, keyed, unrendered, source_keys | reference_keys)
         return findings
+
+    def _wrong_names(self, ctx: AuditContext, keyed: list[tuple[tuple[int, int, int, str], str]],
+                     unrendered: list[tuple[SourceName, Span]], known: set[str]) -> list[Finding]:
+        """A Chinese-looking MT name standing where the source names someone else.
+
+        Evidence on both sides: the aligned source sentences name a person whom no MT name
+        there renders (in pinyin or Wade-Giles, even approximately), and the MT sentences name
+        a Han Chinese-looking person ("Yang Chun-shan", "Xi Jinping") whom neither the source
+        (anywhere) nor the references name. Each MT name is paired with one source name, the
+        closest in spelling; a shared given name ("Chun-shan" for 赵春山) makes it likelier.
+        """
+        from rapidfuzz import fuzz
+
+        from auditor.zh import chinese_name_shape, wade_giles
+
+        strangers = [(c, k) for c, k in keyed if chinese_name_shape(c[3]) and k not in known
+                     and not _renders([(c, k)], known)]
+        if strangers:  # "Hong Kong" reads like a name too: keep what the NER calls a person
+            others = _not_people(ctx, sorted({c[0] for c, _ in strangers}))
+            strangers = [(c, k) for c, k in strangers
+                         if not any(a < c[2] and c[1] < b for a, b in others)]
+        findings: list[Finding] = []
+        used: set[tuple[int, int]] = set()
+        for name, src_span in unrendered:
+            readings = [r.split() for r in name.romanisations]
+            keys = {"".join(r) for r in readings} | set(wade_giles(name.text))
+            options = [(max(fuzz.ratio(k, key) for key in keys), c, k) for c, k in strangers
+                       if (c[1], c[2]) not in used]
+            if not options:
+                continue
+            _, (i, a, b, text), key = max(options, key=lambda o: o[0])
+            used.add((a, b))
+            given = {"".join(r[1:]) for r in readings if len(r) > 1}
+            same_given = any(key.endswith(g) and len(key) > len(g) for g in given)
+            pinyin = _title_pinyin(name.romanisations[0])
+            findings.append(Finding(
+                kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b,
+                mt_text=text, confidence=0.75 if same_given else 0.55,
+                evidence=(f"the source names {name.text} ('{pinyin}') here and no MT name renders "
+                          f"it; '{text}' is named in its place, and neither the source nor the "
+                          f"references name anyone so"
+                          + ("; the given name matches, the surname does not" if same_given
+                             else "")),
+                detector=self.id, source=src_span, canonical=pinyin, mt_sentence=i,
+            ))
+        return findings
+
+
+# spaCy entity labels of things that are not people: places, organisations, nationalities...
+NOT_PERSON_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG", "NORP", "PRODUCT", "EVENT",
+                               "WORK_OF_ART", "LANGUAGE", "LAW"})
+
+
+def _not_people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int]]:
+    """Document spans of MT entities (in these sentences) that spaCy labels as no person."""
+    from auditor.clauses import sentence_offsets
+    from auditor.nlp import add_entities
+
+    chosen = [ctx.mt.sentences[i] for i in sentences]
+    docs = ctx.resources.parse([s.text for s in chosen])
+    add_entities(ctx.resources.nlp, docs)
+    spans = []
+    for sent, doc in zip(chosen, docs, strict=True):
+        offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
+        spans += [(offsets[e.start_char], offsets[e.end_char - 1] + 1)
+                  for e in doc.ents if e.label_ in NOT_PERSON_LABELS]
+    return spans
+
+
+def _renders(keyed: list[tuple[tuple[int, int, int, str], str]], readings: set[str],
+             surnames: frozenset[str] = frozenset()) -> bool:
+    """Some MT name is one of these readings, its surname alone ("Zhao said"), or a near spelling
+    of a reading (same first letter, length within two letters: "Tsai Ing-wen" for "tsaiyingwen";
+    a bare given name, "Chun-shan" of "Yang Chun-shan", does not render 赵春山)."""
+    from rapidfuzz import fuzz
+
+    return any(k in readings or k in surnames or any(
+        k and k[0] == r[0] and abs(len(k) - len(r)) <= 2 and fuzz.ratio(k, r) >= NAME_NEAR_MISS
+        for r in readings) for _, k in keyed)
 
 
 def _title_pinyin(syllables: str) -> str:
