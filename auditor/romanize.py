@@ -250,6 +250,27 @@ def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
     return max(0.0, score / n), full
 
 
+def wade_giles_key(name: str) -> str | None:
+    """The Wade-Giles spelling (letters only) of a name read as pinyin ("Xia Liyan" ->
+    "hsialiyen"), or None when the name is not pinyin."""
+    from pypinyin.style.wadegiles import to_wade_glides
+
+    syllables = name_pinyin(name)
+    if not syllables:
+        return None
+    return fold("".join(to_wade_glides(s) for s in syllables))
+
+
+def wade_giles_match(a: str, b: str) -> float:
+    """1.0 when one name, read as pinyin, is the other written in Wade-Giles ("Xia Liyan" and
+    "Hsia Li-yen"; Taiwan's names in English are mostly so), else 0. Exact, because a near
+    Wade-Giles spelling is also near in plain letters, which the string evidence already sees."""
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb or fa == fb:
+        return 0.0
+    return 1.0 if wade_giles_key(a) == fb or wade_giles_key(b) == fa else 0.0
+
+
 # ---- consonant skeletons -----------------------------------------------------------------
 _PINYIN_CLASS = {"b": "P", "p": "P", "d": "T", "t": "T", "g": "K", "k": "K", "j": "J", "q": "J",
                  "z": "J", "c": "J", "zh": "J", "ch": "J", "x": "S", "s": "S", "sh": "S",

@@ -140,6 +140,18 @@ def test_japanese_mangled_name_mapped(auditor):
     assert {f.canonical for f in findings} == {"Makiko Tanaka"}
 
 
+def test_pinyin_for_a_wade_giles_name_is_a_minor_convention_finding(auditor):
+    ref = ("Kuomintang vice chairman Hsia Li-yen met Chinese officials in Beijing on Friday. "
+           "Hsia said both sides should resume exchanges.")
+    mt = ("Kuomintang vice chairman Xia Liyan met Chinese officials in Beijing on Friday. "
+          "Xia Liyan said both sides should restore exchanges.")  # 夏立言
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert [f.mt_text for f in findings] == ["Xia Liyan", "Xia Liyan"]
+    assert {f.canonical for f in findings} == {"Hsia Li-yen"}
+    assert all(f.severity == Severity.MINOR for f in findings)
+    assert "written in Wade-Giles" in findings[0].evidence
+
+
 def test_russian_transliteration_mapped(auditor):
     ref = ("NATO Deputy Secretary General met Russian Deputy Foreign Minister Alexander Grushko "
            "in Brussels on Friday. Grushko warned against new deployments.")

@@ -24,8 +24,10 @@ differently, mapped to the reference name they stand for.
    when it is not in the references.
 
 Severity: a wrong rendering is major (a reader cannot tell who is meant); a calque is minor
-(the kind of organisation survives). Nothing is marked critical: telling whether a mangled name
-is another real person needs knowledge the references do not give.
+(the kind of organisation survives), and so is the right name in another romanisation system
+(pinyin "Xia Liyan" where the references write Wade-Giles "Hsia Li-yen"). Nothing is marked
+critical: telling whether a mangled name is another real person needs knowledge the references
+do not give.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from auditor.romanize import (
     sino_korean_similarity,
     skeleton,
     skeleton_similarity,
+    wade_giles_match,
 )
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
@@ -143,7 +146,7 @@ class CandidateFeatures:
     string: float  # rapidfuzz ratio of the folded letters, best pair of forms
     skeleton: float  # Mandarin-transliteration consonant skeleton agreement, long skeletons only
     sound: float  # metaphone codes agree
-    romanisation: float  # Sino-Korean <-> pinyin syllable correspondence
+    romanisation: float  # Sino-Korean <-> pinyin syllables, or pinyin <-> Wade-Giles spelling
     shared_word: float  # the mention repeats a word of the entity's name exactly
     aligned: float  # MT sentence aligned (1) or nearest (0.5) to a sentence naming the entity
     role: float  # same title head (0.5), and modifier (1)
@@ -348,6 +351,7 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
     for form in entity_forms:
         if name_korean(form):
             romanisation = max(romanisation, sino_korean_similarity(form, mention.text)[0])
+        romanisation = max(romanisation, wade_giles_match(form, mention.text))
     role = 0.0
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
@@ -428,7 +432,10 @@ def describe(mention: Mention, entity: RefEntity, f: CandidateFeatures) -> list[
                      f"({skeleton(mention.text)} ~ {skeleton(surname)})")
     if f.sound >= 0.8:
         parts.append("sounds alike (metaphone)")
-    if f.romanisation >= 0.6:
+    if any(wade_giles_match(form, mention.text) for form in entity.forms):
+        parts.append(f"one is the other's pinyin written in Wade-Giles ('{mention.text}' / "
+                     f"'{entity.name}')")
+    elif f.romanisation >= 0.6:
         parts.append(f"its pinyin syllables read as the Chinese characters of the Korean name "
                      f"{entity.name} ({f.romanisation:.0%} of its syllables correspond)")
     if f.shared_word:
@@ -532,8 +539,11 @@ class NameDetector(Detector):
                 if correct:
                     line += " (wrong) and " + ", ".join(f"'{c}'" for c in correct) + " (right)"
                 evidence.append(line)
+            # the same name in another romanisation system: the reader knows who is meant
+            convention = any(wade_giles_match(form, m.text) for form in entity.forms)
             findings.append(Finding(
-                kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=m.start, mt_end=m.end,
+                kind=FindingKind.NAME, severity=Severity.MINOR if convention else Severity.MAJOR,
+                mt_start=m.start, mt_end=m.end,
                 mt_text=m.text, confidence=p, evidence="; ".join(evidence), detector=self.id,
                 reference=_reference_span(ctx, m, entity), canonical=entity.name,
                 mt_sentence=m.sentence,
