@@ -46,7 +46,7 @@ bench: install
 	$(BIN)/python benchmarks/speed.py
 
 # Agreement with professional MQM annotations (../shared/data) + speed -> benchmarks/results.md
-# (about 15-20 minutes on 2 cores).
+# (about 3 minutes on 2 cores).
 eval: install
 	$(BIN)/python benchmarks/evaluate_mqm.py
 	$(BIN)/python benchmarks/speed.py --append benchmarks/results.md
