@@ -196,6 +196,46 @@ def test_english_figures(text, values):
     assert [q.value for q in en_quantities(text)] == values
 
 
+@pytest.mark.parametrize(("text", "values"), [
+    ("价格大概要一万六七千元左右", (16_000, 17_000)),
+    ("三四十个人", (30, 40)),
+    ("十七八岁", (17, 18)),
+    ("两三天", (2, 3)),
+])
+def test_neighbouring_digits_are_an_approximate_range(text, values):
+    (quantity,) = zh_quantities(text)
+    assert quantity.values == values
+    assert [q.values for q in zh_quantities("二〇二三年")] == [(2023,)]  # a year, digit by digit
+
+
+@pytest.mark.parametrize(("mt", "flagged"), [
+    ("Patient: my doctor said I would save more than $8,000, basically half.", True),
+    ("Patient: my doctor said I would save more than 8,000 yuan, basically half.", False),
+    ("Patient: my doctor said I would save more than RMB 8,000, basically half.", False),
+    ("Patient: my doctor said I would save more than 8,000, basically half.", False),
+])
+def test_a_figure_in_another_currency(auditor, mt, flagged):
+    source = Document("患者：大夫跟我说，像我这种情况差不多能省8000多元，基本上能省一半。",
+                      "s", "zh")
+    numbers = [f for f in source_findings(auditor.audit(Document(mt), source=source))
+               if f.kind is FindingKind.NUMBER]
+    assert [f.mt_text for f in numbers] == (["8,000"] if flagged else [])
+    if flagged:
+        assert "currency" in numbers[0].evidence and numbers[0].source.text == "8000多"
+
+
+@pytest.mark.parametrize(("mt", "flagged"), [
+    ("Taking a single implant as an example, the price is about 167,000 yuan.", True),
+    ("Taking a single implant as an example, the price is about 16,700 yuan.", True),
+    ("Taking a single implant as an example, the price is 16,000 to 17,000 yuan.", False),
+])
+def test_an_approximate_range_misread(auditor, mt, flagged):
+    source = Document("以单颗常规种植为例，价格大概要一万六七千元左右。", "s", "zh")
+    numbers = [f for f in source_findings(auditor.audit(Document(mt), source=source))
+               if f.kind is FindingKind.NUMBER]
+    assert bool(numbers) is flagged
+
+
 def test_range_shares_its_scale_and_two_digit_years():
     low, high = en_quantities("12 to 14 million visitors")
     assert 12_000_000 in low.values and high.value == 14_000_000

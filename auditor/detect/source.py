@@ -6,8 +6,9 @@ Works from the cross-lingual alignment the pipeline builds when a source is give
   neighbouring translated group), and a source clause whose removal makes the source *closer*
   to its aligned MT (leave-one-out: the MT carries nothing of it);
 - addition: an MT sentence with no source counterpart, worded "not supported by the source";
-- number: a figure of the source (Chinese numerals, 万/亿, dates) that no figure of the aligned
-  MT sentences equals, paired with an MT figure that the source does not have;
+- number: a figure of the source (Chinese numerals, 万/亿, dates, ranges such as 六七千) that no
+  figure of the aligned MT sentences equals, paired with an MT figure that the source does not
+  have; and a figure the MT keeps in another currency (`_currencies`);
 - name: a Chinese source name whose MT rendering is one or two letters off its pinyin, and a
   transliterated foreign name that the MT spells as the pinyin of the Chinese characters,
   syllables split like a Chinese name ("Peng Peiao" for 蓬佩奥), and another Chinese-looking
@@ -223,7 +224,7 @@ class SourceDetector(Detector):
         from auditor.zh import Quantity, en_quantities, same_value, zh_quantities
 
         assert ctx.source is not None
-        findings = []
+        findings = self._currencies(ctx, pairs)
         for pair in pairs:
             src_q: list[Quantity] = []
             for j in pair.other:
@@ -249,6 +250,48 @@ class SourceDetector(Detector):
                     detector=self.id, source=Span(q.start, q.end, q.text),
                     canonical=_fmt(q.value), mt_sentence=i,
                 ))
+        return findings
+
+    def _currencies(self, ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
+        """A figure the MT keeps but in another currency ("8000多元" -> "$8,000")."""
+        from auditor.zh import (
+            en_currency,
+            en_quantities,
+            same_currency,
+            same_value,
+            zh_currency,
+            zh_quantities,
+        )
+
+        assert ctx.source is not None
+        findings = []
+        for pair in pairs:
+            src = []
+            for j in pair.other:
+                s = ctx.source.sentences[j]
+                raw = _raw(ctx.source.doc.text, s)
+                src += [(q, s.start, code) for q in zh_quantities(raw)
+                        if (code := zh_currency(raw, q.start, q.end)) is not None]
+            for i in pair.mt:
+                s = ctx.mt.sentences[i]
+                raw = _raw(ctx.mt.doc.text, s)
+                for m in en_quantities(raw):
+                    code = en_currency(raw, m.start, m.end)
+                    match = next(((q, at, c) for q, at, c in src if same_value(q, m)), None)
+                    if code is None or match is None or same_currency(match[2], code):
+                        continue
+                    q, at, src_code = match
+                    findings.append(Finding(
+                        kind=FindingKind.NUMBER, severity=Severity.MAJOR,
+                        mt_start=s.start + m.start, mt_end=s.start + m.end, mt_text=m.text,
+                        confidence=0.7,
+                        evidence=(f"the figure is right but the currency is not: the source says "
+                                  f"{q.text} in {_CURRENCY_NAMES.get(src_code, src_code)}, the MT "
+                                  f"writes {_CURRENCY_NAMES.get(code, code)}"),
+                        detector=self.id, source=Span(at + q.start, at + q.end, q.text),
+                        canonical=f"{_fmt(q.value)} {_CURRENCY_NAMES.get(src_code, src_code)}",
+                        mt_sentence=i,
+                    ))
         return findings
 
     # ---- names -----------------------------------------------------------------------
@@ -406,6 +449,13 @@ def _renders(keyed: list[tuple[tuple[int, int, int, str], str]], readings: set[s
     return any(k in readings or k in surnames or any(
         k and k[0] == r[0] and abs(len(k) - len(r)) <= 2 and fuzz.ratio(k, r) >= NAME_NEAR_MISS
         for r in readings) for _, k in keyed)
+
+
+_CURRENCY_NAMES = {"yuan": "yuan (元)", "CNY": "renminbi", "USD": "US dollars",
+                   "dollar": "dollars ($)", "EUR": "euros", "GBP": "pounds sterling",
+                   "JPY": "yen", "KRW": "won", "HKD": "Hong Kong dollars",
+                   "TWD": "New Taiwan dollars", "SGD": "Singapore dollars",
+                   "AUD": "Australian dollars", "CAD": "Canadian dollars", "RUB": "roubles"}
 
 
 def _title_pinyin(syllables: str) -> str:
