@@ -82,6 +82,20 @@ def test_range_against_single_date(number_auditor):
     assert [(f.mt_text, f.severity) for f in found] == [("June 29 to 30", Severity.MAJOR)]
 
 
+@pytest.mark.parametrize("mt, flagged", [
+    ("Under the new policy, each patient saves about $8,000 on an implant.", True),
+    ("Under the new policy, each patient saves about 8,000 yuan on an implant.", False),
+    ("Under the new policy, each patient saves about RMB 8,000 on an implant.", False),
+    ("Under the new policy, each patient saves about 8,000 on an implant.", False),
+])
+def test_same_figure_in_another_currency(number_auditor, mt, flagged):
+    ref = "Under the new policy, each patient saves about 8,000 yuan on an implant."
+    found = [f for f in _audit(number_auditor, mt, ref).findings
+             if f.kind is FindingKind.NUMBER]
+    assert [(f.severity, f.reference.text) for f in found if f.reference] == (
+        [(Severity.MAJOR, "about 8,000 yuan")] if flagged else [])
+
+
 @pytest.mark.parametrize("mt, ref", [
     ("The plant in Ohio employs six hundred workers.", "The plant in Ohio employs 600 workers."),
     ("The president visited Seoul on June 30 for talks.",

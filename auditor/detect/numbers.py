@@ -3,7 +3,8 @@
 Mentions come from spaCy's entity recogniser (DATE, TIME, CARDINAL, QUANTITY, MONEY, PERCENT,
 and ORDINAL written with digits), so the digits of a name ("G20", "Boeing 737", "COVID-19") are
 never read as numbers. Each mention is normalised to typed atoms: month, day, year, weekday
-for dates; a numeric value for quantities ("six" = "6", "1,200" = "1200", "two-thirds" = 0.667).
+for dates; a numeric value for quantities ("six" = "6", "1,200" = "1200", "two-thirds" = 0.667),
+and the currency of money ("$8,000" against "8,000 yuan" is a changed figure).
 
 An MT mention is compared with the mentions of the same type in its counterpart: the reference
 sentences of the closest reference clause (per reference) of the MT clause that holds it.
@@ -127,6 +128,24 @@ def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
     return frozenset(("value", v) for v in values)
 
 
+# Currencies as written in English, folded so that ways of writing one currency compare equal;
+# "¥" (yen or yuan) says too little to compare.
+_SAME_CURRENCY = {"USD": "US dollar", "dollar": "US dollar", "CNY": "renminbi"}
+_MONEY_AMOUNT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:\s*(?:hundred|thousand|million|billion|trillion|bn|m)\b)?", re.I)
+
+
+def currency_atoms(text: str) -> frozenset[tuple[str, Any]]:
+    """The currency of a money expression ("$8,000", "8,000 yuan", "HK$3 billion"), if any."""
+    from auditor.zh import en_currency
+
+    amount = _MONEY_AMOUNT.search(text)
+    code = en_currency(text, amount.start(), amount.end()) if amount else None
+    if code is None or code == "yen or yuan":
+        return frozenset()
+    return frozenset({("currency", _SAME_CURRENCY.get(code, code))})
+
+
 def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
     """Number and date mentions of one parsed sentence; offsets map characters to the doc."""
     out = []
@@ -140,7 +159,7 @@ def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
             kind, atoms = "date", frozenset({("day", float(day.group(1)))})
         elif ent.label_ in QUANTITY_LABELS or (ent.label_ == "ORDINAL"
                                                and any(ch.isdigit() for ch in ent.text)):
-            kind, atoms = "quantity", quantity_atoms(ent.text)
+            kind, atoms = "quantity", quantity_atoms(ent.text) | currency_atoms(ent.text)
         else:
             continue
         if _glued_to_name(parsed, ent):
