@@ -306,9 +306,9 @@ class SourceDetector(Detector):
             for ref in ctx.references for _, _, run in capitalised_runs(ref.doc.text)
             for _, _, text in sub_runs(0, run)
         }
+        names_in = [zh_names(_raw(ctx.source.doc.text, s)) for s in ctx.source.sentences]
         # every reading of every name the source writes, in pinyin and Wade-Giles
-        source_keys = {key for s in ctx.source.sentences
-                       for name in zh_names(_raw(ctx.source.doc.text, s))
+        source_keys = {key for names in names_in for name in names
                        for key in ({r.replace(" ", "") for r in name.romanisations}
                                    | set(wade_giles(name.text)))}
         findings = []
@@ -322,7 +322,7 @@ class SourceDetector(Detector):
             keyed = [(c, romanisation_key(c[3])) for c in candidates]
             for j in pair.other:
                 s = ctx.source.sentences[j]
-                for name in zh_names(_raw(ctx.source.doc.text, s)):
+                for name in names_in[j]:
                     keys = {r.replace(" ", "") for r in name.romanisations}
                     src_span = Span(s.start + name.start, s.start + name.end, name.text)
                     exact = [c for c, k in keyed if k in keys]
