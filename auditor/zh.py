@@ -79,6 +79,17 @@ class Quantity:
     text: str
     alternatives: tuple[float, ...] = ()
     """Other values the same words can stand for ("九二" is 92 or the year 1992)."""
+    approximate: bool = False
+    """A range written with neighbouring digits: `value` to `alternatives[0]` ("六七千")."""
+
+    @property
+    def shown(self) -> str:
+        """The value as a reader would state it: "250,000,000", "16,000 to 17,000"."""
+        def fmt(x: float) -> str:
+            return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+        if self.approximate and self.alternatives:
+            return f"{fmt(self.value)} to {fmt(self.alternatives[0])}"
+        return fmt(self.value)
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -135,7 +146,7 @@ def zh_quantities(text: str) -> list[Quantity]:
         approximate = _approximate_range(m.group("zh") or "")
         if approximate is not None:
             value, high = approximate
-            out.append(Quantity(value, start, end, text[start:end], (high,)))
+            out.append(Quantity(value, start, end, text[start:end], (high,), approximate=True))
             continue
         if value is None:
             continue

@@ -244,11 +244,11 @@ class SourceDetector(Detector):
                 findings.append(Finding(
                     kind=FindingKind.NUMBER, severity=Severity.MAJOR,
                     mt_start=m.start, mt_end=m.end, mt_text=m.text, confidence=0.7,
-                    evidence=(f"the source says {q.text} ({_fmt(q.value)}) where the MT says "
-                              f"{m.text} ({_fmt(m.value)}); no figure of the source sentence "
+                    evidence=(f"the source says {q.text} ({q.shown}) where the MT says "
+                              f"{m.text} ({m.shown}); no figure of the source sentence "
                               f"equals it"),
                     detector=self.id, source=Span(q.start, q.end, q.text),
-                    canonical=_fmt(q.value), mt_sentence=i,
+                    canonical=q.shown, mt_sentence=i,
                 ))
         return findings
 
@@ -289,7 +289,7 @@ class SourceDetector(Detector):
                                   f"{q.text} in {_CURRENCY_NAMES.get(src_code, src_code)}, the MT "
                                   f"writes {_CURRENCY_NAMES.get(code, code)}"),
                         detector=self.id, source=Span(at + q.start, at + q.end, q.text),
-                        canonical=f"{_fmt(q.value)} {_CURRENCY_NAMES.get(src_code, src_code)}",
+                        canonical=f"{q.shown} {_CURRENCY_NAMES.get(src_code, src_code)}",
                         mt_sentence=i,
                     ))
         return findings
@@ -464,10 +464,6 @@ def _title_pinyin(syllables: str) -> str:
     if len(parts) < 2:
         return syllables.title()
     return f"{parts[0].title()} {''.join(parts[1:]).title()}"
-
-
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 # ---- combining source-side and reference-side findings ---------------------------------
