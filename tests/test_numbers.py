@@ -40,6 +40,8 @@ def test_date_atoms(text, atoms):
 @pytest.mark.parametrize("text, values", [
     ("six kilometers", {6.0}), ("6 kilometers", {6.0}), ("1,200 dollars", {1200.0}),
     ("almost two-thirds", {0.667}), ("3 million", {3_000_000.0}), ("2.5 percent", {2.5}),
+    ("a million light-years", {1_000_000.0}), ("a hundred thousand years", {100_000.0}),
+    ("two hundred thousand", {200_000.0}),
 ])
 def test_quantity_atoms(text, values):
     assert quantity_atoms(text) == frozenset(("value", v) for v in values)
@@ -94,6 +96,26 @@ def test_same_figure_in_another_currency(number_auditor, mt, flagged):
              if f.kind is FindingKind.NUMBER]
     assert [(f.severity, f.reference.text) for f in found if f.reference] == (
         [(Severity.MAJOR, "about 8,000 yuan")] if flagged else [])
+
+
+def test_figures_of_different_things_are_not_compared(number_auditor):
+    result = _audit(number_auditor,
+                    "The galaxy is one million light-years away and the lake is four kilometers "
+                    "wide.",
+                    "The galaxy is a million light-years away and the lake is six kilometers "
+                    "wide.")
+    found = [f for f in result.findings if f.kind is FindingKind.NUMBER]
+    assert [(f.mt_text, f.severity) for f in found] == [("four kilometers", Severity.MAJOR)]
+
+
+def test_an_amount_of_time_is_a_quantity_not_a_date(number_auditor):
+    found = [f for f in _audit(number_auditor, "The negotiations lasted two weeks in the end.",
+                               "The negotiations lasted three weeks in the end.").findings
+             if f.kind is FindingKind.NUMBER]
+    assert [(f.mt_text, f.severity) for f in found] == [("two weeks", Severity.MAJOR)]
+    same = _audit(number_auditor, "The universe is about 14 billion years old, he said.",
+                  "The universe is about fourteen billion years old, he said.")
+    assert [f for f in same.findings if f.kind is FindingKind.NUMBER] == []
 
 
 @pytest.mark.parametrize("mt, ref", [

@@ -65,6 +65,7 @@ class Mention:
     start: int
     end: int
     atoms: frozenset[tuple[str, float]]
+    unit: str | None = None  # what a quantity counts ("kilometer", "worker", "year")
 
 
 def _number(word: str) -> float | None:
@@ -105,25 +106,28 @@ def date_atoms(text: str) -> frozenset[tuple[str, float]]:
 
 
 def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
-    """Numeric values of a quantity expression ("six kilometers", "1,200", "two-thirds")."""
-    words = _WORD.findall(text.replace("-", " "))
+    """Numeric values of a quantity expression ("six kilometers", "1,200", "two-thirds",
+    "a hundred thousand")."""
+    words = [w.lower() for w in _WORD.findall(text.replace("-", " "))]
     values: list[float] = []
     i = 0
     while i < len(words):
         value = _number(words[i])
+        if value is None and words[i] in SCALES and i > 0 and words[i - 1] in ("a", "an"):
+            value, i = 1.0, i - 1  # "a million years": the scale words follow as for "one"
         if value is None:
             i += 1
             continue
-        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
-        if nxt in SCALES:
-            value *= SCALES[nxt]
+        while i + 1 < len(words) and words[i + 1] in SCALES:  # "two hundred thousand"
+            value *= SCALES[words[i + 1]]
             i += 1
-        elif nxt in FRACTIONS and value < FRACTIONS[nxt]:
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if nxt in FRACTIONS and value < FRACTIONS[nxt]:
             value = value / FRACTIONS[nxt]
             i += 1
         values.append(round(value, 3))
         i += 1
-    if not values and any(w.lower() in ("half", "a half") for w in words):
+    if not values and any(w in ("half", "a half") for w in words):
         values.append(0.5)
     return frozenset(("value", v) for v in values)
 
@@ -151,7 +155,11 @@ def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
     out = []
     for ent in parsed.ents:
         day = _DAY.match(ent.text)
-        if ent.label_ in DATE_LABELS:
+        unit = None
+        if ent.label_ in DATE_LABELS and _duration(ent):
+            # "two weeks", "fourteen billion years": an amount of time, not a calendar date
+            kind, atoms, unit = "quantity", quantity_atoms(ent.text), _unit(ent)
+        elif ent.label_ in DATE_LABELS:
             kind, atoms = "date", date_atoms(ent.text)
         elif ent.label_ == "ORDINAL" and day and 1 <= int(day.group(1)) <= 31 and \
                 not ent.text.isdigit():
@@ -160,13 +168,37 @@ def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
         elif ent.label_ in QUANTITY_LABELS or (ent.label_ == "ORDINAL"
                                                and any(ch.isdigit() for ch in ent.text)):
             kind, atoms = "quantity", quantity_atoms(ent.text) | currency_atoms(ent.text)
+            unit = _unit(ent) if ent.label_ != "MONEY" else None
         else:
             continue
         if _glued_to_name(parsed, ent):
             continue
         out.append(Mention(kind, ent.text, offsets[ent.start_char],
-                           offsets[ent.end_char - 1] + 1, atoms))
+                           offsets[ent.end_char - 1] + 1, atoms, unit))
     return out
+
+
+DURATION_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade",
+                            "century", "millennium"})
+
+
+def _unit(ent: Any) -> str | None:
+    """What a quantity counts: the last noun inside the entity ("six kilometers"), else the
+    noun the number modifies ("1,200 workers"); None when there is none."""
+    nouns = [t for t in ent if t.pos_ == "NOUN"]
+    if nouns:
+        return str(nouns[-1].lemma_.lower())
+    root = ent.root
+    if root.dep_ in ("nummod", "quantmod") and root.head.pos_ == "NOUN":
+        return str(root.head.lemma_.lower())
+    return None
+
+
+def _duration(ent: Any) -> bool:
+    """A time entity that is an amount ("two weeks", "14 billion years"), not a date."""
+    return (_unit(ent) in DURATION_UNITS
+            and any(t.like_num for t in ent)
+            and not any(t.lower_ in MONTHS or t.lower_ in WEEKDAYS for t in ent))
 
 
 def _glued_to_name(parsed: Any, ent: Any) -> bool:
@@ -185,7 +217,8 @@ def compare(mt: Mention, refs: Iterable[Mention]) -> tuple[str, Mention | None] 
     verdict "changed" (some atoms shared, some differ), "disagrees" (comparable atoms, none
     shared) or "unconfirmed" (the reference only has a vaguer expression of that type).
     """
-    same_type = [r for r in refs if r.kind == mt.kind]
+    # figures of different things ("one million light-years", "six kilometers") do not compare
+    same_type = [r for r in refs if r.kind == mt.kind and r.unit == mt.unit]
     if not same_type or not mt.atoms:
         return None
     if any(r.atoms == mt.atoms for r in same_type):
