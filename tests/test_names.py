@@ -152,6 +152,38 @@ def test_pinyin_for_a_wade_giles_name_is_a_minor_convention_finding(auditor):
     assert "written in Wade-Giles" in findings[0].evidence
 
 
+def test_an_acronym_spelled_out_in_the_references_is_supported():
+    from auditor.detect.names import Mention, RefEntity, _phrase_index, is_supported
+    from auditor.segment import segment_document
+
+    ref = ("This computer simulation was done by the National Aeronautics and Space "
+           "Administration Goddard relativity group.")
+    entity = RefEntity("Aeronautics and Space Administration Goddard", [Mention(
+        0, 54, 98, "Aeronautics and Space Administration Goddard", "ORG", 0)])
+    mention = Mention(-1, 37, 49, "NASA Goddard", "ORG", 0)
+    phrases = _phrase_index([segment_document(Document(ref, "ref"))])
+    assert not is_supported(mention, phrases, [entity])  # the acronym alone is unexplained
+    assert is_supported(mention, phrases, [entity], ref)
+    assert not is_supported(Mention(-1, 37, 49, "NAGA Goddard", "ORG", 0), phrases, [entity],
+                            ref)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("One of them is called LIGO-which will detect tiny vibrations.", ["LIGO"]),
+    ("The NASA-led study was published last week.", ["NASA"]),
+    ("President Moon Jae-in met Foreign Minister Kang Kyung-wha.",
+     ["Moon Jae-in", "Kang Kyung-wha"]),
+])
+def test_hyphenated_names_and_english_compounds(auditor, text, names):
+    from auditor.clauses import parsed_sentences
+    from auditor.detect.names import extract_mentions
+    from auditor.segment import segment_document
+
+    seg = segment_document(Document(text, "mt"))
+    mentions = extract_mentions(-1, parsed_sentences(seg, auditor.resources.parse(seg.texts)))
+    assert [m.text for m in mentions] == names
+
+
 def test_russian_transliteration_mapped(auditor):
     ref = ("NATO Deputy Secretary General met Russian Deputy Foreign Minister Alexander Grushko "
            "in Brussels on Friday. Grushko warned against new deployments.")

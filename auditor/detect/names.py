@@ -243,7 +243,8 @@ def _extend_name(tokens: list[Any], end: int) -> int:
     while end < len(tokens):
         prev, nxt = tokens[end - 1], tokens[end]
         if (nxt.text in ("-", "‐") and not prev.whitespace_ and end + 1 < len(tokens)
-                and not nxt.whitespace_ and tokens[end + 1].text[:1].isalpha()):
+                and not nxt.whitespace_ and tokens[end + 1].text[:1].isalpha()
+                and not _compound_word(prev, tokens[end + 1])):
             end += 2
             continue
         k = end
@@ -256,6 +257,21 @@ def _extend_name(tokens: list[Any], end: int) -> int:
             continue
         break
     return end
+
+
+# Lower-case words that make an English compound of a name ("Beijing-based", "NASA-led").
+COMPOUND_HEADS = frozenset({"based", "led", "backed", "born", "made", "owned", "run", "style",
+                            "like", "related", "linked", "funded", "sponsored", "controlled",
+                            "bound", "wide", "which", "that", "who"})
+
+
+def _compound_word(name_part: Any, after_hyphen: Any) -> bool:
+    """"NASA-led", "LIGO-which": a lower-case English word after a hyphen, not a name's part
+    (Korean given names keep theirs: "Kyung-wha", "Jae-in")."""
+    if not after_hyphen.text[:1].islower():
+        return False
+    return after_hyphen.lower_ in COMPOUND_HEADS or (
+        name_part.text.isupper() and len(name_part.text) > 1)
 
 
 def group_entities(mentions: Iterable[Mention]) -> list[RefEntity]:
@@ -284,9 +300,16 @@ def _phrase_index(references: Sequence[SegmentedDocument]) -> str:
     return " " + " ".join(w for w in words if w) + " "
 
 
-def is_supported(mention: Mention, phrases: str, entities: Sequence[RefEntity]) -> bool:
-    """The references carry this rendering: as a phrase, or all its words in one entity."""
+def is_supported(mention: Mention, phrases: str, entities: Sequence[RefEntity],
+                 references_text: str = "") -> bool:
+    """The references carry this rendering: as a phrase, or all its words in one entity; an
+    acronym counts as carried when the references spell it out ("NASA Goddard" against
+    "National Aeronautics and Space Administration Goddard")."""
     words = mention.words
+    acronyms = {fold(w) for w in re.split(r"[\s\-]+", mention.text)
+                if _ACRONYM.fullmatch(w) and _spelled_out(w, references_text)}
+    if acronyms:
+        words = tuple(w for w in words if w not in acronyms)
     if not words:
         return True
     if f" {' '.join(words)} " in phrases:
@@ -301,6 +324,16 @@ def is_supported(mention: Mention, phrases: str, entities: Sequence[RefEntity]) 
         if len(stem) >= 4 and f" {' '.join(filter(None, [head, stem]))} " in phrases:
             return True
     return False
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+
+def _spelled_out(acronym: str, text: str) -> bool:
+    """`text` holds capitalised words whose initials make `acronym` (small words skipped)."""
+    joiner = r"[\s\-]+(?:(?:and|of|the|for|on|&)\s+)*"
+    pattern = r"\b" + joiner.join(f"{ch}[a-z]+" for ch in acronym) + r"\b"
+    return re.search(pattern, text) is not None
 
 
 def _string_score(a: str, b: str) -> float:
@@ -482,7 +515,9 @@ class NameDetector(Detector):
         ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p)]
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)
-        unsupported = [m for m in mt_mentions if not is_supported(m, phrases, entities)]
+        references_text = "\n".join(r.doc.text for r in ctx.references)
+        unsupported = [m for m in mt_mentions
+                       if not is_supported(m, phrases, entities, references_text)]
         dictionary = english_words(nlp)
         features = [[candidate_features(m, e, _aligned_score(ctx, m, e), dictionary)
                      for e in entities] for m in unsupported]
