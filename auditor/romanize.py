@@ -271,6 +271,88 @@ def wade_giles_match(a: str, b: str) -> float:
     return 1.0 if wade_giles_key(a) == fb or wade_giles_key(b) == fa else 0.0
 
 
+# ---- Japanese names read in Mandarin ------------------------------------------------------
+# A Chinese text writes a Japanese name in kanji (岸田文雄); an MT that does not know the person
+# gives the Mandarin reading of the characters ("Antian Wenxiong") instead of the Japanese one
+# (Kishida Fumio). The kanji that can stand behind each pinyin syllable are read in Japanese by
+# pykakasi's dictionary, and the readings compared with the reference name.
+_JAPANESE_COMBINATIONS = 10_000  # candidate kanji words per MT word, at most (about 0.5 s)
+# A word of Hepburn syllables: how a Japanese name is spelled in English ("Kishida", "Shinzo").
+_HEPBURN_WORD = re.compile(
+    r"(?:(?:[kgsztdnhbpmrwfj]|sh|ch|ts|[kgnhbpmr]y)?[aeiou]|y[aou]|n(?![aeiouy]))+")
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> object:
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+@lru_cache(maxsize=512)
+def _kanji_for(syllable: str) -> tuple[str, ...]:
+    """Characters with this Mandarin reading that Japanese also writes (pykakasi reads them)."""
+    from pypinyin.constants import PINYIN_DICT
+
+    kakasi = _kakasi()
+    out = []
+    for code, readings in PINYIN_DICT.items():
+        if syllable in {fold(r) for r in readings.split(",")}:
+            ch = chr(code)
+            if all(part["hepburn"] for part in kakasi.convert(ch)):  # type: ignore[attr-defined]
+                out.append(ch)
+    return tuple(out)
+
+
+def _japanese_key(romaji: str) -> str:
+    """Letters with long vowels shortened: "Kouno", "Kono", "Kōno" -> "kono"."""
+    key = fold(romaji)
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ii", "i")):
+        key = key.replace(long, short)
+    return key
+
+
+@lru_cache(maxsize=4096)
+def japanese_readings(word: str) -> frozenset[str]:
+    """Japanese readings of the kanji words a pinyin word can stand for ("Antian" -> 岸田 ->
+    "kishida", among others); empty when the word is not pinyin or too ambiguous."""
+    from itertools import product
+
+    syllables = pinyin_syllables(word)
+    if not syllables or len(syllables) > 3:
+        return frozenset()
+    candidates = [_kanji_for(s) for s in syllables]
+    total = 1
+    for c in candidates:
+        total *= len(c)
+    if not total or total > _JAPANESE_COMBINATIONS:
+        return frozenset()
+    kakasi = _kakasi()
+    out = set()
+    for combo in product(*candidates):
+        parts = kakasi.convert("".join(combo))  # type: ignore[attr-defined]
+        if all(part["hepburn"] for part in parts):
+            out.add(_japanese_key("".join(part["hepburn"] for part in parts)))
+    return frozenset(out)
+
+
+def japanese_reading_match(reference_name: str, mt_name: str) -> float:
+    """Share of the words of a Japanese reference name that `mt_name` renders, at least one of
+    them as the Mandarin reading of its kanji ("Antian Wenxiong" for "Fumio Kishida": 1.0;
+    "Makiko Tianzhong" for "Makiko Tanaka": 1.0). 0 for names that are not Japanese in shape."""
+    wanted = [_japanese_key(w) for w in re.split(r"[\s\-]+", reference_name) if w]
+    if not wanted or not all(_HEPBURN_WORD.fullmatch(k) for k in wanted):
+        return 0.0
+    words = [w for w in re.split(r"[\s\-]+", mt_name) if w]
+    spelled = {_japanese_key(w) for w in words}
+    readings = set().union(*(japanese_readings(w) for w in words if _japanese_key(w)
+                             not in wanted))
+    read = [k for k in wanted if k in readings and k not in spelled]
+    if not read:
+        return 0.0
+    return sum(k in readings or k in spelled for k in wanted) / len(wanted)
+
+
 # ---- consonant skeletons -----------------------------------------------------------------
 _PINYIN_CLASS = {"b": "P", "p": "P", "d": "T", "t": "T", "g": "K", "k": "K", "j": "J", "q": "J",
                  "z": "J", "c": "J", "zh": "J", "ch": "J", "x": "S", "s": "S", "sh": "S",

@@ -184,6 +184,30 @@ def test_hyphenated_names_and_english_compounds(auditor, text, names):
     assert [m.text for m in mentions] == names
 
 
+def test_japanese_name_read_in_mandarin_mapped(auditor):
+    ref = ("Japanese Prime Minister Fumio Kishida told reporters in Tokyo that the summit would "
+           "go ahead. Kishida said he would raise the export controls.")
+    mt = ("Japanese Prime Minister Antian Wenxiong told reporters in Tokyo that the summit will "
+          "go ahead. Antian said he will raise the export controls.")  # 岸田文雄
+    findings = name_findings(auditor.audit(Document(mt, "mt"), [Document(ref, "ref")]))
+    assert [f.mt_text for f in findings] == ["Antian Wenxiong", "Antian"]
+    assert {f.canonical for f in findings} == {"Fumio Kishida"}
+    assert "has the Japanese reading Fumio Kishida" in findings[0].evidence
+
+
+@pytest.mark.parametrize("reference, mt, score", [
+    ("Fumio Kishida", "Antian Wenxiong", 1.0),   # 岸田文雄
+    ("Shinzo Abe", "Anbei Jinsan", 1.0),         # 安倍晋三
+    ("Makiko Tanaka", "Makiko Tianzhong", 1.0),  # 田中, given name kept
+    ("Mike Pompeo", "Peng Peiao", 0.0),          # not a Japanese name
+    ("Fumio Kishida", "Fumio Kishida", 0.0),     # spelled, not read
+])
+def test_japanese_reading_match(reference, mt, score):
+    from auditor.romanize import japanese_reading_match
+
+    assert japanese_reading_match(reference, mt) == score
+
+
 def test_russian_transliteration_mapped(auditor):
     ref = ("NATO Deputy Secretary General met Russian Deputy Foreign Minister Alexander Grushko "
            "in Brussels on Friday. Grushko warned against new deployments.")

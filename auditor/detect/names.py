@@ -11,7 +11,8 @@ differently, mapped to the reference name they stand for.
    candidate; most are just names the references do not mention.
 4. Candidates. Each unsupported mention is scored against each reference entity from string
    similarity (rapidfuzz), sound (jellyfish metaphone), the consonant skeleton that survives
-   Mandarin transliteration, Sino-Korean/Mandarin syllable correspondence (auditor.romanize),
+   Mandarin transliteration, Sino-Korean/Mandarin syllable correspondence, the Japanese
+   readings of the kanji behind pinyin, pinyin/Wade-Giles spelling (auditor.romanize),
    whether the MT sentence is aligned to a reference sentence naming the entity, and shared
    titles, and whether the mention is a dictionary word (WordNet, via spaCy's lemmatizer
    tables: Jakarta is a real place, Pompei is not a word). A logistic model (weights below,
@@ -43,6 +44,7 @@ from auditor.detect.base import AuditContext, Detector
 from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
 from auditor.romanize import (
     fold,
+    japanese_reading_match,
     name_korean,
     sino_korean_similarity,
     skeleton,
@@ -77,9 +79,9 @@ ROLE_WINDOW = 5
 
 # Logistic weights, fitted by `benchmarks/names_benchmark.py --fit` on the training half of
 # benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept, then one
-# weight per feature in `CandidateFeatures.vector` order. Held-out half: precision 0.92, recall
-# 0.76, observed rates within 0.05 of the predicted probability above p=0.5.
-WEIGHTS = (-8.134, 2.953, 0.694, 3.344, 2.127, 1.057, 1.906, 2.063, 4.342, -2.439)
+# weight per feature in `CandidateFeatures.vector` order. Held-out half: precision 0.95, recall
+# 0.80, observed rates within 0.06 of the predicted probability above p=0.9, within 0.15 below.
+WEIGHTS = (-8.409, 2.994, 0.878, 3.551, 1.985, 1.011, 1.631, 1.656, 4.699, -2.328)
 # Calibrated probability: report a mapping when it is more likely right than wrong.
 REPORT_P = 0.5
 # A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
@@ -146,7 +148,7 @@ class CandidateFeatures:
     string: float  # rapidfuzz ratio of the folded letters, best pair of forms
     skeleton: float  # Mandarin-transliteration consonant skeleton agreement, long skeletons only
     sound: float  # metaphone codes agree
-    romanisation: float  # Sino-Korean <-> pinyin syllables, or pinyin <-> Wade-Giles spelling
+    romanisation: float  # Sino-Korean or Japanese readings of the MT's pinyin, or Wade-Giles
     shared_word: float  # the mention repeats a word of the entity's name exactly
     aligned: float  # MT sentence aligned (1) or nearest (0.5) to a sentence naming the entity
     role: float  # same title head (0.5), and modifier (1)
@@ -384,7 +386,8 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
     for form in entity_forms:
         if name_korean(form):
             romanisation = max(romanisation, sino_korean_similarity(form, mention.text)[0])
-        romanisation = max(romanisation, wade_giles_match(form, mention.text))
+        romanisation = max(romanisation, wade_giles_match(form, mention.text),
+                           japanese_reading_match(form, mention.text))
     role = 0.0
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
@@ -468,6 +471,9 @@ def describe(mention: Mention, entity: RefEntity, f: CandidateFeatures) -> list[
     if any(wade_giles_match(form, mention.text) for form in entity.forms):
         parts.append(f"one is the other's pinyin written in Wade-Giles ('{mention.text}' / "
                      f"'{entity.name}')")
+    elif any(japanese_reading_match(form, mention.text) for form in entity.forms):
+        parts.append(f"read as the Mandarin pinyin of kanji, '{mention.text}' has the Japanese "
+                     f"reading {entity.name}")
     elif f.romanisation >= 0.6:
         parts.append(f"its pinyin syllables read as the Chinese characters of the Korean name "
                      f"{entity.name} ({f.romanisation:.0%} of its syllables correspond)")
