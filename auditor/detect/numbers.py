@@ -141,7 +141,7 @@ _MONEY_AMOUNT = re.compile(
 
 def currency_atoms(text: str) -> frozenset[tuple[str, Any]]:
     """The currency of a money expression ("$8,000", "8,000 yuan", "HK$3 billion"), if any."""
-    from auditor.zh import en_currency
+    from auditor.currency import en_currency
 
     amount = _MONEY_AMOUNT.search(text)
     code = en_currency(text, amount.start(), amount.end()) if amount else None

@@ -254,14 +254,8 @@ class SourceDetector(Detector):
 
     def _currencies(self, ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
         """A figure the MT keeps but in another currency ("8000多元" -> "$8,000")."""
-        from auditor.zh import (
-            en_currency,
-            en_quantities,
-            same_currency,
-            same_value,
-            zh_currency,
-            zh_quantities,
-        )
+        from auditor.currency import currency_name, en_currency, same_currency, zh_currency
+        from auditor.zh import en_quantities, same_value, zh_quantities
 
         assert ctx.source is not None
         findings = []
@@ -286,10 +280,10 @@ class SourceDetector(Detector):
                         mt_start=s.start + m.start, mt_end=s.start + m.end, mt_text=m.text,
                         confidence=0.7,
                         evidence=(f"the figure is right but the currency is not: the source says "
-                                  f"{q.text} in {_CURRENCY_NAMES.get(src_code, src_code)}, the MT "
-                                  f"writes {_CURRENCY_NAMES.get(code, code)}"),
+                                  f"{q.text} in {currency_name(src_code)}, the MT "
+                                  f"writes {currency_name(code)}"),
                         detector=self.id, source=Span(at + q.start, at + q.end, q.text),
-                        canonical=f"{q.shown} {_CURRENCY_NAMES.get(src_code, src_code)}",
+                        canonical=f"{q.shown} {currency_name(src_code)}",
                         mt_sentence=i,
                     ))
         return findings
@@ -449,13 +443,6 @@ def _renders(keyed: list[tuple[tuple[int, int, int, str], str]], readings: set[s
     return any(k in readings or k in surnames or any(
         k and k[0] == r[0] and abs(len(k) - len(r)) <= 2 and fuzz.ratio(k, r) >= NAME_NEAR_MISS
         for r in readings) for _, k in keyed)
-
-
-_CURRENCY_NAMES = {"yuan": "yuan (元)", "CNY": "renminbi", "USD": "US dollars",
-                   "dollar": "dollars ($)", "EUR": "euros", "GBP": "pounds sterling",
-                   "JPY": "yen", "KRW": "won", "HKD": "Hong Kong dollars",
-                   "TWD": "New Taiwan dollars", "SGD": "Singapore dollars",
-                   "AUD": "Australian dollars", "CAD": "Canadian dollars", "RUB": "roubles"}
 
 
 def _title_pinyin(syllables: str) -> str:
