@@ -291,13 +291,14 @@ def _kakasi() -> object:
 
 @lru_cache(maxsize=512)
 def _kanji_for(syllable: str) -> tuple[str, ...]:
-    """Characters with this Mandarin reading that Japanese also writes (pykakasi reads them)."""
+    """Characters with this Mandarin reading that Japanese also writes (pykakasi reads them),
+    from the main CJK block: the extensions hold rare and historic characters, not names."""
     from pypinyin.constants import PINYIN_DICT
 
     kakasi = _kakasi()
     out = []
     for code, readings in PINYIN_DICT.items():
-        if syllable in {fold(r) for r in readings.split(",")}:
+        if 0x4E00 <= code <= 0x9FFF and syllable in {fold(r) for r in readings.split(",")}:
             ch = chr(code)
             if all(part["hepburn"] for part in kakasi.convert(ch)):  # type: ignore[attr-defined]
                 out.append(ch)
@@ -315,12 +316,27 @@ def _japanese_key(romaji: str) -> str:
 @lru_cache(maxsize=4096)
 def japanese_readings(word: str) -> frozenset[str]:
     """Japanese readings of the kanji words a pinyin word can stand for ("Antian" -> 岸田 ->
-    "kishida", among others); empty when the word is not pinyin or too ambiguous."""
-    from itertools import product
-
+    "kishida", among others); empty when the word is not pinyin or too ambiguous. A word of
+    three syllables is also read as two pieces ("Chunyilang" -> 純一 + 郎 -> "junichiro")."""
     syllables = pinyin_syllables(word)
     if not syllables or len(syllables) > 3:
         return frozenset()
+    out = set(_kanji_word_readings(tuple(syllables)))
+    if len(syllables) == 3:
+        for cut in (1, 2):
+            heads = _kanji_word_readings(tuple(syllables[:cut]))
+            tails = _kanji_word_readings(tuple(syllables[cut:]))
+            if len(heads) * len(tails) <= _JAPANESE_COMBINATIONS * 10:
+                out.update(h + t for h in heads for t in tails)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _kanji_word_readings(syllables: tuple[str, ...]) -> frozenset[str]:
+    """Readings of every kanji word whose characters have these Mandarin syllables (at most
+    `_JAPANESE_COMBINATIONS` words, else none)."""
+    from itertools import product
+
     candidates = [_kanji_for(s) for s in syllables]
     total = 1
     for c in candidates:
@@ -331,8 +347,9 @@ def japanese_readings(word: str) -> frozenset[str]:
     out = set()
     for combo in product(*candidates):
         parts = kakasi.convert("".join(combo))  # type: ignore[attr-defined]
-        if all(part["hepburn"] for part in parts):
-            out.add(_japanese_key("".join(part["hepburn"] for part in parts)))
+        key = _japanese_key("".join(part["hepburn"] for part in parts))
+        if key and all(part["hepburn"] for part in parts):
+            out.add(key)
     return frozenset(out)
 
 

@@ -80,8 +80,8 @@ ROLE_WINDOW = 5
 # Logistic weights, fitted by `benchmarks/names_benchmark.py --fit` on the training half of
 # benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept, then one
 # weight per feature in `CandidateFeatures.vector` order. Held-out half: precision 0.95, recall
-# 0.80, observed rates within 0.06 of the predicted probability above p=0.9, within 0.15 below.
-WEIGHTS = (-8.409, 2.994, 0.878, 3.551, 1.985, 1.011, 1.631, 1.656, 4.699, -2.328)
+# 0.82, observed rates within 0.01 of the predicted probability above p=0.9, 0.16 below.
+WEIGHTS = (-8.545, 2.924, 1.021, 3.57, 2.302, 0.819, 1.547, 1.758, 4.876, -2.187)
 # Calibrated probability: report a mapping when it is more likely right than wrong.
 REPORT_P = 0.5
 # A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
