@@ -173,6 +173,17 @@ def test_rendering_mapped_to_the_reference_name(auditor, ref, mt, renderings, ca
     assert evidence in findings[0].evidence
 
 
+def test_a_country_character_read_into_a_name_is_set_aside():
+    from auditor.detect.names import Mention, RefEntity, candidate_features
+    from auditor.romanize import sino_korean_similarity
+
+    # 韩康京: "Korea's Kang Kyung", the country character read as a surname
+    entity = RefEntity("Kang Kyung-wha", [Mention(0, 0, 14, "Kang Kyung-wha", "PERSON", 0)])
+    features = candidate_features(Mention(-1, 0, 12, "Han Kangjing", "PERSON", 0), entity, 0.0)
+    assert features.romanisation == sino_korean_similarity("Kang Kyung-wha", "Kangjing")[0]
+    assert features.romanisation > sino_korean_similarity("Kang Kyung-wha", "Han Kangjing")[0]
+
+
 def test_an_acronym_spelled_out_in_the_references_is_supported():
     from auditor.detect.names import Mention, RefEntity, _phrase_index, is_supported
     from auditor.segment import segment_document

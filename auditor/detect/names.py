@@ -74,6 +74,12 @@ ROLE_WORDS = TITLE_HEADS | TITLE_MODIFIERS
 NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "del", "della", "da", "di", "du",
                             "la", "le", "bin", "ibn", "al", "el", "ben", "abu", "dos", "das"})
 LEADING_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."})
+# One-character country names that Chinese news puts before a person (韩外长康京和: "ROK foreign
+# minister Kang Kyung-wha"), in pinyin: an MT that reads the character as part of the name
+# writes "Han Kangjing". Korea, US, Japan, North Korea, Russia, UK, France, Germany, Italy,
+# Australia, Canada, India, Vietnam, Thailand, Philippines, Turkey, Europe.
+COUNTRY_PREFIXES = frozenset({"han", "mei", "ri", "chao", "e", "ying", "fa", "de", "yi", "ao",
+                              "jia", "yin", "yue", "tai", "fei", "tu", "ou"})
 # Words before a mention searched for a title, as in "Foreign Minister of Japan X" (5 words).
 ROLE_WINDOW = 5
 
@@ -354,11 +360,15 @@ def _sound_score(a: str, b: str) -> float:
 
 
 def _mention_forms(mention: Mention, entity: RefEntity) -> list[str]:
-    """The mention, and what is left of it after the words it shares with the entity."""
+    """The mention; what is left of it after the words it shares with the entity; and without
+    a leading one-character country name read as part of the name ("Han Kangjing")."""
     forms = [mention.text]
-    rest = [w for w in re.split(r"\s+", mention.text) if fold(w) not in entity.words]
-    if rest and len(rest) < len(mention.text.split()):
+    words = re.split(r"\s+", mention.text)
+    rest = [w for w in words if fold(w) not in entity.words]
+    if rest and len(rest) < len(words):
         forms.append(" ".join(rest))
+    if len(words) >= 2 and fold(words[0]) in COUNTRY_PREFIXES:
+        forms.append(" ".join(words[1:]))
     return forms
 
 
@@ -384,10 +394,11 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
                 skel_best, skel_len = sim, length
     romanisation = 0.0
     for form in entity_forms:
-        if name_korean(form):
-            romanisation = max(romanisation, sino_korean_similarity(form, mention.text)[0])
-        romanisation = max(romanisation, wade_giles_match(form, mention.text),
-                           japanese_reading_match(form, mention.text))
+        for m in mention_forms:
+            if name_korean(form):
+                romanisation = max(romanisation, sino_korean_similarity(form, m)[0])
+            romanisation = max(romanisation, wade_giles_match(form, m),
+                               japanese_reading_match(form, m))
     role = 0.0
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
