@@ -302,12 +302,14 @@ class SourceDetector(Detector):
         }
         names_in = [zh_names(_raw(ctx.source.doc.text, s)) for s in ctx.source.sentences]
         # every reading of every name the source writes, in pinyin and Wade-Giles
-        source_keys = {key for names in names_in for name in names
-                       for key in ({r.replace(" ", "") for r in name.romanisations}
-                                   | set(wade_giles(name.text)))}
+        readings_of = {name.text: frozenset({r.replace(" ", "") for r in name.romanisations}
+                                            | set(wade_giles(name.text)))
+                       for names in names_in for name in names}
+        source_keys = set().union(*readings_of.values())
         findings = []
         for pair in pairs:
-            unrendered: list[tuple[SourceName, Span]] = []  # source persons no MT name renders
+            # source persons no MT name renders, with their pinyin and Wade-Giles readings
+            unrendered: list[tuple[SourceName, Span, frozenset[str]]] = []
             candidates: list[tuple[int, int, int, str]] = []  # sentence, start, end, text
             for i in pair.mt:
                 s = ctx.mt.sentences[i]
@@ -343,12 +345,12 @@ class SourceDetector(Detector):
                     score, (i, a, b, text) = max(scored, key=lambda x: x[0],
                                                  default=(0.0, (0, 0, 0, "")))
                     if score < NAME_NEAR_MISS:
-                        readings = keys | set(wade_giles(name.text))
+                        readings = readings_of[name.text]
                         surnames = frozenset(romanisation_key(r) for r in
                                              (name.romanisations[0].split()[0],
                                               *wade_giles(name.text[0])))
                         if not _renders(keyed, readings, surnames):
-                            unrendered.append((name, src_span))
+                            unrendered.append((name, src_span, readings))
                         continue
                     if romanisation_key(text) in reference_keys:
                         continue  # the references spell it so
@@ -366,7 +368,8 @@ class SourceDetector(Detector):
         return findings
 
     def _wrong_names(self, ctx: AuditContext, keyed: list[tuple[tuple[int, int, int, str], str]],
-                     unrendered: list[tuple[SourceName, Span]], known: set[str]) -> list[Finding]:
+                     unrendered: list[tuple[SourceName, Span, frozenset[str]]],
+                     known: set[str]) -> list[Finding]:
         """A Chinese-looking MT name standing where the source names someone else.
 
         Evidence on both sides: the aligned source sentences name a person whom no MT name
@@ -377,7 +380,7 @@ class SourceDetector(Detector):
         """
         from rapidfuzz import fuzz
 
-        from auditor.zh import chinese_name_shape, wade_giles
+        from auditor.zh import chinese_name_shape
 
         strangers = [(c, k) for c, k in keyed if chinese_name_shape(c[3]) and k not in known
                      and not _renders([(c, k)], known)]
@@ -387,9 +390,8 @@ class SourceDetector(Detector):
                          if not any(a < c[2] and c[1] < b for a, b in others)]
         findings: list[Finding] = []
         used: set[tuple[int, int]] = set()
-        for name, src_span in unrendered:
+        for name, src_span, keys in unrendered:
             readings = [r.split() for r in name.romanisations]
-            keys = {"".join(r) for r in readings} | set(wade_giles(name.text))
             options = [(max(fuzz.ratio(k, key) for key in keys), c, k) for c, k in strangers
                        if (c[1], c[2]) not in used]
             if not options:
