@@ -160,6 +160,9 @@ class CandidateFeatures:
     role: float  # same title head (0.5), and modifier (1)
     skeleton_length: float  # information in the skeleton: classes / 4, capped at 1
     dictionary: float = 0.0  # every word of the mention is a dictionary entry (Jakarta, Poe)
+    # which romanisation evidence `romanisation` holds, for the words of the finding
+    wade_giles: float = 0.0  # the pinyin written in Wade-Giles, or the other way round
+    japanese: float = 0.0  # the Japanese reading of the kanji behind the pinyin
 
     def vector(self) -> tuple[float, ...]:
         """Model inputs: a skeleton counts by its length (two classes say little), and the
@@ -392,20 +395,20 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
             length = min(1.0, min(len(sm), len(se)) / 4)
             if sim * length > skel_best * skel_len or (sim * length == 0 and sim > skel_best):
                 skel_best, skel_len = sim, length
-    romanisation = 0.0
+    korean = wade_giles = japanese = 0.0
     for form in entity_forms:
         for m in mention_forms:
             if name_korean(form):
-                romanisation = max(romanisation, sino_korean_similarity(form, m)[0])
-            romanisation = max(romanisation, wade_giles_match(form, m),
-                               japanese_reading_match(form, m))
+                korean = max(korean, sino_korean_similarity(form, m)[0])
+            wade_giles = max(wade_giles, wade_giles_match(form, m))
+            japanese = max(japanese, japanese_reading_match(form, m))
     role = 0.0
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
         role = 1.0 if (mention.roles & entity.roles) - TITLE_HEADS else 0.5
     known = 1.0 if mention.words and all(w in dictionary for w in mention.words) else 0.0
-    return CandidateFeatures(string, skel_best, sound, romanisation, shared, aligned, role,
-                             skel_len, known)
+    return CandidateFeatures(string, skel_best, sound, max(korean, wade_giles, japanese), shared,
+                             aligned, role, skel_len, known, wade_giles, japanese)
 
 
 def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> float:
@@ -479,10 +482,10 @@ def describe(mention: Mention, entity: RefEntity, f: CandidateFeatures) -> list[
                      f"({skeleton(mention.text)} ~ {skeleton(surname)})")
     if f.sound >= 0.8:
         parts.append("sounds alike (metaphone)")
-    if any(wade_giles_match(form, mention.text) for form in entity.forms):
+    if f.wade_giles:
         parts.append(f"one is the other's pinyin written in Wade-Giles ('{mention.text}' / "
                      f"'{entity.name}')")
-    elif any(japanese_reading_match(form, mention.text) for form in entity.forms):
+    elif f.japanese:
         parts.append(f"read as the Mandarin pinyin of kanji, '{mention.text}' has the Japanese "
                      f"reading {entity.name}")
     elif f.romanisation >= 0.6:
@@ -592,9 +595,9 @@ class NameDetector(Detector):
                     line += " (wrong) and " + ", ".join(f"'{c}'" for c in correct) + " (right)"
                 evidence.append(line)
             # the same name in another romanisation system: the reader knows who is meant
-            convention = any(wade_giles_match(form, m.text) for form in entity.forms)
             findings.append(Finding(
-                kind=FindingKind.NAME, severity=Severity.MINOR if convention else Severity.MAJOR,
+                kind=FindingKind.NAME,
+                severity=Severity.MINOR if feats.wade_giles else Severity.MAJOR,
                 mt_start=m.start, mt_end=m.end,
                 mt_text=m.text, confidence=p, evidence="; ".join(evidence), detector=self.id,
                 reference=_reference_span(ctx, m, entity), canonical=entity.name,
