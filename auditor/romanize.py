@@ -293,16 +293,23 @@ def _kakasi() -> object:
 def _kanji_for(syllable: str) -> tuple[str, ...]:
     """Characters with this Mandarin reading that Japanese also writes (pykakasi reads them),
     from the main CJK block: the extensions hold rare and historic characters, not names."""
+    kakasi = _kakasi()
+    return tuple(ch for ch in _main_block_by_syllable().get(syllable, ())
+                 if all(part["hepburn"] for part in kakasi.convert(ch)))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _main_block_by_syllable() -> dict[str, tuple[str, ...]]:
+    """Main-block CJK characters by toneless Mandarin syllable, in code point order: one pass
+    over pypinyin's table instead of one per syllable."""
     from pypinyin.constants import PINYIN_DICT
 
-    kakasi = _kakasi()
-    out = []
+    index: dict[str, list[str]] = {}
     for code, readings in PINYIN_DICT.items():
-        if 0x4E00 <= code <= 0x9FFF and syllable in {fold(r) for r in readings.split(",")}:
-            ch = chr(code)
-            if all(part["hepburn"] for part in kakasi.convert(ch)):  # type: ignore[attr-defined]
-                out.append(ch)
-    return tuple(out)
+        if 0x4E00 <= code <= 0x9FFF:
+            for syllable in dict.fromkeys(fold(r) for r in readings.split(",")):
+                index.setdefault(syllable, []).append(chr(code))
+    return {syllable: tuple(chars) for syllable, chars in index.items()}
 
 
 def _japanese_key(romaji: str) -> str:
