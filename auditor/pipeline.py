@@ -21,10 +21,10 @@ from auditor.align import (
 )
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
-from auditor.detect.source import merge_sides
+from auditor.detect.nlp import load_spacy
 from auditor.embed import DEFAULT_MODEL, Encoder, load_encoder
 from auditor.load import load_document
-from auditor.nlp import load_spacy
+from auditor.merge import merge_sides
 from auditor.result import AlignmentPair, AuditResult, Document, SegmentedDocument
 from auditor.score import score_document, score_groups, score_sentences
 from auditor.segment import segment_document

@@ -128,9 +128,10 @@ def best_threshold(score: np.ndarray, gold: np.ndarray) -> tuple[float, np.ndarr
 # ---- calibration ---------------------------------------------------------------------------
 def calibration_features(docs: list[TedDoc], nlp, encoder) -> tuple[np.ndarray, np.ndarray]:
     """Label-free (features, supported?) rows from MT vs refB, counterpart present or removed."""
-    from auditor.clauses import parsed_sentences, split_clauses, with_sentence_units
-    from auditor.detect.content import idf_weights, support_features, unit_vectors
-    from auditor.nlp import parse_sentences
+    from auditor.detect.clauses import parsed_sentences, split_clauses, with_sentence_units
+    from auditor.detect.content import support_features
+    from auditor.detect.nlp import parse_sentences
+    from auditor.detect.units import idf_weights, unit_vectors
     from auditor.result import Document
     from auditor.segment import segment_document
 
@@ -198,8 +199,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def calibrate(docs: list[TedDoc]) -> None:
+    from auditor.detect.nlp import load_spacy
     from auditor.embed import load_encoder
-    from auditor.nlp import load_spacy
 
     x, y = calibration_features(docs, load_spacy(), load_encoder())
     beta = fit_logistic(x, y)

@@ -305,9 +305,9 @@ def calibration(rows, weights, np) -> None:  # type: ignore[no-untyped-def]
 def mention_recall(cases: list[Case]) -> None:
     """Share of planted manglings that spaCy's NER alone, and NER plus proper-noun runs (what
     the detector uses), cover with a mention."""
-    from auditor.clauses import parsed_sentences
+    from auditor.detect.clauses import parsed_sentences
     from auditor.detect.names import extract_mentions
-    from auditor.nlp import load_spacy
+    from auditor.detect.nlp import load_spacy
     from auditor.result import Document
     from auditor.segment import segment_document
 

@@ -115,7 +115,8 @@ def test_otsu_threshold_splits_two_groups():
 
 
 def test_idf_weighted_overlap_discounts_story_wide_words():
-    from auditor.detect.content import idf_weights, weighted_overlap
+    from auditor.detect.content import weighted_overlap
+    from auditor.detect.units import idf_weights
 
     sentences = [frozenset({"japan", "trade"}), frozenset({"japan", "visit"}),
                  frozenset({"japan", "chip"})]

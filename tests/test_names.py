@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.result import Document, FindingKind, Severity
-from auditor.romanize import (
+from auditor.lang.romanize import (
     korean_syllables,
     name_korean,
     pinyin_syllables,
@@ -17,6 +16,7 @@ from auditor.romanize import (
     skeleton,
     skeleton_similarity,
 )
+from auditor.result import Document, FindingKind, Severity
 
 
 def name_findings(result):
@@ -175,7 +175,7 @@ def test_rendering_mapped_to_the_reference_name(auditor, ref, mt, renderings, ca
 
 def test_a_country_character_read_into_a_name_is_set_aside():
     from auditor.detect.names import Mention, RefEntity, candidate_features
-    from auditor.romanize import sino_korean_similarity
+    from auditor.lang.romanize import sino_korean_similarity
 
     # 韩康京: "Korea's Kang Kyung", the country character read as a surname
     entity = RefEntity("Kang Kyung-wha", [Mention(0, 0, 14, "Kang Kyung-wha", "PERSON", 0)])
@@ -207,7 +207,7 @@ def test_an_acronym_spelled_out_in_the_references_is_supported():
      ["Moon Jae-in", "Kang Kyung-wha"]),
 ])
 def test_hyphenated_names_and_english_compounds(auditor, text, names):
-    from auditor.clauses import parsed_sentences
+    from auditor.detect.clauses import parsed_sentences
     from auditor.detect.names import extract_mentions
     from auditor.segment import segment_document
 
@@ -224,7 +224,7 @@ def test_hyphenated_names_and_english_compounds(auditor, text, names):
     ("Fumio Kishida", "Fumio Kishida", 0.0),     # spelled, not read
 ])
 def test_japanese_reading_match(reference, mt, score):
-    from auditor.romanize import japanese_reading_match
+    from auditor.lang.romanize import japanese_reading_match
 
     assert japanese_reading_match(reference, mt) == score
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.numbers import Mention, compare, date_atoms, quantity_atoms
+from auditor.detect.numbers import Mention, compare
+from auditor.lang.en_figures import date_atoms, quantity_atoms
 from auditor.result import Document, FindingKind, Severity
 
 

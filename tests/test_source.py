@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.source import merge_sides
+from auditor.lang.en_figures import en_quantities
+from auditor.lang.romanize import romanisations
+from auditor.lang.zh_figures import zh_quantities
+from auditor.lang.zh_names import zh_names
+from auditor.merge import merge_sides
 from auditor.result import Document, Finding, FindingKind, Severity, Span
 from auditor.segment import segment_document
-from auditor.zh import en_quantities, romanisations, zh_names, zh_quantities
 
 SRC = (
     "李明是北京一家科技公司的工程师。他每天早上七点骑自行车去上班。"
@@ -128,7 +131,7 @@ def test_wade_giles_and_places_are_not_wrong_names(auditor):
 
 
 def test_chinese_name_shape():
-    from auditor.zh import chinese_name_shape
+    from auditor.lang.zh_names import chinese_name_shape
 
     assert chinese_name_shape("Xi Jinping") and chinese_name_shape("Hsia Li-yen")
     assert not chinese_name_shape("Joe Biden") and not chinese_name_shape("Tsai Ing-wen")

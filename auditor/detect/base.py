@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from auditor.clauses import ParsedSentence, parsed_sentences
 from auditor.config import AuditConfig
+from auditor.detect.clauses import ParsedSentence, parsed_sentences
+from auditor.detect.nlp import add_entities, parse_sentences
+from auditor.detect.units import ClauseTables, build_clause_tables
 from auditor.embed import Encoder
-from auditor.nlp import add_entities, parse_sentences
 from auditor.result import AlignmentPair, Finding, SegmentedDocument, SentenceScore
 
 
@@ -57,6 +58,14 @@ class Resources:
         return [self._parses[t] for t in texts]
 
 
+@dataclass
+class _AuditCache:
+    """What one audit builds on first use and all its detectors share."""
+
+    parsed: dict[int, list[ParsedSentence]] = field(default_factory=dict)
+    clause_tables: ClauseTables | None = None
+
+
 @dataclass(frozen=True)
 class AuditContext:
     """Everything the earlier stages produced; detectors read it and return findings.
@@ -79,24 +88,27 @@ class AuditContext:
     source_vectors: np.ndarray | None = None
     source_similarity: np.ndarray | None = None
     source_alignments: tuple[AlignmentPair, ...] = ()
-    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def shared(self, key: str, build: Callable[[], Any]) -> Any:
-        """Intermediate data several detectors need (e.g. clause tables), built once per audit."""
-        if key not in self._shared:
-            self._shared[key] = build()
-        return self._shared[key]
+    _cache: _AuditCache = field(default_factory=_AuditCache, repr=False, compare=False)
 
     def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:
         """Each sentence of the MT (doc -1) or of reference `doc` with its spaCy parse and its
         map to document offsets; built once per audit for all detectors. `entities`: also run
         the entity recogniser (only the detectors that read entities pay for it)."""
-        seg = self.mt if doc < 0 else self.references[doc]
-        items: list[ParsedSentence] = self.shared(
-            f"parsed:{doc}", lambda: parsed_sentences(seg, self.resources.parse(seg.texts)))
+        items = self._cache.parsed.get(doc)
+        if items is None:
+            seg = self.mt if doc < 0 else self.references[doc]
+            items = parsed_sentences(seg, self.resources.parse(seg.texts))
+            self._cache.parsed[doc] = items
         if entities:
             add_entities(self.resources.nlp, [p.parsed for p in items])
         return items
+
+    def clause_tables(self) -> ClauseTables:
+        """Clauses of the MT and of every reference with their vectors and idf weights
+        (`auditor.detect.units`), built once per audit for all detectors."""
+        if self._cache.clause_tables is None:
+            self._cache.clause_tables = build_clause_tables(self)
+        return self._cache.clause_tables
 
     def alignments_for(self, doc: int) -> list[AlignmentPair]:
         return [a for a in self.alignments if a.doc == doc]

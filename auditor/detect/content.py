@@ -32,17 +32,16 @@ reference passage should be is one mistranslation, not an addition plus an omiss
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from auditor.clauses import Clause, split_clauses, with_sentence_units
 from auditor.config import AlignMode
 from auditor.detect.base import AuditContext, Detector
-from auditor.embed import Encoder
+from auditor.detect.clauses import Clause
+from auditor.detect.units import ClauseTables
 from auditor.result import Finding, FindingKind, Severity, Span
 
 # Fitted by `benchmarks/content_benchmark.py --calibrate` (TED MT vs refB, label-free; see module
@@ -77,13 +76,6 @@ class ClauseSupport:
     lexical: float
     margin: float
     best: Clause | None
-
-
-def idf_weights(sentence_contents: Sequence[frozenset[str]]) -> dict[str, float]:
-    """Smoothed inverse document frequency over sentences: log((N + 1) / (df + 1)) + 1."""
-    n = len(sentence_contents)
-    df = Counter(w for words in sentence_contents for w in words)
-    return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
 
 
 def weighted_overlap(words: frozenset[str], context: frozenset[str],
@@ -157,62 +149,6 @@ def clause_supports(
     ]
 
 
-@dataclass(frozen=True)
-class ClauseTables:
-    """Clauses of the MT and of each reference, candidate units, vectors and word weights.
-
-    `mt_units` / `ref_units[d]` are the clauses plus whole multi-clause sentences: the
-    candidates a clause of the other side can be supported by.
-    """
-
-    mt: list[list[Clause]]
-    refs: list[list[list[Clause]]]
-    mt_units: list[Clause]
-    ref_units: list[list[Clause]]
-    vectors: dict[tuple[int, int, int], np.ndarray]
-    idf: dict[str, float]
-
-    def flat_mt(self) -> list[Clause]:
-        return [c for sent in self.mt for c in sent]
-
-    def flat_ref(self, doc: int) -> list[Clause]:
-        return [c for sent in self.refs[doc] for c in sent]
-
-    def ref_candidates(self, doc: int | None = None) -> list[Clause]:
-        docs = range(len(self.refs)) if doc is None else [doc]
-        return [c for d in docs for c in self.ref_units[d]]
-
-    def matrix(self, clauses: Sequence[Clause]) -> np.ndarray:
-        return np.vstack([self.vectors[(c.doc, c.start, c.end)] for c in clauses])
-
-    def sentence_content(self, clause: Clause) -> frozenset[str]:
-        side = self.mt if clause.doc < 0 else self.refs[clause.doc]
-        return frozenset().union(*(c.content for c in side[clause.sentence]))
-
-
-def unit_vectors(encoder: Encoder, units: Sequence[Clause]
-                 ) -> dict[tuple[int, int, int], np.ndarray]:
-    """Vector of each clause or sentence unit, keyed by (doc, start, end), in one encoder call."""
-    vectors = encoder.encode([u.text for u in units]) if units else []
-    return {(u.doc, u.start, u.end): v for u, v in zip(units, vectors, strict=True)}
-
-
-def build_clause_tables(ctx: AuditContext) -> ClauseTables:
-    """Split MT and references into clauses and embed all units in one encoder call."""
-    mt = split_clauses(-1, ctx.parsed(-1))
-    refs = [split_clauses(d, ctx.parsed(d)) for d in range(len(ctx.references))]
-    mt_units = with_sentence_units(mt, ctx.mt)
-    ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,
-                                                                 strict=True)]
-    every = mt_units + [c for units in ref_units for c in units]
-    table = unit_vectors(ctx.resources.encoder, every)
-    sentences = [frozenset().union(*(c.content for c in s)) for s in mt] + [
-        frozenset().union(*(c.content for c in s)) for r in refs for s in r
-    ]
-    return ClauseTables(mt=mt, refs=refs, mt_units=mt_units, ref_units=ref_units,
-                        vectors=table, idf=idf_weights(sentences))
-
-
 def _supports(tables: ClauseTables, rows: list[Clause], cols: list[Clause]) -> list[ClauseSupport]:
     if not rows:
         return []
@@ -282,7 +218,7 @@ class ContentDetector(Detector):
     def find(self, ctx: AuditContext) -> list[Finding]:
         if not ctx.references or not ctx.mt.sentences:
             return []
-        tables = ctx.shared("clause_tables", lambda: build_clause_tables(ctx))
+        tables = ctx.clause_tables()
         mt_supports = mt_clause_supports(tables)
         ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
         cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode)
@@ -514,6 +450,6 @@ def _adjacent(sentence: list[Clause], a: Clause, b: Clause) -> bool:
     return starts.index(b.start) == starts.index(a.start) + 1
 
 
-__all__ = ["ClauseSupport", "ContentDetector", "SUPPORT_WEIGHTS", "build_clause_tables",
-           "clause_supports", "decision_logit", "idf_weights", "mt_clause_supports",
+__all__ = ["ClauseSupport", "ContentDetector", "SUPPORT_WEIGHTS",
+           "clause_supports", "decision_logit", "mt_clause_supports",
            "otsu_threshold", "reference_clause_supports", "support_probability"]

@@ -12,7 +12,7 @@ differently, mapped to the reference name they stand for.
 4. Candidates. Each unsupported mention is scored against each reference entity from string
    similarity (rapidfuzz), sound (jellyfish metaphone), the consonant skeleton that survives
    Mandarin transliteration, Sino-Korean/Mandarin syllable correspondence, the Japanese
-   readings of the kanji behind pinyin, pinyin/Wade-Giles spelling (auditor.romanize),
+   readings of the kanji behind pinyin, pinyin/Wade-Giles spelling (auditor.lang.romanize),
    whether the MT sentence is aligned to a reference sentence naming the entity, and shared
    titles, and whether the mention is a dictionary word (WordNet, via spaCy's lemmatizer
    tables: Jakarta is a real place, Pompei is not a word). A logistic model (weights below,
@@ -39,10 +39,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.clauses import ParsedSentence
 from auditor.detect.base import AuditContext, Detector
-from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
-from auditor.romanize import (
+from auditor.detect.clauses import ParsedSentence
+from auditor.lang.romanize import (
     fold,
     japanese_reading_match,
     name_korean,
@@ -51,6 +50,7 @@ from auditor.romanize import (
     skeleton_similarity,
     wade_giles_match,
 )
+from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                          "WORK_OF_ART"})

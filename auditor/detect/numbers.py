@@ -18,7 +18,6 @@ sentences of the closest reference clause (per reference) of the MT clause that 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,34 +25,12 @@ from typing import Any
 import numpy as np
 
 from auditor.detect.base import AuditContext, Detector
+from auditor.lang.currency import money_currency
+from auditor.lang.en_figures import DAY, MONTHS, WEEKDAYS, date_atoms, quantity_atoms
 from auditor.result import Finding, FindingKind, Severity, Span
 
 DATE_LABELS = frozenset({"DATE", "TIME"})
 QUANTITY_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
-MONTHS = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"])}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-MONTHS["sept"] = 9
-WEEKDAYS = {d: i for i, d in enumerate(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
-WEEKDAYS.update({d[:3]: i for d, i in list(WEEKDAYS.items())})
-WORD_NUMBERS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-     "nineteen", "twenty"])}
-WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-                     "eighty": 80, "ninety": 90, "dozen": 12})
-SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
-          "trillion": 1_000_000_000_000}
-FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
-             "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$", re.I)
-_ISO_IN_TEXT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*(?:st|nd|rd|th)?")
-# A cosine below the aligner's floor (AuditConfig.min_similarity) means "unrelated": no
-# counterpart to compare figures with.
 
 
 @dataclass(frozen=True)
@@ -68,93 +45,17 @@ class Mention:
     unit: str | None = None  # what a quantity counts ("kilometer", "worker", "year")
 
 
-def _number(word: str) -> float | None:
-    word = word.lower()
-    if word in WORD_NUMBERS:
-        return float(WORD_NUMBERS[word])
-    digits = _NUMBER.fullmatch(word.rstrip("stndrh") if word[:1].isdigit() else word)
-    if digits:
-        text = digits.group()
-        if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
-            text = text.replace(",", "")
-        try:
-            return float(text.replace(",", "."))
-        except ValueError:
-            return None
-    return None
-
-
-def date_atoms(text: str) -> frozenset[tuple[str, float]]:
-    """Month, day, year and weekday atoms of a date expression ("from June 29 to 30")."""
-    atoms: set[tuple[str, float]] = set()
-    for iso in _ISO_IN_TEXT.finditer(text):
-        atoms |= {("year", float(iso.group(1))), ("month", float(iso.group(2))),
-                  ("day", float(iso.group(3)))}
-    text = _ISO_IN_TEXT.sub(" ", text)
-    for word in _WORD.findall(text):
-        low = word.lower()
-        day = _DAY.match(word)
-        if low in MONTHS and word != "may":  # lower-case "may" is the verb
-            atoms.add(("month", float(MONTHS[low])))
-        elif low in WEEKDAYS:
-            atoms.add(("weekday", float(WEEKDAYS[low])))
-        elif word.isdigit() and len(word) == 4 and 1000 <= int(word) <= 2999:
-            atoms.add(("year", float(word)))
-        elif day and 1 <= int(day.group(1)) <= 31:
-            atoms.add(("day", float(day.group(1))))
-    return frozenset(atoms)
-
-
-def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
-    """Numeric values of a quantity expression ("six kilometers", "1,200", "two-thirds",
-    "a hundred thousand")."""
-    words = [w.lower() for w in _WORD.findall(text.replace("-", " "))]
-    values: list[float] = []
-    i = 0
-    while i < len(words):
-        value = _number(words[i])
-        if value is None and words[i] in SCALES and i > 0 and words[i - 1] in ("a", "an"):
-            value, i = 1.0, i - 1  # "a million years": the scale words follow as for "one"
-        if value is None:
-            i += 1
-            continue
-        while i + 1 < len(words) and words[i + 1] in SCALES:  # "two hundred thousand"
-            value *= SCALES[words[i + 1]]
-            i += 1
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if nxt in FRACTIONS and value < FRACTIONS[nxt]:
-            value = value / FRACTIONS[nxt]
-            i += 1
-        values.append(round(value, 3))
-        i += 1
-    if not values and any(w in ("half", "a half") for w in words):
-        values.append(0.5)
-    return frozenset(("value", v) for v in values)
-
-
-# Currencies as written in English, folded so that ways of writing one currency compare equal;
-# "¥" (yen or yuan) says too little to compare.
-_SAME_CURRENCY = {"USD": "US dollar", "dollar": "US dollar", "CNY": "renminbi"}
-_MONEY_AMOUNT = re.compile(
-    r"\d+(?:[.,]\d+)*(?:\s*(?:hundred|thousand|million|billion|trillion|bn|m)\b)?", re.I)
-
-
 def currency_atoms(text: str) -> frozenset[tuple[str, Any]]:
     """The currency of a money expression ("$8,000", "8,000 yuan", "HK$3 billion"), if any."""
-    from auditor.currency import en_currency
-
-    amount = _MONEY_AMOUNT.search(text)
-    code = en_currency(text, amount.start(), amount.end()) if amount else None
-    if code is None or code == "yen or yuan":
-        return frozenset()
-    return frozenset({("currency", _SAME_CURRENCY.get(code, code))})
+    code = money_currency(text)
+    return frozenset() if code is None else frozenset({("currency", code)})
 
 
 def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
     """Number and date mentions of one parsed sentence; offsets map characters to the doc."""
     out = []
     for ent in parsed.ents:
-        day = _DAY.match(ent.text)
+        day = DAY.match(ent.text)
         unit = None
         if ent.label_ in DATE_LABELS and _duration(ent):
             # "two weeks", "fourteen billion years": an amount of time, not a calendar date
@@ -251,12 +152,10 @@ class NumberDetector(Detector):
     def find(self, ctx: AuditContext) -> list[Finding]:
         if not ctx.references or not ctx.mt.sentences:
             return []
-        from auditor.detect.content import build_clause_tables
-
         mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1, entities=True)]
         if not any(mt_mentions):
             return []
-        tables = ctx.shared("clause_tables", lambda: build_clause_tables(ctx))
+        tables = ctx.clause_tables()
         ref_mentions = [
             [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(d, entities=True)]
             for d in range(len(ctx.references))

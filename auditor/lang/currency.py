@@ -1,6 +1,9 @@
 """Currencies of figures: after a Chinese figure (8000多元, 1.2万美元) and around an English one
 ("$8,000", "8,000 yuan", "HK$3 billion"), so that a figure kept in another currency is caught
-on the source side (auditor.detect.source) and against references (auditor.detect.numbers)."""
+on the source side (auditor.detect.source) and against references (auditor.detect.numbers).
+
+Two comparisons, both here: `same_currency` (can an MT currency render the source's?) and
+`money_currency` (English against English, ways of writing one currency folded together)."""
 
 from __future__ import annotations
 
@@ -52,6 +55,24 @@ def en_currency(text: str, start: int, end: int) -> str | None:
     return _EN_CURRENCY_CODES.get(key, _EN_CURRENCY_CODES.get(key.rstrip("s")))
 
 
+# English ways of writing one currency, folded so that they compare equal; "¥" (yen or yuan) says
+# too little to compare.
+_SAME_EN_CURRENCY = {"USD": "US dollar", "dollar": "US dollar", "CNY": "renminbi"}
+_MONEY_AMOUNT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:\s*(?:hundred|thousand|million|billion|trillion|bn|m)\b)?", re.I)
+
+
+def money_currency(text: str) -> str | None:
+    """The currency of an English money expression ("$8,000", "8,000 yuan", "HK$3 billion"),
+    folded for comparing two English texts ("$" and "US$" are one); None when there is none or
+    it says too little."""
+    amount = _MONEY_AMOUNT.search(text)
+    code = en_currency(text, amount.start(), amount.end()) if amount else None
+    if code is None or code == "yen or yuan":
+        return None
+    return _SAME_EN_CURRENCY.get(code, code)
+
+
 def same_currency(source: str, mt: str) -> bool:
     """Whether an MT currency can render the source's: "yuan" (a bare 元) fits renminbi, NT$,
     HK$ and ¥; a dollar currency fits a bare "$" or "dollars"; else the codes must agree."""
@@ -62,7 +83,6 @@ def same_currency(source: str, mt: str) -> bool:
     if source in _DOLLARS:
         return mt == "dollar"
     return source in ("CNY", "JPY") and mt == "yen or yuan"
-
 
 
 _CURRENCY_NAMES = {"yuan": "yuan (元)", "CNY": "renminbi", "USD": "US dollars",
@@ -77,4 +97,4 @@ def currency_name(code: str) -> str:
     return _CURRENCY_NAMES.get(code, code)
 
 
-__all__ = ["currency_name", "en_currency", "same_currency", "zh_currency"]
+__all__ = ["currency_name", "en_currency", "money_currency", "same_currency", "zh_currency"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import product
 
 from unidecode import unidecode
 
@@ -31,23 +32,53 @@ _LETTERS = re.compile(r"[^a-z]")
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII letters only: 'Kyung-wha' -> 'kyungwha'."""
+    """Lower-case ASCII letters only, accents and other scripts transliterated (unidecode):
+    'Kyung-wha' -> 'kyungwha', "Wang-Yi", "wángyì" -> "wangyi". The one key every name
+    comparison uses."""
     return _LETTERS.sub("", unidecode(text).lower())
 
 
 # ---- Mandarin syllables ----------------------------------------------------------------------
 @lru_cache(maxsize=1)
-def pinyin_inventory() -> frozenset[str]:
-    """Every toneless Mandarin syllable pypinyin knows (about 410), without bare nasals."""
+def _dictionary_readings() -> frozenset[str]:
+    """Every toneless reading in pypinyin's character dictionary, folded (bare nasals too)."""
     from pypinyin.constants import PINYIN_DICT
 
-    out: set[str] = set()
-    for readings in PINYIN_DICT.values():
-        for reading in readings.split(","):
-            syllable = fold(reading)
-            if syllable and any(v in syllable for v in "aeiouv"):
-                out.add(syllable)
+    return frozenset(fold(reading) for readings in PINYIN_DICT.values()
+                     for reading in readings.split(","))
+
+
+@lru_cache(maxsize=1)
+def pinyin_inventory() -> frozenset[str]:
+    """Every toneless Mandarin syllable pypinyin knows (about 410), without bare nasals."""
+    return frozenset(s for s in _dictionary_readings() if s and any(v in s for v in "aeiouv"))
+
+
+@lru_cache(maxsize=1)
+def romanised_syllables() -> frozenset[str]:
+    """Every toneless Mandarin syllable in pinyin or in Wade-Giles, as letter keys (bare nasals
+    such as "ng" included)."""
+    readings = _dictionary_readings()
+    out = set(readings) | {fold(_wade_giles_syllable(r)) for r in readings}
+    out.discard("")
     return frozenset(out)
+
+
+def romanisations(han: str, limit: int = 16) -> tuple[str, ...]:
+    """Pinyin readings of a name, toneless, syllables spaced; every reading of polyphonic
+    characters (曾 is Zeng as a surname), most likely first, at most `limit`."""
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    first = " ".join(lazy_pinyin(han, style=Style.NORMAL, v_to_u=True))
+    readings = pinyin(han, style=Style.NORMAL, heteronym=True, v_to_u=True)
+    out = [first]
+    for combo in product(*readings):
+        candidate = " ".join(combo)
+        if candidate not in out:
+            out.append(candidate)
+        if len(out) >= limit:
+            break
+    return tuple(out)
 
 
 def pinyin_syllables(word: str) -> list[str] | None:
@@ -250,15 +281,39 @@ def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
     return max(0.0, score / n), full
 
 
+def _wade_giles_syllable(syllable: str) -> str:
+    """One toneless pinyin syllable in Wade-Giles ("xia" -> "hsia"), pypinyin's table."""
+    from pypinyin.style.wadegiles import to_wade_glides
+
+    return str(to_wade_glides(syllable))
+
+
 def wade_giles_key(name: str) -> str | None:
     """The Wade-Giles spelling (letters only) of a name read as pinyin ("Xia Liyan" ->
     "hsialiyen"), or None when the name is not pinyin."""
-    from pypinyin.style.wadegiles import to_wade_glides
-
     syllables = name_pinyin(name)
     if not syllables:
         return None
-    return fold("".join(to_wade_glides(s) for s in syllables))
+    return fold("".join(_wade_giles_syllable(s) for s in syllables))
+
+
+def wade_giles(han: str, limit: int = 16) -> tuple[str, ...]:
+    """Wade-Giles readings of a Chinese name as letter keys ("赵春山" -> "chaochunshan"): Taiwan
+    and older English writing spell Chinese names so ("Chao Chun-shan", "Hsia Li-yen").
+
+    Read from the characters with pypinyin's Wade-Giles style (which writes ü as "v": "lv"),
+    at most `limit` readings."""
+    from pypinyin import Style, pinyin
+
+    readings = pinyin(han, style=Style.WADEGILES, heteronym=True)
+    out: list[str] = []
+    for combo in product(*readings):
+        key = fold("".join(combo))
+        if key not in out:
+            out.append(key)
+        if len(out) >= limit:
+            break
+    return tuple(out)
 
 
 def wade_giles_match(a: str, b: str) -> float:
@@ -342,8 +397,6 @@ def japanese_readings(word: str) -> frozenset[str]:
 def _kanji_word_readings(syllables: tuple[str, ...]) -> frozenset[str]:
     """Readings of every kanji word whose characters have these Mandarin syllables (at most
     `_JAPANESE_COMBINATIONS` words, else none)."""
-    from itertools import product
-
     candidates = [_kanji_for(s) for s in syllables]
     total = 1
     for c in candidates:
