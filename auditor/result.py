@@ -103,7 +103,8 @@ class Finding:
     mt_text: str
     confidence: float
     evidence: str
-    detector: str
+    detector: str = ""
+    """Id of the detector that made it; stamped by `Detector.detect`."""
     reference: Span | None = None
     source: Span | None = None
     canonical: str | None = None

@@ -1,10 +1,28 @@
-"""Stage 5: detectors, by id. Imported lazily so that a detector's models load only when used."""
+"""Stage 5: detectors, by id. Imported lazily so that a detector's models load only when used.
+
+Where each finding kind comes from (each detector also declares it: `requires`, `produces`;
+its thresholds are one dataclass in auditor/config.py):
+
+| kind           | producers          | needs                          |
+|----------------|--------------------|--------------------------------|
+| name           | names, source      | references / source            |
+| omission       | content, source    | references / source            |
+| addition       | content, source    | references / source            |
+| number         | numbers, source    | references / source            |
+| mistranslation | content            | references (parallel mode)     |
+| repetition     | repetition         | the MT alone                   |
+| fluency        | repetition         | the MT alone                   |
+
+When both a source and references are given, `auditor.merge.merge_sides` makes one finding of a
+source-side and a reference-side finding of the same error.
+"""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from auditor.detect.base import AuditContext, Detector, Resources
+from auditor.detect.base import AuditContext, Detector, Input, Resources
+from auditor.result import FindingKind
 
 # id -> "module:Class"; the order is the order findings are produced in.
 DETECTORS: dict[str, str] = {}
@@ -16,6 +34,17 @@ DETECTORS["names"] = "auditor.detect.names:NameDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
 
+# kind -> ids of the detectors that make it (the table above; tests check it against `produces`).
+PRODUCERS: dict[FindingKind, tuple[str, ...]] = {
+    FindingKind.NAME: ("names", "source"),
+    FindingKind.OMISSION: ("content", "source"),
+    FindingKind.ADDITION: ("content", "source"),
+    FindingKind.NUMBER: ("numbers", "source"),
+    FindingKind.MISTRANSLATION: ("content",),
+    FindingKind.REPETITION: ("repetition",),
+    FindingKind.FLUENCY: ("repetition",),
+}
+
 
 def get_detector(detector_id: str) -> Detector:
     try:
@@ -25,5 +54,5 @@ def get_detector(detector_id: str) -> Detector:
     return getattr(import_module(module), cls)()
 
 
-__all__ = ["AuditContext", "Detector", "Resources", "DETECTORS", "DEFAULT_DETECTORS",
-           "get_detector"]
+__all__ = ["AuditContext", "Detector", "Input", "Resources", "DETECTORS", "DEFAULT_DETECTORS",
+           "PRODUCERS", "get_detector"]

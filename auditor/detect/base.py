@@ -1,15 +1,18 @@
 """What every detector sees (`AuditContext`) and the small base class it fills in.
 
-As in sacrebleu's metrics/base.py, the base owns the workflow (run, sort, stamp the detector
-id) and subclasses implement one hook, `find`.
+As in sacrebleu's metrics/base.py, the base owns the workflow and subclasses implement one hook,
+`find`. Like spaCy's factory `requires` / `assigns` and COMET's `requires_references()`, a
+detector declares the inputs it needs (`requires`) and the finding kinds it makes (`produces`);
+the base skips it when an input is missing, stamps its id on its findings and sorts them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,7 +21,14 @@ from auditor.detect.clauses import ParsedSentence, parsed_sentences
 from auditor.detect.nlp import add_entities, parse_sentences
 from auditor.detect.units import ClauseTables, build_clause_tables
 from auditor.embed import Encoder
-from auditor.result import AlignmentPair, Finding, SegmentedDocument, SentenceScore
+from auditor.result import AlignmentPair, Finding, FindingKind, SegmentedDocument, SentenceScore
+
+
+class Input(str, Enum):
+    """An input a detector may need besides the MT."""
+
+    REFERENCES = "references"  # at least one English reference
+    SOURCE = "source"  # the source text, with its cross-lingual vectors and alignment
 
 
 @dataclass
@@ -113,6 +123,13 @@ class AuditContext:
     def alignments_for(self, doc: int) -> list[AlignmentPair]:
         return [a for a in self.alignments if a.doc == doc]
 
+    def has(self, needed: Input) -> bool:
+        """Whether this audit has the input."""
+        if needed is Input.REFERENCES:
+            return bool(self.references)
+        return (self.source is not None and self.source_vectors is not None
+                and self.mt_source_vectors is not None)
+
     def sentence_of(self, offset: int) -> int | None:
         """Index of the MT sentence containing a character offset."""
         for s in self.mt.sentences:
@@ -122,15 +139,29 @@ class AuditContext:
 
 
 class Detector(ABC):
-    """A detector finds one family of errors. Subclasses set `id` and implement `find`."""
+    """A detector finds one family of errors. Subclasses set `id`, `requires` and `produces`
+    and implement `find`."""
 
-    id: str = "base"
+    id: ClassVar[str] = "base"
+    requires: ClassVar[frozenset[Input]] = frozenset()
+    """Inputs without which the detector has nothing to compare: it is then not run."""
+    produces: ClassVar[frozenset[FindingKind]] = frozenset()
+    """The finding kinds it makes (the kind -> producers table in `auditor.detect`)."""
+
+    def ready(self, ctx: AuditContext) -> bool:
+        """Every required input is there, and the MT has a sentence to check."""
+        return bool(ctx.mt.sentences) and all(ctx.has(needed) for needed in self.requires)
 
     def detect(self, ctx: AuditContext) -> list[Finding]:
-        findings = self.find(ctx)
+        """The detector's findings for one audit, stamped with its id and in MT order; none when
+        an input it requires is missing."""
+        if not self.ready(ctx):
+            return []
+        findings = [f if f.detector == self.id else replace(f, detector=self.id)
+                    for f in self.find(ctx)]
         return sorted(findings, key=lambda f: (f.mt_start if f.mt_start is not None else -1,
                                                f.kind.value))
 
     @abstractmethod
     def find(self, ctx: AuditContext) -> list[Finding]:
-        """Return the findings of this detector for one audit."""
+        """The findings of this detector for one audit; called only when `ready`."""

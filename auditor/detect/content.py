@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from auditor.config import AlignMode
-from auditor.detect.base import AuditContext, Detector
+from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import Clause
 from auditor.detect.units import ClauseTables
 from auditor.result import Finding, FindingKind, Severity, Span
@@ -214,10 +214,11 @@ class ContentDetector(Detector):
     """Omissions and additions from clause-level support across all references."""
 
     id = "content"
+    requires = frozenset({Input.REFERENCES})
+    produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION,
+                          FindingKind.MISTRANSLATION})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        if not ctx.references or not ctx.mt.sentences:
-            return []
         tables = ctx.clause_tables()
         mt_supports = mt_clause_supports(tables)
         ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
@@ -307,7 +308,6 @@ class ContentDetector(Detector):
                 mt_text=ctx.mt.doc.text[first.start:last.end],
                 confidence=1.0 - worst.probability,
                 evidence=evidence,
-                detector=self.id,
                 reference=(Span(ref.start, ref.end,
                                 ctx.references[ref.doc].doc.text[ref.start:ref.end], ref.doc)
                            if ref else None),
@@ -406,7 +406,6 @@ class ContentDetector(Detector):
             evidence=(f"{why}; carried by reference{plural} "
                       f"{', '.join(str(c) for c in sorted(carriers))}; closest MT text: "
                       f"{worst.best.text if worst.best else '(none)'!r} ({_describe(worst)})"),
-            detector=self.id,
             reference=Span(first.start, last.end,
                            ctx.references[doc].doc.text[first.start:last.end], doc),
             mt_sentence=ctx.sentence_of(max(mt_pos - 1, 0)) if mt_pos is not None else None,

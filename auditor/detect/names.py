@@ -39,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.detect.base import AuditContext, Detector
+from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import ParsedSentence
 from auditor.lang.romanize import (
     fold,
@@ -506,13 +506,13 @@ class NameDetector(Detector):
     """Mangled or inconsistent renderings of reference names (kind NAME)."""
 
     id = "names"
+    requires = frozenset({Input.REFERENCES})
+    produces = frozenset({FindingKind.NAME})
 
     def __init__(self, weights: Sequence[float] = WEIGHTS):
         self.weights = tuple(weights)
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        if not ctx.references:
-            return []
         return self.decide(ctx, self.analyse(ctx))
 
     def decide(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
@@ -599,7 +599,7 @@ class NameDetector(Detector):
                 kind=FindingKind.NAME,
                 severity=Severity.MINOR if feats.wade_giles else Severity.MAJOR,
                 mt_start=m.start, mt_end=m.end,
-                mt_text=m.text, confidence=p, evidence="; ".join(evidence), detector=self.id,
+                mt_text=m.text, confidence=p, evidence="; ".join(evidence),
                 reference=_reference_span(ctx, m, entity), canonical=entity.name,
                 mt_sentence=m.sentence,
             ))
@@ -706,7 +706,6 @@ def _calque(ctx: AuditContext, analysis: NameAnalysis,
         return Finding(
             kind=FindingKind.NAME, severity=Severity.MINOR, mt_start=start, mt_end=end,
             mt_text=ctx.mt.doc.text[start:end], confidence=p, evidence=evidence,
-            detector="names",
             reference=Span(ref_mention.start, ref_mention.end, ref_mention.text, ref_mention.doc),
             canonical=entity.name, mt_sentence=sentence,
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor.detect.base import AuditContext, Detector
+from auditor.detect.base import AuditContext, Detector, Input
 from auditor.lang.currency import money_currency
 from auditor.lang.en_figures import DAY, MONTHS, WEEKDAYS, date_atoms, quantity_atoms
 from auditor.result import Finding, FindingKind, Severity, Span
@@ -148,10 +148,10 @@ class NumberDetector(Detector):
     """Numbers and dates of the MT compared with those of their counterpart reference text."""
 
     id = "numbers"
+    requires = frozenset({Input.REFERENCES})
+    produces = frozenset({FindingKind.NUMBER})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        if not ctx.references or not ctx.mt.sentences:
-            return []
         mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1, entities=True)]
         if not any(mt_mentions):
             return []
@@ -235,7 +235,6 @@ class NumberDetector(Detector):
             mt_text=ctx.mt.doc.text[mention.start:mention.end],
             confidence=confidence,
             evidence=f"{why} (reference {doc}, {where})",
-            detector=self.id,
             reference=Span(ref.start, ref.end, ctx.references[doc].doc.text[ref.start:ref.end],
                            doc),
             mt_sentence=ctx.sentence_of(mention.start),

@@ -78,10 +78,9 @@ class RepetitionDetector(Detector):
     """Phrase loops, repeated sentences and broken or dangling fragments."""
 
     id = "repetition"
+    produces = frozenset({FindingKind.REPETITION, FindingKind.FLUENCY})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        if not ctx.mt.sentences:
-            return []
         nlp = ctx.resources.nlp
         stop_words = frozenset(w.lower() for w in nlp.Defaults.stop_words)
         reference_text = " ".join(_normalised(r.doc.text) for r in ctx.references)
@@ -106,7 +105,6 @@ class RepetitionDetector(Detector):
                     mt_text=raw[start:end],
                     confidence=0.9,
                     evidence=f"the phrase {phrase!r} is repeated back to back",
-                    detector=self.id,
                     mt_sentence=sent.index,
                 ))
         return findings
@@ -129,7 +127,6 @@ class RepetitionDetector(Detector):
                         mt_text=ctx.mt.doc.text[later.start:later.end],
                         confidence=fuzz.ratio(texts[i], texts[j]) / 100.0,
                         evidence=f"repeats sentence {i + 1}: {ctx.mt.sentences[i].text!r}",
-                        detector=self.id,
                         mt_sentence=later.index,
                     ))
                     break
@@ -161,7 +158,6 @@ class RepetitionDetector(Detector):
             mt_text=text[sent.start:sent.end],
             confidence=0.7,
             evidence=f"fragment: {why}",
-            detector=self.id,
             mt_sentence=sent.index,
         ) for sent, why in sorted(candidates, key=lambda c: c[0].index)]
 

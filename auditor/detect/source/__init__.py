@@ -19,22 +19,24 @@ Modules by what they check: `gaps` (sentences and clauses), `figures` (numbers a
 
 from __future__ import annotations
 
-from auditor.detect.base import AuditContext, Detector
+from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.source.common import SOURCE_ID
 from auditor.detect.source.figures import find_figures
 from auditor.detect.source.gaps import find_clause_omissions, find_gaps
 from auditor.detect.source.names import find_names
-from auditor.result import Finding
+from auditor.result import Finding, FindingKind
 
 
 class SourceDetector(Detector):
     """Omissions, additions, numbers and names checked against the source text."""
 
     id = SOURCE_ID
+    requires = frozenset({Input.SOURCE})
+    produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION, FindingKind.NUMBER,
+                          FindingKind.NAME})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        if ctx.source is None or ctx.source_vectors is None or ctx.mt_source_vectors is None:
-            return []
+        assert ctx.source is not None
         pairs = sorted(ctx.source_alignments, key=lambda p: (p.mt, p.other))
         findings = find_gaps(ctx, pairs)
         findings += find_clause_omissions(ctx, pairs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from auditor.detect.base import AuditContext
-from auditor.detect.source.common import SOURCE_ID, raw_text
+from auditor.detect.source.common import raw_text
 from auditor.lang.currency import currency_name, en_currency, same_currency, zh_currency
 from auditor.lang.en_figures import en_quantities
 from auditor.lang.figures import Quantity, same_value
@@ -41,7 +41,7 @@ def find_figures(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]
                 evidence=(f"the source says {q.text} ({q.shown}) where the MT says "
                           f"{m.text} ({m.shown}); no figure of the source sentence "
                           f"equals it"),
-                detector=SOURCE_ID, source=Span(q.start, q.end, q.text),
+                source=Span(q.start, q.end, q.text),
                 canonical=q.shown, mt_sentence=i,
             ))
     return findings
@@ -75,7 +75,7 @@ def currency_findings(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Fin
                     evidence=(f"the figure is right but the currency is not: the source says "
                               f"{q.text} in {currency_name(src_code)}, the MT "
                               f"writes {currency_name(code)}"),
-                    detector=SOURCE_ID, source=Span(at + q.start, at + q.end, q.text),
+                    source=Span(at + q.start, at + q.end, q.text),
                     canonical=f"{q.shown} {currency_name(src_code)}",
                     mt_sentence=i,
                 ))

@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from auditor.detect.base import AuditContext
-from auditor.detect.source.common import MIN_CLAUSE_CHARS, SOURCE_ID, content_chars, raw_text, unit
+from auditor.detect.source.common import MIN_CLAUSE_CHARS, content_chars, raw_text, unit
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
 # Leave-one-out drop (cosine with the clause minus cosine without it) below which a source
@@ -91,7 +91,6 @@ def sentence_omission(ctx: AuditContext, j: int, before: AlignmentPair | None,
         confidence=float(np.clip(1.0 - best, 0.0, 1.0)),
         evidence=(f"source sentence with no counterpart in the MT "
                   f"(best cross-lingual cosine {best:.2f})"),
-        detector=SOURCE_ID,
         source=Span(sent.start, sent.end, raw_text(ctx.source.doc.text, sent)),
         mt_sentence=at_sentence.index if at_sentence else None,
     )
@@ -110,7 +109,6 @@ def sentence_addition(ctx: AuditContext, i: int) -> Finding:
         confidence=float(np.clip(1.0 - best, 0.0, 1.0)),
         evidence=(f"not supported by the source: no source sentence carries it "
                   f"(closest, cosine {best:.2f}, is shown)"),
-        detector=SOURCE_ID,
         source=(Span(closest.start, closest.end, raw_text(ctx.source.doc.text, closest))
                 if closest else None),
         mt_sentence=i,
@@ -160,7 +158,6 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
             confidence=float(np.clip(-drop * 5, 0.0, 1.0)),
             evidence=(f"source clause not carried by the aligned MT: leaving it out makes "
                       f"the source closer to the MT (cosine change {-drop:+.2f})"),
-            detector=SOURCE_ID,
             source=Span(start, start + len(clause), clause),
             mt_sentence=pair.mt[0],
         ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from auditor.detect.base import AuditContext
-from auditor.detect.source.common import SOURCE_ID, raw_text
+from auditor.detect.source.common import raw_text
 from auditor.lang.romanize import fold, wade_giles
 from auditor.lang.zh_names import (
     SourceName,
@@ -68,7 +68,7 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
                             evidence=(f"'{text}' is the pinyin of {name.text}, a Chinese "
                                       f"transliteration of a foreign name: the original "
                                       f"spelling is probably different"),
-                            detector=SOURCE_ID, source=src_span, mt_sentence=i,
+                            source=src_span, mt_sentence=i,
                         ))
                     continue
                 if exact or name.kind != "person":
@@ -94,7 +94,7 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
                     mt_start=a, mt_end=b, mt_text=text, confidence=0.8 if in_refs else 0.6,
                     evidence=(f"'{text}' renders {name.text}, whose pinyin is '{pinyin}'"
                               + (f"; the references write '{pinyin}'" if in_refs else "")),
-                    detector=SOURCE_ID, source=src_span, canonical=pinyin, mt_sentence=i,
+                    source=src_span, canonical=pinyin, mt_sentence=i,
                 ))
         if unrendered:
             findings += wrong_names(ctx, keyed, unrendered, source_keys | reference_keys)
@@ -141,7 +141,7 @@ def wrong_names(ctx: AuditContext, keyed: list[tuple[tuple[int, int, int, str], 
                       f"references name anyone so"
                       + ("; the given name matches, the surname does not" if same_given
                          else "")),
-            detector=SOURCE_ID, source=src_span, canonical=pinyin, mt_sentence=i,
+            source=src_span, canonical=pinyin, mt_sentence=i,
         ))
     return findings
 
