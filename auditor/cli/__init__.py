@@ -6,6 +6,7 @@ import typer
 
 from auditor.cli.audit import audit_command
 from auditor.cli.entry import run_app
+from auditor.cli.score import score_command
 
 app = typer.Typer(
     name="auditor",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("audit")(audit_command)
+app.command("score")(score_command)
 
 
 @app.callback()
