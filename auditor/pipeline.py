@@ -185,11 +185,17 @@ class Auditor:
         reference_columns: Sequence[str] | None = None,
         source_column: str | None = None,
         progress: bool = True,
+        doc_column: str | None = None,
     ) -> pd.DataFrame:
         """Audit many documents with one model load: a DataFrame (or dicts) in, a DataFrame out.
 
         Reference columns default to every column whose name starts with "ref". A row that
         cannot be audited gets its error message in the `error` column instead of scores.
+
+        With `doc_column`, a row is a segment (never re-split) and consecutive rows with the
+        same id form one document, audited together; each row gets its segment `score`,
+        `support` and `findings` (JSON objects, offsets into the row's MT), as `auditor score`
+        writes them (`auditor.segments`).
         """
         import pandas as pd
         from tqdm.auto import tqdm
@@ -199,6 +205,9 @@ class Auditor:
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
         if mt_column not in frame.columns:
             raise KeyError(f"no column {mt_column!r} in the batch")
+        if doc_column is not None:
+            return self._audit_segment_batch(frame, mt_column, reference_columns,
+                                             source_column, doc_column, progress)
         ref_cols = list(reference_columns) if reference_columns is not None else [
             c for c in frame.columns if str(c).startswith("ref")
         ]
@@ -213,6 +222,35 @@ class Auditor:
                 out.append({"error": str(exc)})
                 continue
             out.append(summary_row(result))
+        return pd.DataFrame(out, index=frame.index)
+
+
+    def _audit_segment_batch(
+        self, frame: pd.DataFrame, mt_column: str, reference_columns: Sequence[str] | None,
+        source_column: str | None, doc_column: str, progress: bool,
+    ) -> pd.DataFrame:
+        import pandas as pd
+
+        from auditor.formats.table import Columns, rows_to_segments
+        from auditor.segments import score_segments
+
+        columns = Columns(
+            mt=mt_column,
+            references=tuple(reference_columns) if reference_columns is not None else None,
+            source=source_column, doc=doc_column,
+        ).resolve([str(c) for c in frame.columns], "batch")
+        records = frame.to_dict("records")
+        out: list[dict[str, Any]] = []
+        for outcome in score_segments(self, rows_to_segments(iter(records), columns),
+                                      progress=progress, total=len(frame)):
+            overall = outcome.result.scores.overall if outcome.result is not None else None
+            signature = outcome.result.signature.short() if outcome.result else None
+            for seg in outcome.segments:
+                row = seg.to_json()
+                out.append({"score": seg.score, "support": seg.support,
+                            "findings": row["findings"], "n_findings": len(seg.findings),
+                            "doc_overall": overall, "error": seg.error,
+                            "signature": signature})
         return pd.DataFrame(out, index=frame.index)
 
 
@@ -267,9 +305,11 @@ def audit_batch(
     config: AuditConfig | None = None,
     auditor: Auditor | None = None,
     progress: bool = True,
+    doc_column: str | None = None,
 ) -> pd.DataFrame:
     auditor = auditor or _shared_auditor(model, config or AuditConfig())
-    return auditor.audit_batch(rows, mt_column, reference_columns, source_column, progress)
+    return auditor.audit_batch(rows, mt_column, reference_columns, source_column, progress,
+                               doc_column=doc_column)
 
 
 __all__ = ["Auditor", "audit", "audit_batch", "summary_row"]

@@ -378,7 +378,8 @@ def paired_bootstrap(
 ) -> list[PairedResult]:
     """Paired bootstrap resampling (Koehn 2004) over segments, as sacrebleu's `--paired-bs`:
     the same resampled segment indices for every system; p is the share of resamples whose
-    centred |difference| to the baseline reaches the observed one ((c + 1) / (n + 1)).
+    centred |difference| to the baseline reaches the observed one ((c + 1) / (n + 1), capped
+    at 1).
 
     Segments scored None in any system (documents that failed) are left out of every system,
     so that the test stays paired.
@@ -405,8 +406,10 @@ def paired_bootstrap(
         if i > 0:
             diffs = np.abs(samples[i] - samples[0])
             stats = diffs - diffs.mean()
-            c = int(np.sum(stats > abs(real[i] - real[0])))
-            p = (c + 1) / (n_samples + 1)
+            # ">=" where sacrebleu has ">": a system compared with an identical one gets p = 1,
+            # not 1 / (n + 1); for differing systems the two agree.
+            c = int(np.sum(stats >= abs(real[i] - real[0])))
+            p = min(1.0, (c + 1) / (n_samples + 1))
         out.append(PairedResult(name, float(real[i]), float(mean), float(ci), p))
     return out
 

@@ -1,9 +1,10 @@
 """XLIFF 1.2 / 2.x and TMX through translate-toolkit: segments in, findings written back.
 
 Reading: every translatable unit with a target is a segment (its MT), its source the source;
-units of one XLIFF `<file>` form one document (in file order), each TMX `<tu>` is a document of
-its own (a translation memory has no document order). A reference can come from a text file
-with one line per translatable unit.
+units of one XLIFF `<file>` form one document (in file order), and so do the units of a TMX
+(a memory exported from one job keeps its order; unrelated units side by side cost little in
+the parallel alignment). Long documents are audited in chunks (`MAX_DOCUMENT_SEGMENTS`). A
+reference can come from a text file with one line per translatable unit.
 
 Writing (`write_findings`, from the segments' JSON objects as `auditor score --jsonl` writes
 them, so a resumed run can write what an earlier run found): each finding becomes a `<note>`
@@ -158,7 +159,7 @@ def store_segments(ts: TranslationStore, references: Sequence[Path] = ()) -> lis
         if ts.kind == "tmx":
             mt, src = _tuv_text(unit, ts.target_lang or "en"), _tuv_text(unit, ts.source_lang
                                                                           or "")
-            doc = f"tu{k}"
+            doc = "tmx"
         else:
             mt = str(unit.target or "")
             src = str(unit.source or "")
