@@ -221,13 +221,18 @@ def _annotate(kind: str, unit: Any, result: Mapping[str, Any]) -> None:
     for f in result.get("findings", ()):
         unit.addnote(finding_note(f), origin=NOTE_ORIGIN)
     score = f"{result['score']:.1f}"
+    attribute = f"{{{ITS_NS}}}locQualityRatingScore"
     if kind == "xliff2":
-        unit.getunitelement().set(f"{{{ITS_NS}}}locQualityRatingScore", score)
+        element = unit.getunitelement()
+        previous = element.get(attribute)  # a unit of several segments: its worst segment
+        if previous is not None and float(previous) < result["score"]:
+            score = previous
+        element.set(attribute, score)
         if _needs_review(result):
             unit.xmlelement.set("state", "translated")
             unit.xmlelement.set("subState", "auditor:needs-review")
     else:
-        unit.xmlelement.set(f"{{{ITS_NS}}}locQualityRatingScore", score)
+        unit.xmlelement.set(attribute, score)
         if _needs_review(result):
             unit.set_state_n(unit.S_NEEDS_REVIEW)
 
