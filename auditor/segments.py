@@ -34,7 +34,13 @@ if TYPE_CHECKING:
 # memory or the (super-linear) name clustering. Not fitted: a size where a TED talk (about 120
 # segments) and a news article (about 10) stay whole.
 MAX_DOCUMENT_SEGMENTS = 400
-SEGMENTATION = "lines"  # recorded in the signature of every segment-level result
+SEGMENTATION = "lines"  # the segmenter in the signature of every segment-level result
+
+
+def segmenter_label(max_segments: int) -> str:
+    """What the signature records: one sentence per segment, and the chunk size (it changes
+    results when a document is longer)."""
+    return f"{SEGMENTATION}-chunk{max_segments}"
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,10 @@ def _starts(texts: Sequence[str]) -> list[int]:
     return out
 
 
-def audit_document(auditor: Auditor, segments: Sequence[SegmentInput]) -> DocumentOutcome:
-    """Audit one document's segments together; findings go back to their segments."""
+def audit_document(auditor: Auditor, segments: Sequence[SegmentInput],
+                   max_segments: int = MAX_DOCUMENT_SEGMENTS) -> DocumentOutcome:
+    """Audit one document's segments together; findings go back to their segments.
+    (`max_segments` only labels the signature: `iter_documents` cut the chunk.)"""
     from auditor.segment import detect_lang
 
     doc_id = segments[0].doc
@@ -232,7 +240,7 @@ def audit_document(auditor: Auditor, segments: Sequence[SegmentInput]) -> Docume
             for k, s in enumerate(segments)
         )
         return DocumentOutcome(doc_id, failed, None, str(exc))
-    signature = replace(result.signature, segmenter=SEGMENTATION)
+    signature = replace(result.signature, segmenter=segmenter_label(max_segments))
     result = replace(result, signature=signature)
 
     mt_starts = _starts(mt_texts)
@@ -323,7 +331,7 @@ def score_segments(
             if all(s.index in done for s in doc_segments):
                 bar.update(len(doc_segments))
                 continue
-            outcome = audit_document(auditor, doc_segments)
+            outcome = audit_document(auditor, doc_segments, max_segments)
             bar.update(len(doc_segments))
             yield outcome
     finally:

@@ -116,7 +116,7 @@ def test_line_aligned_triple_scores_every_segment_with_findings_in_the_segment(l
             assert mt_lines[segment][f["mt_start"]:f["mt_end"]] == f["mt_text"]
     # The summary line: the file, the system score (mean of the segment scores), the signature.
     mean = sum(r["score"] for r in rows) / len(rows)
-    assert f"score: {mean:.2f}" in result.stdout and "seg:lines" in result.stdout
+    assert f"score: {mean:.2f}" in result.stdout and "seg:lines-chunk400" in result.stdout
     with open(out["csv"], encoding="utf-8", newline="") as fh:
         table = list(csv.DictReader(fh))
     assert [int(r["segment"]) for r in table] == [r["segment"] for r in rows]
