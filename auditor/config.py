@@ -1,6 +1,8 @@
-"""Thresholds and switches of one audit. They all go into the signature.
+"""Thresholds and switches of one audit, each detector's in its own frozen dataclass. They all go
+into the signature (the detector settings as a short hash, `AuditConfig.settings_hash`).
 
-Defaults come from general reasoning about the measures, not from the seed articles:
+Defaults come from general reasoning about the measures or from fits on the public dev data in
+../shared/data (each fitted value names the command that refits it), never from the seeds:
 - `margin_threshold`: ratio-margin score (Artetxe & Schwenk 2019) above which a sentence pair
   counts as parallel; 1.0 means "more similar than the pair's neighbourhood average". 1.10 was
   chosen on a comparable-alignment proxy built from the TED MQM data (MT vs shuffled, thinned
@@ -13,14 +15,137 @@ Defaults come from general reasoning about the measures, not from the seed artic
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any
+
+# Largest input document, in bytes (CLI `--max-mb`, feeds, library): one copy, used everywhere.
+MAX_INPUT_BYTES = 5_000_000
 
 
 class AlignMode(str, Enum):
     COMPARABLE = "comparable"  # independent reports of one event: any order, gaps allowed
     PARALLEL = "parallel"  # a true translation pair: monotonic, Bertalign-style DP
+
+
+@dataclass(frozen=True)
+class ClauseConfig:
+    """How sentences are cut into clauses (auditor.detect.clauses), for content and numbers."""
+
+    # A proposition needs a predicate and at least two arguments or modifiers: three content words.
+    min_content_words: int = 3
+    # A reporting frame is a subject, a speech verb and perhaps a time or channel: up to four words.
+    frame_max_content: int = 4
+
+
+@dataclass(frozen=True)
+class ContentConfig:
+    """Omissions, additions and mistranslations against references (auditor.detect.content)."""
+
+    # Fitted by `python benchmarks/content_benchmark.py --calibrate` (TED MT vs refB, label-free;
+    # see the module docstring): intercept, cosine, lexical, margin.
+    support_weights: tuple[float, float, float, float] = (-6.854, 3.970, 4.410, 12.826)
+    # Balanced classes in the fit, so 0.5 is the point where "has a counterpart" becomes likelier.
+    supported_p: float = 0.5
+    # Major when the odds of a counterpart are at least 4 times lower than at the decision point
+    # (log 4): the evidence is clearly against support, not borderline.
+    major_odds: float = math.log(4.0)
+    # Nearest neighbours for the margin, as in the aligner (AuditConfig.margin_k).
+    margin_k: int = 4
+    # Mean cosine of unrelated clause pairs with MiniLM (TED MT clauses vs refB units, nearly all
+    # non-counterparts: mean 0.20, median 0.18); stands in for missing neighbours in the margin.
+    background_cosine: float = 0.2
+    # Candidates (by cosine) whose sentence is checked for shared content words.
+    lexical_top: int = 3
+    # A dropped proposition needs one clause of at least this many content words (subject,
+    # predicate, object, modifier); shorter pieces are attributions or fragments.
+    min_omission_words: int = 5
+
+
+@dataclass(frozen=True)
+class NumbersConfig:
+    """Figures against the references (auditor.detect.numbers): confidence of each verdict."""
+
+    changed_confidence: float = 0.8  # shared and differing atoms ("June 29 to 30" vs "June 30")
+    disagrees_confidence: float = 0.7  # comparable atoms, none shared (6 vs 8)
+    unconfirmed_confidence: float = 0.5  # the references have only a vaguer expression
+
+
+@dataclass(frozen=True)
+class RepetitionConfig:
+    """Loops, duplicated sentences and fragments in the MT (auditor.detect.repetition)."""
+
+    # Loops of one word ("very very", "that that") are often deliberate; two words is the floor.
+    min_loop_words: int = 2
+    max_loop_words: int = 8
+    # Rhetorical doubling repeats one content word ("faster and faster, and faster"); a decoder
+    # loop repeats a phrase: at least two distinct content words.
+    min_loop_content: int = 2
+    loop_confidence: float = 0.9
+    # "Near-identical" sentences: rapidfuzz ratio on 0..100; 90 allows a word of difference in a
+    # sentence of ten.
+    duplicate_ratio: float = 90.0
+    min_duplicate_words: int = 5
+    min_fragment_words: int = 3
+    fragment_confidence: float = 0.7
+
+
+@dataclass(frozen=True)
+class NamesConfig:
+    """Mangled names and calques against the references (auditor.detect.names)."""
+
+    # Logistic weights, fitted by `python benchmarks/names_benchmark.py --fit` on the training
+    # half of benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept,
+    # then one weight per feature in `CandidateFeatures.vector` order. Held-out half: precision
+    # 0.95, recall 0.82, observed rates within 0.01 of the predicted probability above p=0.9.
+    weights: tuple[float, ...] = (-8.545, 2.924, 1.021, 3.57, 2.302, 0.819, 1.547, 1.758, 4.876,
+                                  -2.187)
+    # Calibrated probability: report a mapping when it is more likely right than wrong.
+    report_p: float = 0.5
+    # A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
+    # alignment to the reference sentence naming the organisation makes it likelier than not.
+    calque_p: tuple[float, float] = (0.35, 0.6)  # (not aligned, aligned)
+    # A sibling variant's confidence counts at half weight in the cluster's noisy-OR ...
+    sibling_weight: float = 0.5
+    # ... and only for a variant whose own best name evidence (spelling, skeleton or Sino-Korean
+    # reading) reaches this: half of the name agrees.
+    own_name_evidence: float = 0.5
+    # Variants whose skeletons agree this well (of at least 3 classes) are one entity's renderings.
+    cluster_skeleton: float = 0.85
+    # Words before a mention searched for a title ("Foreign Minister of Japan X").
+    role_window: int = 5
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """Checks against the source text (auditor.detect.source)."""
+
+    # Leave-one-out drop (cosine with the clause minus cosine without it) below which a source
+    # clause counts as omitted. Measured on the WMT23 zh-en news MQM dev data (5,097 clauses of
+    # multi-clause aligned sentences): drop < -0.08 flags 25 clauses of which 52% overlap a Major
+    # omission (base rate 5.5%), so those are Major. At segment level
+    # (`python benchmarks/source_benchmark.py`) the minor cut -0.05 / -0.04 / -0.03 / -0.02 gives
+    # P 0.41 / 0.35 / 0.32 / 0.28 and R 0.09 / 0.11 / 0.13 / 0.17; -0.03 is the loosest cut whose
+    # precision stays >= 1.5x the length-ratio baseline's (0.19-0.20).
+    clause_drop_minor: float = -0.03
+    clause_drop_major: float = -0.08
+    # A clause needs this many Han characters (or letters) to state something worth flagging.
+    min_clause_chars: int = 4
+    # An unaligned sentence next to an aligned group belongs to it (a split or merged translation,
+    # not a gap) when adding it does not lower the group's cosine by more than this. Measured on
+    # the news MQM dev data: 0.03 / 0.06 / 0.10 raise addition precision 0.23 -> 0.23 / 0.29 /
+    # 0.31 but cut recall 0.18 -> 0.16 / 0.13 / 0.09; F1 is best at 0.
+    absorb_tolerance: float = 0.0
+    # A Chinese name's MT rendering this close to its pinyin (rapidfuzz ratio, 0-100) but not
+    # equal is a misspelling: one wrong letter in a 2-3 syllable name scores 80-92.
+    name_near_miss: float = 80.0
+    figure_confidence: float = 0.7  # a source figure no MT figure equals, or another currency
+    pinyin_name_confidence: float = 0.7  # a foreign name written as pinyin of its transliteration
+    misspelt_name_confidence: tuple[float, float] = (0.6, 0.8)  # (references silent, agree)
+    wrong_name_confidence: tuple[float, float] = (0.55, 0.75)  # (other, same given name)
 
 
 @dataclass(frozen=True)
@@ -33,7 +158,13 @@ class AuditConfig:
     max_merge: int = 3
     lexical_weight: float = 0.25
     source_min_similarity: float = 0.30
-    max_input_bytes: int = 5_000_000
+    max_input_bytes: int = MAX_INPUT_BYTES
+    clauses: ClauseConfig = field(default_factory=ClauseConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
+    numbers: NumbersConfig = field(default_factory=NumbersConfig)
+    repetition: RepetitionConfig = field(default_factory=RepetitionConfig)
+    names: NamesConfig = field(default_factory=NamesConfig)
+    source: SourceConfig = field(default_factory=SourceConfig)
 
     def with_(self, **changes: Any) -> AuditConfig:
         return replace(self, **changes)
@@ -42,3 +173,16 @@ class AuditConfig:
         out = asdict(self)
         out["mode"] = self.mode.value
         return out
+
+    def detector_settings(self) -> dict[str, dict[str, Any]]:
+        """Every detector's settings, by section name."""
+        return {name: asdict(getattr(self, name)) for name in DETECTOR_SECTIONS}
+
+    def settings_hash(self) -> str:
+        """Short hash of all detector settings, for the one-line signature."""
+        text = json.dumps(self.detector_settings(), sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+# The AuditConfig fields that hold detector settings (their hash goes into the signature).
+DETECTOR_SECTIONS = ("clauses", "content", "numbers", "repetition", "names", "source")

@@ -9,13 +9,13 @@ import os
 import re
 from pathlib import Path
 
+from auditor.config import MAX_INPUT_BYTES
 from auditor.errors import InputError
 from auditor.result import Document
 from auditor.segment import detect_lang
 
 _PATHLIKE = re.compile(r"^[^\n\r<>]{1,1024}\.(txt|text|md|html?|xhtml)$", re.IGNORECASE)
 _HTML_HINT = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
-DEFAULT_MAX_BYTES = 5_000_000
 MIN_ARTICLE_WORDS = 5
 
 
@@ -63,7 +63,7 @@ def looks_like_html(data: bytes | str) -> bool:
 
 
 def document_from_bytes(
-    data: bytes, name: str, lang: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes, name: str, lang: str | None = None, max_bytes: int = MAX_INPUT_BYTES
 ) -> Document:
     if len(data) > max_bytes:
         raise InputError(
@@ -85,7 +85,7 @@ def _checked(text: str, name: str, lang: str | None) -> Document:
 def load_document(
     item: str | os.PathLike[str] | Document,
     lang: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
     name: str | None = None,
 ) -> Document:
     """Accept a Document, a path (Path, or a str that names a file) or the text itself."""

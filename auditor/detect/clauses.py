@@ -3,7 +3,8 @@
 Detectors that judge support below the sentence ("an MT sentence can be half supported") need
 units smaller than sentences. A clause starts at every verb that heads its own proposition
 (dependency `conj`, `advcl`, `ccomp`, `relcl`, `parataxis`) and at ";" ; pieces too small to
-state anything (fewer than `MIN_CONTENT_WORDS` content words) are merged into a neighbour.
+state anything (fewer than `ClauseConfig.min_content_words` content words) are merged into a
+neighbour.
 Pure functions over spaCy `Doc`s; the spaCy pipeline itself is injected.
 """
 
@@ -14,15 +15,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from auditor.config import ClauseConfig
 from auditor.result import SegmentedDocument, Sentence
 
 # Dependency labels whose verbal head starts a proposition of its own (Universal/ClearNLP deps).
 CLAUSE_DEPS = frozenset({"conj", "advcl", "ccomp", "relcl", "parataxis"})
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
-# A proposition needs a predicate and at least two arguments or modifiers: three content words.
-MIN_CONTENT_WORDS = 3
-# A reporting frame is a subject, a speech verb and perhaps a time or channel: up to four words.
-FRAME_MAX_CONTENT = 4
+# Sizes (a proposition's content words, a reporting frame's): ClauseConfig in auditor/config.py.
+_DEFAULT = ClauseConfig()
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,8 @@ def _n_content(parsed: Any, piece: tuple[int, int]) -> int:
     return len(content_words(parsed[piece[0]:piece[1]]))
 
 
-def _merge_frames(parsed: Any, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge_frames(parsed: Any, pieces: list[tuple[int, int]], frame_max_content: int
+                  ) -> list[tuple[int, int]]:
     """Join a short reporting frame ("X said", "the ministry said") to the clause it reports.
 
     A frame alone states no proposition of the story, only who said it; the reported clause
@@ -146,35 +147,36 @@ def _merge_frames(parsed: Any, pieces: list[tuple[int, int]]) -> list[tuple[int,
         if tok.dep_ != "ccomp" or tok.pos_ not in ("VERB", "AUX") or len(pieces) < 2:
             continue
         frame, body = index_of(tok.head.i), index_of(tok.i)
-        if abs(frame - body) == 1 and _n_content(parsed, pieces[frame]) <= FRAME_MAX_CONTENT:
+        if abs(frame - body) == 1 and _n_content(parsed, pieces[frame]) <= frame_max_content:
             lo, hi = sorted((frame, body))
             pieces[lo:hi + 1] = [(pieces[lo][0], pieces[hi][1])]
     return pieces
 
 
-def _pieces(parsed: Any) -> list[tuple[int, int]]:
+def _pieces(parsed: Any, settings: ClauseConfig) -> list[tuple[int, int]]:
     """Token ranges of the clauses of one parsed sentence, small pieces merged into neighbours."""
     cuts = _cut_points(parsed) + [len(parsed)]
     ranges = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
     merged: list[tuple[int, int]] = []
     for piece in ranges:
-        if merged and _n_content(parsed, piece) < MIN_CONTENT_WORDS:
+        if merged and _n_content(parsed, piece) < settings.min_content_words:
             merged[-1] = (merged[-1][0], piece[1])
         else:
             merged.append(piece)
-    if len(merged) > 1 and _n_content(parsed, merged[0]) < MIN_CONTENT_WORDS:
+    if len(merged) > 1 and _n_content(parsed, merged[0]) < settings.min_content_words:
         merged[1] = (merged[0][0], merged[1][1])
         merged.pop(0)
-    return _merge_frames(parsed, merged)
+    return _merge_frames(parsed, merged, settings.frame_max_content)
 
 
-def split_clauses(doc_index: int, sentences: Sequence[ParsedSentence]) -> list[list[Clause]]:
+def split_clauses(doc_index: int, sentences: Sequence[ParsedSentence],
+                  settings: ClauseConfig = _DEFAULT) -> list[list[Clause]]:
     """Clauses of every parsed sentence of a document, in order: one list per sentence."""
     out: list[list[Clause]] = []
     for item in sentences:
         sent, parsed = item.sentence, item.parsed
         clauses = []
-        for a, b in _pieces(parsed):
+        for a, b in _pieces(parsed, settings):
             span = parsed[a:b]
             c_start = span.start_char
             c_end = span.end_char
@@ -221,5 +223,5 @@ def with_sentence_units(clauses: list[list[Clause]],
     return out
 
 
-__all__ = ["Clause", "CLAUSE_DEPS", "MIN_CONTENT_WORDS", "ParsedSentence", "content_words",
+__all__ = ["Clause", "CLAUSE_DEPS", "ParsedSentence", "content_words",
            "parsed_sentences", "sentence_offsets", "split_clauses", "with_sentence_units"]

@@ -38,32 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from auditor.config import AlignMode
+from auditor.config import AlignMode, ContentConfig
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import Clause
 from auditor.detect.units import ClauseTables
 from auditor.result import Finding, FindingKind, Severity, Span
 
-# Fitted by `benchmarks/content_benchmark.py --calibrate` (TED MT vs refB, label-free; see module
-# docstring): intercept, cosine, lexical, margin.
-SUPPORT_WEIGHTS = (-6.854, 3.970, 4.410, 12.826)
-# Balanced classes in the fit, so 0.5 is the point where "has a counterpart" becomes more likely.
-SUPPORTED_P = 0.5
-# Major when the odds of a counterpart are at least 4 times lower than at the decision point
-# (log 4): the evidence is clearly against support, not borderline.
-MAJOR_ODDS = math.log(4.0)
 _SEVERITY_ORDER = [Severity.MINOR, Severity.MAJOR, Severity.CRITICAL]
-# Nearest neighbours for the margin, as in the aligner (AuditConfig.margin_k).
-MARGIN_K = 4
-# Mean cosine of unrelated clause pairs with MiniLM (TED MT clauses vs refB units, nearly all
-# non-counterparts: mean 0.20, median 0.18); stands in for missing neighbours in the margin.
-BACKGROUND_COSINE = 0.2
-# Candidates (by cosine) whose sentence is checked for shared content words.
-LEXICAL_TOP = 3
-# A dropped proposition needs one clause of at least this many content words (subject,
-# predicate, object, modifier); shorter pieces are attributions ("the ministry said in a
-# press release") or fragments.
-MIN_OMISSION_WORDS = 5
+# Thresholds and fitted weights: ContentConfig in auditor/config.py (AuditConfig.content).
+_DEFAULT = ContentConfig()
 
 
 @dataclass(frozen=True)
@@ -88,7 +71,7 @@ def weighted_overlap(words: frozenset[str], context: frozenset[str],
 
 
 def support_probability(cosine: np.ndarray, lexical: np.ndarray, margin: np.ndarray,
-                        weights: Sequence[float] = SUPPORT_WEIGHTS) -> np.ndarray:
+                        weights: Sequence[float] = _DEFAULT.support_weights) -> np.ndarray:
     """Logistic model: probability that a clause has a counterpart on the other side."""
     b0, b_cos, b_lex, b_margin = weights
     z = b0 + b_cos * cosine + b_lex * lexical + b_margin * margin
@@ -101,6 +84,7 @@ def support_features(
     cols: Sequence[Clause],
     col_context: Sequence[frozenset[str]],
     idf: dict[str, float],
+    settings: ContentConfig = _DEFAULT,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Features of each row clause against the column clauses.
 
@@ -115,10 +99,11 @@ def support_features(
     order = np.argsort(-sim, axis=1)
     best = order[:, 0]
     cosine = sim[np.arange(n), best]
-    k = min(MARGIN_K, m)
+    k_wanted = settings.margin_k
+    k = min(k_wanted, m)
     top = np.take_along_axis(sim, order[:, :k], axis=1)
     # Fewer than k candidates (a tiny reference): the missing neighbours count as background.
-    knn = (top.sum(axis=1) + (MARGIN_K - k) * BACKGROUND_COSINE) / MARGIN_K
+    knn = (top.sum(axis=1) + (k_wanted - k) * settings.background_cosine) / k_wanted
     margin = cosine - knn
     # A name the other side never uses is a question for the names detector (a mangled
     # "Kang Jing" for "Kang Kyung-wha"), not evidence that the clause says something else.
@@ -126,7 +111,7 @@ def support_features(
     lexical = np.array([
         max(weighted_overlap(rows[i].content - (rows[i].names - vocabulary),
                              col_context[j] | cols[j].content, idf)
-            for j in order[i, :LEXICAL_TOP])
+            for j in order[i, :settings.lexical_top])
         for i in range(n)
     ])
     return cosine, lexical, margin, best
@@ -138,10 +123,11 @@ def clause_supports(
     cols: Sequence[Clause],
     col_context: Sequence[frozenset[str]],
     idf: dict[str, float],
+    settings: ContentConfig = _DEFAULT,
 ) -> list[ClauseSupport]:
     """Support of every row clause by the column clauses (e.g. MT clauses by reference ones)."""
-    cosine, lexical, margin, best = support_features(sim, rows, cols, col_context, idf)
-    prob = support_probability(cosine, lexical, margin)
+    cosine, lexical, margin, best = support_features(sim, rows, cols, col_context, idf, settings)
+    prob = support_probability(cosine, lexical, margin, settings.support_weights)
     return [
         ClauseSupport(rows[i], float(prob[i]), float(cosine[i]), float(lexical[i]),
                       float(margin[i]), cols[best[i]] if best[i] >= 0 else None)
@@ -149,22 +135,25 @@ def clause_supports(
     ]
 
 
-def _supports(tables: ClauseTables, rows: list[Clause], cols: list[Clause]) -> list[ClauseSupport]:
+def _supports(tables: ClauseTables, rows: list[Clause], cols: list[Clause],
+              settings: ContentConfig) -> list[ClauseSupport]:
     if not rows:
         return []
     sim = tables.matrix(rows) @ tables.matrix(cols).T if cols else np.zeros((len(rows), 0))
     context = [tables.sentence_content(c) for c in cols]
-    return clause_supports(sim, rows, cols, context, tables.idf)
+    return clause_supports(sim, rows, cols, context, tables.idf, settings)
 
 
-def mt_clause_supports(tables: ClauseTables) -> list[ClauseSupport]:
+def mt_clause_supports(tables: ClauseTables, settings: ContentConfig = _DEFAULT
+                       ) -> list[ClauseSupport]:
     """Each MT clause's best support across all references."""
-    return _supports(tables, tables.flat_mt(), tables.ref_candidates())
+    return _supports(tables, tables.flat_mt(), tables.ref_candidates(), settings)
 
 
-def reference_clause_supports(tables: ClauseTables, doc: int) -> list[ClauseSupport]:
+def reference_clause_supports(tables: ClauseTables, doc: int,
+                              settings: ContentConfig = _DEFAULT) -> list[ClauseSupport]:
     """Whether the MT carries each clause of reference `doc`."""
-    return _supports(tables, tables.flat_ref(doc), tables.mt_units)
+    return _supports(tables, tables.flat_ref(doc), tables.mt_units, settings)
 
 
 def otsu_threshold(values: np.ndarray) -> float:
@@ -187,7 +176,8 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def decision_logit(supports: Sequence[ClauseSupport], mode: AlignMode) -> float:
+def decision_logit(supports: Sequence[ClauseSupport], mode: AlignMode,
+                   supported_p: float = _DEFAULT.supported_p) -> float:
     """Log-odds below which a clause counts as unsupported, for one document.
 
     Against a true translation (parallel mode) the TED-calibrated model applies as is (0, i.e.
@@ -196,7 +186,7 @@ def decision_logit(supports: Sequence[ClauseSupport], mode: AlignMode) -> float:
     clauses (Otsu's threshold over all clause log-odds, MT and reference sides) may lower the
     cut, never raise it.
     """
-    base = _logit(SUPPORTED_P)
+    base = _logit(supported_p)
     if mode is AlignMode.PARALLEL or not supports:
         return base
     return min(base, otsu_threshold(np.array([_logit(s.probability) for s in supports])))
@@ -219,11 +209,14 @@ class ContentDetector(Detector):
                           FindingKind.MISTRANSLATION})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
+        settings = ctx.config.content
         tables = ctx.clause_tables()
-        mt_supports = mt_clause_supports(tables)
-        ref_supports = [reference_clause_supports(tables, d) for d in range(len(tables.refs))]
-        cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode)
-        judge = _Judge(cut)
+        mt_supports = mt_clause_supports(tables, settings)
+        ref_supports = [reference_clause_supports(tables, d, settings)
+                        for d in range(len(tables.refs))]
+        cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode,
+                             settings.supported_p)
+        judge = _Judge(cut, settings)
         additions = self._additions(ctx, tables, mt_supports, judge)
         omissions = self._omissions(ctx, tables, ref_supports, judge)
         if ctx.config.mode is AlignMode.PARALLEL:
@@ -326,7 +319,7 @@ class ContentDetector(Detector):
                    judge.carried(s) or ((s.clause.doc, s.clause.sentence) in aligned
                                         and judge.severity(s) is Severity.MINOR)
                    for sup in per_ref for s in sup}
-        confident = {(s.clause.doc, s.clause.start): s.probability >= SUPPORTED_P
+        confident = {(s.clause.doc, s.clause.start): s.probability >= judge.settings.supported_p
                      for sup in per_ref for s in sup}
         reported: set[tuple[int, int]] = set()  # (doc, start) of clauses already covered
         findings: list[Finding] = []
@@ -337,7 +330,8 @@ class ContentDetector(Detector):
             for sent_index, sent_supports in sorted(by_sentence.items()):
                 missing = [s for s in sent_supports if not carried[(d, s.clause.start)]
                            and s.clause.has_verb and (d, s.clause.start) not in reported]
-                if not any(len(s.clause.content) >= MIN_OMISSION_WORDS for s in missing):
+                if not any(len(s.clause.content) >= judge.settings.min_omission_words
+                           for s in missing):
                     continue
                 findings.append(self._omission(ctx, tables, d, sent_index, sent_supports,
                                                missing, confident, reported, judge))
@@ -363,7 +357,8 @@ class ContentDetector(Detector):
             if other == doc:
                 continue
             hits = [s for s in _supports(tables, [m.clause for m in missing],
-                                         tables.ref_candidates(other)) if judge.carried(s)]
+                                         tables.ref_candidates(other), judge.settings)
+                    if judge.carried(s)]
             if hits:
                 carriers.append(other)
                 for hit in hits:  # the other reference's clauses inside the matching unit
@@ -385,7 +380,8 @@ class ContentDetector(Detector):
         anchor = siblings[-1].best if siblings else None
         if anchor is None and sentence_carried(sent_index - 1):
             previous = [s for s in _supports(tables, ref_sentences[sent_index - 1],
-                                             tables.mt_units) if s.probability >= SUPPORTED_P]
+                                             tables.mt_units, judge.settings)
+                        if s.probability >= judge.settings.supported_p]
             anchor = previous[-1].best if previous else None
         mt_pos = anchor.end if anchor is not None else None
         if dropped:
@@ -415,15 +411,16 @@ class ContentDetector(Detector):
 
 @dataclass(frozen=True)
 class _Judge:
-    """One document's decision: carried above `cut` log-odds, major 4:1 odds below it."""
+    """One document's decision: carried above `cut` log-odds, major `major_odds` below it."""
 
     cut: float
+    settings: ContentConfig
 
     def carried(self, support: ClauseSupport) -> bool:
         return _logit(support.probability) >= self.cut
 
     def severity(self, support: ClauseSupport) -> Severity:
-        major = _logit(support.probability) < self.cut - MAJOR_ODDS
+        major = _logit(support.probability) < self.cut - self.settings.major_odds
         return Severity.MAJOR if major else Severity.MINOR
 
 
@@ -449,6 +446,6 @@ def _adjacent(sentence: list[Clause], a: Clause, b: Clause) -> bool:
     return starts.index(b.start) == starts.index(a.start) + 1
 
 
-__all__ = ["ClauseSupport", "ContentDetector", "SUPPORT_WEIGHTS",
+__all__ = ["ClauseSupport", "ContentDetector",
            "clause_supports", "decision_logit", "mt_clause_supports",
            "otsu_threshold", "reference_clause_supports", "support_probability"]

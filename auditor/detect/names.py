@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.config import NamesConfig
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import ParsedSentence
 from auditor.lang.romanize import (
@@ -80,26 +81,8 @@ LEADING_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mr
 # Australia, Canada, India, Vietnam, Thailand, Philippines, Turkey, Europe.
 COUNTRY_PREFIXES = frozenset({"han", "mei", "ri", "chao", "e", "ying", "fa", "de", "yi", "ao",
                               "jia", "yin", "yue", "tai", "fei", "tu", "ou"})
-# Words before a mention searched for a title, as in "Foreign Minister of Japan X" (5 words).
-ROLE_WINDOW = 5
-
-# Logistic weights, fitted by `benchmarks/names_benchmark.py --fit` on the training half of
-# benchmarks/data/name_pairs.tsv (public figures, none from the seeds): intercept, then one
-# weight per feature in `CandidateFeatures.vector` order. Held-out half: precision 0.95, recall
-# 0.82, observed rates within 0.01 of the predicted probability above p=0.9, 0.16 below.
-WEIGHTS = (-8.545, 2.924, 1.021, 3.57, 2.302, 0.819, 1.547, 1.758, 4.876, -2.187)
-# Calibrated probability: report a mapping when it is more likely right than wrong.
-REPORT_P = 0.5
-# A calque shares only a head noun with the organisation phrase: weak evidence on its own; an
-# alignment to the reference sentence that names the organisation makes it likelier than not.
-CALQUE_P = (0.35, 0.6)
-# A sibling variant's confidence counts at half weight in the cluster's noisy-OR.
-SIBLING_WEIGHT = 0.5
-# ... and only for a variant whose own best name evidence (spelling, skeleton or Sino-Korean
-# reading) reaches this: half of the name agrees.
-OWN_NAME_EVIDENCE = 0.5
-# Variants whose skeletons agree this well (of at least 3 classes) are one entity's renderings.
-CLUSTER_SKELETON = 0.85
+# Fitted weights, probabilities and windows: NamesConfig in auditor/config.py (AuditConfig.names).
+_DEFAULT = NamesConfig()
 
 
 @dataclass(frozen=True)
@@ -172,7 +155,7 @@ class CandidateFeatures:
         return (self.string, skeleton, self.sound, self.romanisation, self.shared_word,
                 self.aligned, self.role, self.aligned * name, self.dictionary)
 
-    def probability(self, weights: Sequence[float] = WEIGHTS) -> float:
+    def probability(self, weights: Sequence[float] = _DEFAULT.weights) -> float:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -193,10 +176,11 @@ class NameAnalysis:
 
 
 # ---- mentions -------------------------------------------------------------------------------
-def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence]) -> list[Mention]:
-    """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles`, in
-    document offsets, from each sentence's parse."""
-    mentions = [m for item in sentences for m in _sentence_mentions(doc_index, item)]
+def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence],
+                     role_window: int = _DEFAULT.role_window) -> list[Mention]:
+    """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles` (from the
+    `role_window` words before), in document offsets, from each sentence's parse."""
+    mentions = [m for item in sentences for m in _sentence_mentions(doc_index, item, role_window)]
     mentions.sort(key=lambda m: (m.start, -m.end))
     deduped: list[Mention] = []
     for m in mentions:
@@ -206,7 +190,7 @@ def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence]) -> lis
     return deduped
 
 
-def _sentence_mentions(doc_index: int, item: ParsedSentence) -> list[Mention]:
+def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -> list[Mention]:
     parsed = item.parsed
     spans: list[tuple[int, int, str]] = []  # token start, token end, label
     covered: set[int] = set()
@@ -241,7 +225,7 @@ def _sentence_mentions(doc_index: int, item: ParsedSentence) -> list[Mention]:
         if not fold(text) or all(w.lower() in ROLE_WORDS for w in text.split()):
             continue
         char_start, char_end = item.doc_span(first.idx, last.idx + len(last))
-        window = [t.lower_ for t in tokens[max(0, start - ROLE_WINDOW):start]]
+        window = [t.lower_ for t in tokens[max(0, start - role_window):start]]
         roles = frozenset(w for w in window if w in ROLE_WORDS)
         mentions.append(Mention(doc_index, char_start, char_end, text.strip(), label,
                                 item.sentence.index, roles))
@@ -447,7 +431,8 @@ def compatible(mention: Mention, entity: RefEntity, features: CandidateFeatures,
 
 
 # ---- clustering ---------------------------------------------------------------------------
-def cluster_variants(mentions: Sequence[Mention]) -> list[int]:
+def cluster_variants(mentions: Sequence[Mention],
+                     min_skeleton: float = _DEFAULT.cluster_skeleton) -> list[int]:
     """Cluster id per mention: variants sharing a word, containing one another, or with nearly
     the same skeleton are taken as renderings of one entity (union-find)."""
     parent = list(range(len(mentions)))
@@ -465,7 +450,7 @@ def cluster_variants(mentions: Sequence[Mention]) -> list[int]:
             same = bool({w for w in a.words if len(w) >= 3} & {w for w in b.words if len(w) >= 3})
             contains = len(fa) >= 4 and len(fb) >= 4 and (fa in fb or fb in fa)
             sa, sb = skeleton(a.text), skeleton(b.text)
-            close = min(len(sa), len(sb)) >= 3 and skeleton_similarity(sa, sb) >= CLUSTER_SKELETON
+            close = min(len(sa), len(sb)) >= 3 and skeleton_similarity(sa, sb) >= min_skeleton
             if same or contains or close:
                 parent[find(i)] = find(j)
     return [find(i) for i in range(len(mentions))]
@@ -509,8 +494,10 @@ class NameDetector(Detector):
     requires = frozenset({Input.REFERENCES})
     produces = frozenset({FindingKind.NAME})
 
-    def __init__(self, weights: Sequence[float] = WEIGHTS):
-        self.weights = tuple(weights)
+    def __init__(self, weights: Sequence[float] | None = None):
+        """`weights` replace `NamesConfig.weights` (the benchmark's refit); None reads them from
+        the audit's config."""
+        self.weights = tuple(weights) if weights is not None else None
 
     def find(self, ctx: AuditContext) -> list[Finding]:
         return self.decide(ctx, self.analyse(ctx))
@@ -530,9 +517,10 @@ class NameDetector(Detector):
         nlp = ctx.resources.nlp
         # The sentence parses every detector shares (and references recur across a batch).
         mt_parsed = ctx.parsed(-1, entities=True)
-        mt_mentions = extract_mentions(-1, mt_parsed)
+        window = ctx.config.names.role_window
+        mt_mentions = extract_mentions(-1, mt_parsed, window)
         ref_parsed = [ctx.parsed(d, entities=True) for d in range(len(ctx.references))]
-        ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p)]
+        ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p, window)]
         entities = group_entities(ref_mentions)
         phrases = _phrase_index(ctx.references)
         references_text = "\n".join(r.doc.text for r in ctx.references)
@@ -550,10 +538,12 @@ class NameDetector(Detector):
         if not unsupported or not entities:
             return []
         dictionary = analysis.dictionary
-        scored = [([f.probability(self.weights) if compatible(m, e, f, dictionary) else 0.0
+        settings = ctx.config.names
+        weights = self.weights if self.weights is not None else settings.weights
+        scored = [([f.probability(weights) if compatible(m, e, f, dictionary) else 0.0
                     for e, f in zip(entities, feats, strict=True)], feats)
                   for m, feats in zip(unsupported, analysis.features, strict=True)]
-        clusters = cluster_variants(unsupported)
+        clusters = cluster_variants(unsupported, settings.cluster_skeleton)
         # noisy-OR with the best sibling in the same cluster, per entity
         final: list[list[float]] = []
         for i, (probs, feats) in enumerate(scored):
@@ -561,19 +551,20 @@ class NameDetector(Detector):
             for k, p in enumerate(probs):
                 # a sibling vouches for who a variant is, not for a variant unlike the name
                 looks_like = max(feats[k].string, feats[k].skeleton * feats[k].skeleton_length,
-                                 feats[k].romanisation) >= OWN_NAME_EVIDENCE
+                                 feats[k].romanisation) >= settings.own_name_evidence
                 sibling = max((scored[j][0][k] for j in range(len(unsupported))
                                if j != i and clusters[j] == clusters[i]
                                and fold(unsupported[j].text) != fold(unsupported[i].text)),
                               default=0.0)
-                row.append(1 - (1 - p) * (1 - SIBLING_WEIGHT * sibling) if looks_like else p)
+                vouched = 1 - (1 - p) * (1 - settings.sibling_weight * sibling)
+                row.append(vouched if looks_like else p)
             final.append(row)
         findings: list[Finding] = []
         assigned: dict[int, list[Mention]] = {}
         best_of: list[tuple[int, float] | None] = []
         for row in final:
             k = max(range(len(row)), key=row.__getitem__)
-            best_of.append((k, row[k]) if row[k] >= REPORT_P else None)
+            best_of.append((k, row[k]) if row[k] >= settings.report_p else None)
         for m, best in zip(unsupported, best_of, strict=True):
             if best is not None:
                 assigned.setdefault(best[0], []).append(m)
@@ -694,7 +685,7 @@ def _calque(ctx: AuditContext, analysis: NameAnalysis,
         named = {(r.doc, r.sentence) for _, r in owners}
         aligned = any(sentence in a.mt and (a.doc, j) in named
                       for a in ctx.alignments for j in a.other)
-        p = CALQUE_P[1] if aligned else CALQUE_P[0]
+        p = ctx.config.names.calque_p[int(aligned)]
         ref_item = (analysis.ref_parsed[ref_mention.doc][ref_mention.sentence]
                     if ref_mention.sentence is not None else None)
         ref_chunk = next((c.text for c, c_start, c_end in _noun_chunks(ref_item)

@@ -217,15 +217,16 @@ class NumberDetector(Detector):
 
     def _finding(self, ctx: AuditContext, mention: Mention, verdict: str, ref: Mention,
                  doc: int, where: str) -> Finding:
+        settings = ctx.config.numbers
         if verdict == "unconfirmed":
-            severity, confidence = Severity.MINOR, 0.5
+            severity, confidence = Severity.MINOR, settings.unconfirmed_confidence
             why = (f"the references give only {ref.text!r} here; {mention.text!r} is not "
                    "supported by the references")
         elif verdict == "changed":
-            severity, confidence = Severity.MAJOR, 0.8
+            severity, confidence = Severity.MAJOR, settings.changed_confidence
             why = f"{mention.text!r} partly differs from the reference's {ref.text!r}"
         else:
-            severity, confidence = Severity.MAJOR, 0.7
+            severity, confidence = Severity.MAJOR, settings.disagrees_confidence
             why = f"{mention.text!r} disagrees with the reference's {ref.text!r}"
         return Finding(
             kind=FindingKind.NUMBER,

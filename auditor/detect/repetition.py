@@ -20,26 +20,19 @@ import bisect
 import re
 from typing import Any
 
+from auditor.config import RepetitionConfig
 from auditor.detect.base import AuditContext, Detector
 from auditor.result import Finding, FindingKind, Severity
 
 _WORDS = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
-# Loops of one word ("very very", "that that") are often deliberate; two words is the floor.
-MIN_LOOP_WORDS = 2
-MAX_LOOP_WORDS = 8
-# Rhetorical doubling repeats one content word ("faster and faster, and faster"); a decoder loop
-# repeats a phrase: at least two distinct content words. Digits are left out: "120°, 120°" lists.
-MIN_LOOP_CONTENT = 2
-# "Near-identical" sentences: rapidfuzz ratio on 0..100; 90 allows a word of difference in a
-# sentence of ten.
-DUPLICATE_RATIO = 90.0
-MIN_DUPLICATE_WORDS = 5
+# Sizes, ratios and confidences: RepetitionConfig in auditor/config.py (AuditConfig.repetition).
+_DEFAULT = RepetitionConfig()
 # Characters that promise continuation: a sentence ending on one of them is cut off.
 DANGLING_END = (":", ",", ";", "(", "-", "–", "—", "/", "&")
-MIN_FRAGMENT_WORDS = 3
 
 
-def phrase_loops(text: str, stop_words: frozenset[str]) -> list[tuple[int, int, str]]:
+def phrase_loops(text: str, stop_words: frozenset[str], settings: RepetitionConfig = _DEFAULT
+                 ) -> list[tuple[int, int, str]]:
     """Back-to-back repeats of a 2-8 word phrase: (start, end, repeated phrase) in `text`.
 
     Words are compared case-insensitively, punctuation between them ignored; each loop is
@@ -52,11 +45,11 @@ def phrase_loops(text: str, stop_words: frozenset[str]) -> list[tuple[int, int, 
     i = 0
     while i < len(tokens):
         found = None
-        for length in range(min(MAX_LOOP_WORDS, (len(tokens) - i) // 2), MIN_LOOP_WORDS - 1,
-                            -1):
+        longest = min(settings.max_loop_words, (len(tokens) - i) // 2)
+        for length in range(longest, settings.min_loop_words - 1, -1):
             first, second = tokens[i : i + length], tokens[i + length : i + 2 * length]
             content = {w for w in first if w not in stop_words}
-            if first == second and len(content) >= MIN_LOOP_CONTENT and \
+            if first == second and len(content) >= settings.min_loop_content and \
                     not any(ch.isdigit() for w in first for ch in w):
                 found = length
                 break
@@ -94,7 +87,7 @@ class RepetitionDetector(Detector):
         findings = []
         for sent in ctx.mt.sentences:
             raw = ctx.mt.doc.text[sent.start:sent.end]
-            for start, end, phrase in phrase_loops(raw, stop_words):
+            for start, end, phrase in phrase_loops(raw, stop_words, ctx.config.repetition):
                 if f"{phrase} {phrase}" in reference_text:
                     continue  # the references repeat it too: meant, not a loop
                 findings.append(Finding(
@@ -103,7 +96,7 @@ class RepetitionDetector(Detector):
                     mt_start=sent.start + start,
                     mt_end=sent.start + end,
                     mt_text=raw[start:end],
-                    confidence=0.9,
+                    confidence=ctx.config.repetition.loop_confidence,
                     evidence=f"the phrase {phrase!r} is repeated back to back",
                     mt_sentence=sent.index,
                 ))
@@ -115,10 +108,11 @@ class RepetitionDetector(Detector):
         findings = []
         texts = [_normalised(s.text) for s in ctx.mt.sentences]
         for j, later in enumerate(ctx.mt.sentences):
-            if len(texts[j].split()) < MIN_DUPLICATE_WORDS or texts[j] in reference_text:
+            too_short = len(texts[j].split()) < ctx.config.repetition.min_duplicate_words
+            if too_short or texts[j] in reference_text:
                 continue
             for i in range(j):
-                if fuzz.ratio(texts[i], texts[j]) >= DUPLICATE_RATIO:
+                if fuzz.ratio(texts[i], texts[j]) >= ctx.config.repetition.duplicate_ratio:
                     findings.append(Finding(
                         kind=FindingKind.REPETITION,
                         severity=Severity.MINOR,
@@ -143,7 +137,7 @@ class RepetitionDetector(Detector):
             if stripped.endswith(DANGLING_END):
                 candidates.append((sent, "ends on a joining mark with nothing after it"))
             elif (stripped.endswith((".", "!", "?"))
-                  and len(_WORDS.findall(stripped)) >= MIN_FRAGMENT_WORDS
+                  and len(_WORDS.findall(stripped)) >= ctx.config.repetition.min_fragment_words
                   and self._shares_line(text, sent, starts)):
                 verbless.append(sent)
         parses = ctx.resources.parse([s.text for s in verbless])
@@ -156,7 +150,7 @@ class RepetitionDetector(Detector):
             mt_start=sent.start,
             mt_end=sent.end,
             mt_text=text[sent.start:sent.end],
-            confidence=0.7,
+            confidence=ctx.config.repetition.fragment_confidence,
             evidence=f"fragment: {why}",
             mt_sentence=sent.index,
         ) for sent, why in sorted(candidates, key=lambda c: c[0].index)]

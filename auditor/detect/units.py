@@ -71,8 +71,9 @@ def unit_vectors(encoder: Encoder, units: Sequence[Clause]
 
 def build_clause_tables(ctx: AuditContext) -> ClauseTables:
     """Split MT and references into clauses and embed all units in one encoder call."""
-    mt = split_clauses(-1, ctx.parsed(-1))
-    refs = [split_clauses(d, ctx.parsed(d)) for d in range(len(ctx.references))]
+    settings = ctx.config.clauses
+    mt = split_clauses(-1, ctx.parsed(-1), settings)
+    refs = [split_clauses(d, ctx.parsed(d), settings) for d in range(len(ctx.references))]
     mt_units = with_sentence_units(mt, ctx.mt)
     ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,
                                                                  strict=True)]

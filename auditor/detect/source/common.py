@@ -10,8 +10,6 @@ import numpy as np
 from auditor.result import Sentence
 
 SOURCE_ID = "source"
-# A clause needs this many Han characters (or letters) to state something worth flagging.
-MIN_CLAUSE_CHARS = 4
 
 _CONTENT_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7afA-Za-z0-9]")
 

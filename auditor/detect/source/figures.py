@@ -37,7 +37,8 @@ def find_figures(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]
         for q, (i, m) in zip(lone_src, lone_mt, strict=False):
             findings.append(Finding(
                 kind=FindingKind.NUMBER, severity=Severity.MAJOR,
-                mt_start=m.start, mt_end=m.end, mt_text=m.text, confidence=0.7,
+                mt_start=m.start, mt_end=m.end, mt_text=m.text,
+                confidence=ctx.config.source.figure_confidence,
                 evidence=(f"the source says {q.text} ({q.shown}) where the MT says "
                           f"{m.text} ({m.shown}); no figure of the source sentence "
                           f"equals it"),
@@ -71,7 +72,7 @@ def currency_findings(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Fin
                 findings.append(Finding(
                     kind=FindingKind.NUMBER, severity=Severity.MAJOR,
                     mt_start=s.start + m.start, mt_end=s.start + m.end, mt_text=m.text,
-                    confidence=0.7,
+                    confidence=ctx.config.source.figure_confidence,
                     evidence=(f"the figure is right but the currency is not: the source says "
                               f"{q.text} in {currency_name(src_code)}, the MT "
                               f"writes {currency_name(code)}"),

@@ -8,23 +8,10 @@ import re
 import numpy as np
 
 from auditor.detect.base import AuditContext
-from auditor.detect.source.common import MIN_CLAUSE_CHARS, content_chars, raw_text, unit
+from auditor.detect.source.common import content_chars, raw_text, unit
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
-# Leave-one-out drop (cosine with the clause minus cosine without it) below which a source
-# clause counts as omitted. Measured on the WMT23 zh-en news MQM dev data (5,097 clauses of
-# multi-clause aligned sentences): drop < -0.08 flags 25 clauses of which 52% overlap a Major
-# omission (base rate 5.5%), so those are Major. At segment level (benchmarks/source_benchmark.py)
-# the minor cut -0.05 / -0.04 / -0.03 / -0.02 gives P 0.41 / 0.35 / 0.32 / 0.28 and R 0.09 /
-# 0.11 / 0.13 / 0.17; -0.03 is the loosest cut whose precision stays >= 1.5x the length-ratio
-# baseline's (0.19-0.20).
-CLAUSE_DROP_MINOR = -0.03
-CLAUSE_DROP_MAJOR = -0.08
-# An unaligned sentence next to an aligned group belongs to it (a split or merged translation,
-# not a gap) when adding it does not lower the group's cosine by more than this. Measured on
-# the news MQM dev data: 0.03 / 0.06 / 0.10 raise addition precision 0.23 -> 0.23 / 0.29 / 0.31
-# but cut recall 0.18 -> 0.16 / 0.13 / 0.09; F1 is best at 0.
-ABSORB_TOLERANCE = 0.0
+# Thresholds: SourceConfig in auditor/config.py (AuditConfig.source).
 _ZH_CLAUSE = re.compile(r"[^，；：,;:【】]+[，；：,;:】]*")
 
 
@@ -37,13 +24,14 @@ def absorbed(ctx: AuditContext, pair: AlignmentPair | None, mt: int | None,
     mt_rows = list(pair.mt) + ([mt] if mt is not None else [])
     src_rows = list(pair.other) + ([src] if src is not None else [])
     merged = float(unit(ctx.mt_source_vectors, mt_rows) @ unit(ctx.source_vectors, src_rows))
-    return merged >= pair.similarity - ABSORB_TOLERANCE
+    return merged >= pair.similarity - ctx.config.source.absorb_tolerance
 
 
 def find_gaps(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
     """Sentences left between two aligned groups, when only one side left any."""
     assert ctx.source is not None and ctx.source_similarity is not None
     mt_sents, src_sents = ctx.mt.sentences, ctx.source.sentences
+    min_chars = ctx.config.source.min_clause_chars
     bounds = [None, *pairs, None]
     findings: list[Finding] = []
     for before, after in zip(bounds, bounds[1:], strict=False):
@@ -53,13 +41,13 @@ def find_gaps(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
         src_hi = after.other[0] if after else len(src_sents)
         lone_mt = [
             i for i in range(mt_lo, mt_hi)
-            if content_chars(mt_sents[i].text) >= MIN_CLAUSE_CHARS
+            if content_chars(mt_sents[i].text) >= min_chars
             and not (i == mt_lo and absorbed(ctx, before, i, None))
             and not (i == mt_hi - 1 and absorbed(ctx, after, i, None))
         ]
         lone_src = [
             j for j in range(src_lo, src_hi)
-            if content_chars(src_sents[j].text) >= MIN_CLAUSE_CHARS
+            if content_chars(src_sents[j].text) >= min_chars
             and not (j == src_lo and absorbed(ctx, before, None, j))
             and not (j == src_hi - 1 and absorbed(ctx, after, None, j))
         ]
@@ -121,6 +109,7 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
     encoder = ctx.resources.source_encoder
     if encoder is None:
         return []
+    settings = ctx.config.source
     src_text, mt_text = ctx.source.doc.text, ctx.mt.doc.text
     # pair, index of the group texts, clause start/end, index of the text without it
     jobs: list[tuple[AlignmentPair, int, int, int, int]] = []
@@ -136,7 +125,7 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
         base = len(texts)
         texts += [group_mt, group_src]
         for a, b in clauses:
-            if content_chars(group_src[a:b]) < MIN_CLAUSE_CHARS:
+            if content_chars(group_src[a:b]) < settings.min_clause_chars:
                 continue
             jobs.append((pair, base, src_start + a, src_start + b, len(texts)))
             texts.append(group_src[:a] + group_src[b:])
@@ -146,13 +135,13 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
     findings = []
     for pair, base, start, end, without in jobs:
         drop = float(vectors[base] @ vectors[base + 1] - vectors[base] @ vectors[without])
-        if drop >= CLAUSE_DROP_MINOR:
+        if drop >= settings.clause_drop_minor:
             continue
         last = ctx.mt.sentences[pair.mt[-1]]
         clause = src_text[start:end].rstrip("，；：,;:】 ")
         findings.append(Finding(
             kind=FindingKind.OMISSION,
-            severity=Severity.MAJOR if drop < CLAUSE_DROP_MAJOR else Severity.MINOR,
+            severity=Severity.MAJOR if drop < settings.clause_drop_major else Severity.MINOR,
             mt_start=ctx.mt.sentences[pair.mt[0]].start, mt_end=last.end,
             mt_text=mt_text[ctx.mt.sentences[pair.mt[0]].start:last.end],
             confidence=float(np.clip(-drop * 5, 0.0, 1.0)),
@@ -164,5 +153,4 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
     return findings
 
 
-__all__ = ["ABSORB_TOLERANCE", "CLAUSE_DROP_MAJOR", "CLAUSE_DROP_MINOR", "find_clause_omissions",
-           "find_gaps"]
+__all__ = ["find_clause_omissions", "find_gaps"]

@@ -17,9 +17,7 @@ from auditor.lang.zh_names import (
 )
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
-# A Chinese name's MT rendering this close to its pinyin (rapidfuzz ratio, 0-100) but not
-# equal is a misspelling: one wrong letter in a 2-3 syllable name scores 80-92.
-NAME_NEAR_MISS = 80.0
+# Thresholds and confidences: SourceConfig in auditor/config.py (AuditConfig.source).
 
 
 def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
@@ -28,6 +26,7 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
     from rapidfuzz import fuzz
 
     assert ctx.source is not None
+    settings = ctx.config.source
     reference_keys = {
         fold(text)
         for ref in ctx.references for _, _, run in capitalised_runs(ref.doc.text)
@@ -64,7 +63,8 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
                             continue  # the references spell it the same way
                         findings.append(Finding(
                             kind=FindingKind.NAME, severity=Severity.MAJOR,
-                            mt_start=a, mt_end=b, mt_text=text, confidence=0.7,
+                            mt_start=a, mt_end=b, mt_text=text,
+                            confidence=settings.pinyin_name_confidence,
                             evidence=(f"'{text}' is the pinyin of {name.text}, a Chinese "
                                       f"transliteration of a foreign name: the original "
                                       f"spelling is probably different"),
@@ -77,12 +77,12 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
                           if k and k[0] == next(iter(keys))[0]]
                 score, (i, a, b, text) = max(scored, key=lambda x: x[0],
                                              default=(0.0, (0, 0, 0, "")))
-                if score < NAME_NEAR_MISS:
+                if score < settings.name_near_miss:
                     readings = readings_of[name.text]
                     surnames = frozenset(fold(r) for r in
                                          (name.romanisations[0].split()[0],
                                           *wade_giles(name.text[0])))
-                    if not _renders(keyed, readings, surnames):
+                    if not _renders(keyed, readings, settings.name_near_miss, surnames):
                         unrendered.append((name, src_span, readings))
                     continue
                 if fold(text) in reference_keys:
@@ -91,7 +91,8 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
                 in_refs = keys & reference_keys
                 findings.append(Finding(
                     kind=FindingKind.NAME, severity=Severity.MAJOR,
-                    mt_start=a, mt_end=b, mt_text=text, confidence=0.8 if in_refs else 0.6,
+                    mt_start=a, mt_end=b, mt_text=text,
+                    confidence=settings.misspelt_name_confidence[int(bool(in_refs))],
                     evidence=(f"'{text}' renders {name.text}, whose pinyin is '{pinyin}'"
                               + (f"; the references write '{pinyin}'" if in_refs else "")),
                     source=src_span, canonical=pinyin, mt_sentence=i,
@@ -115,7 +116,7 @@ def wrong_names(ctx: AuditContext, keyed: list[tuple[tuple[int, int, int, str], 
     from rapidfuzz import fuzz
 
     strangers = [(c, k) for c, k in keyed if chinese_name_shape(c[3]) and k not in known
-                 and not _renders([(c, k)], known)]
+                 and not _renders([(c, k)], known, ctx.config.source.name_near_miss)]
     if strangers:  # "Hong Kong" reads like a name too: keep what the NER calls a person
         others = _not_people(ctx, sorted({c[0] for c, _ in strangers}))
         strangers = [(c, k) for c, k in strangers
@@ -135,7 +136,7 @@ def wrong_names(ctx: AuditContext, keyed: list[tuple[tuple[int, int, int, str], 
         pinyin = _title_pinyin(name.romanisations[0])
         findings.append(Finding(
             kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b,
-            mt_text=text, confidence=0.75 if same_given else 0.55,
+            mt_text=text, confidence=ctx.config.source.wrong_name_confidence[int(same_given)],
             evidence=(f"the source names {name.text} ('{pinyin}') here and no MT name renders "
                       f"it; '{text}' is named in its place, and neither the source nor the "
                       f"references name anyone so"
@@ -169,14 +170,14 @@ def _not_people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int]
 
 
 def _renders(keyed: list[tuple[tuple[int, int, int, str], str]], readings: set[str],
-             surnames: frozenset[str] = frozenset()) -> bool:
+             near_miss: float, surnames: frozenset[str] = frozenset()) -> bool:
     """Some MT name is one of these readings, its surname alone ("Zhao said"), or a near spelling
     of a reading (same first letter, length within two letters: "Tsai Ing-wen" for "tsaiyingwen";
     a bare given name, "Chun-shan" of "Yang Chun-shan", does not render 赵春山)."""
     from rapidfuzz import fuzz
 
     return any(k in readings or k in surnames or any(
-        k and k[0] == r[0] and abs(len(k) - len(r)) <= 2 and fuzz.ratio(k, r) >= NAME_NEAR_MISS
+        k and k[0] == r[0] and abs(len(k) - len(r)) <= 2 and fuzz.ratio(k, r) >= near_miss
         for r in readings) for _, k in keyed)
 
 
@@ -189,4 +190,4 @@ def _title_pinyin(syllables: str) -> str:
 
 
 
-__all__ = ["NAME_NEAR_MISS", "find_names"]
+__all__ = ["find_names"]
