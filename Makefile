@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-deps lint bench eval eval-quick clean
+.PHONY: install demo test test-fast test-deps lint bench eval eval-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: install test-deps
 	@echo "running the test suite (browser tests required: AUDITOR_REQUIRE_BROWSER=1)"
 	$(BIN)/ruff check auditor tests benchmarks
 	AUDITOR_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests
+
+# The quick loop while editing: everything but the tests marked slow (Dask, subprocesses, the
+# browser, whole audits through the CLI). `make test` (all of them) is what CI runs.
+test-fast: install
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/python -m pytest -q -m "not slow" tests
 
 lint: install
 	$(BIN)/ruff check auditor tests benchmarks

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from auditor.detect.source.common import SOURCE_ID
-from auditor.result import Finding, FindingKind
+from auditor.result import Finding, FindingKind, finding_order
 
 _SIDED_KINDS = {FindingKind.OMISSION, FindingKind.ADDITION, FindingKind.NUMBER,
                 FindingKind.NAME, FindingKind.MISTRANSLATION}
@@ -61,7 +61,7 @@ def merge_sides(findings: Sequence[Finding], has_references: bool,
         ))
     out += [replace(s, evidence=f"{s.evidence} [source only]")
             for k, s in enumerate(source_side) if k not in used]
-    out.sort(key=lambda f: (f.mt_start if f.mt_start is not None else 1 << 62, f.kind.value))
+    out.sort(key=finding_order)
     return out
 
 

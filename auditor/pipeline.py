@@ -25,7 +25,14 @@ from auditor.detect.nlp import load_spacy
 from auditor.embed import DEFAULT_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
 from auditor.load import load_document
 from auditor.merge import merge_sides
-from auditor.result import AlignmentPair, AuditResult, Document, SegmentedDocument
+from auditor.result import (
+    SOURCE_DOC,
+    AlignmentPair,
+    AuditResult,
+    Document,
+    SegmentedDocument,
+    finding_order,
+)
 from auditor.score import score_document, score_groups, score_sentences
 from auditor.segment import segment_document
 from auditor.signature import AuditSignature
@@ -61,6 +68,16 @@ class Auditor:
                         else MULTILINGUAL_MODEL)
         self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
                                               source_model)
+
+    def with_config(self, config: AuditConfig) -> Auditor:
+        """An Auditor with other settings and the same loaded models (encoders, spaCy): nothing
+        is loaded again. Itself when the settings are the same."""
+        if config == self.config:
+            return self
+        other = Auditor(config=config, detectors=self.detector_ids, encoder=self.encoder,
+                        source_encoder=self.resources.source_encoder)
+        other.resources = self.resources
+        return other
 
     # ---- stage helpers -----------------------------------------------------------------
     def _source_encoder(self) -> Encoder:
@@ -155,7 +172,8 @@ class Auditor:
                 min_similarity=self.config.source_min_similarity,
                 merge_delta=self.config.merge_delta,
             )
-            source_alignments = score_groups(-1, groups, mt, source, mt_src_vectors, src_vectors)
+            source_alignments = score_groups(SOURCE_DOC, groups, mt, source, mt_src_vectors,
+                                             src_vectors)
         all_alignments = tuple(alignments + source_alignments)
         sentence_scores = score_sentences(mt, alignments if references else source_alignments)
 
@@ -171,8 +189,7 @@ class Auditor:
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),
                                has_source=source is not None)
-        findings.sort(key=lambda f: (f.mt_start if f.mt_start is not None else 1 << 62,
-                                     f.kind.value))
+        findings.sort(key=finding_order)
         scores = score_document(mt, references, source, all_alignments, findings)
         sims = similarity + ((src_similarity,) if src_similarity is not None else ())
         return AuditResult(

@@ -6,6 +6,8 @@ Every stage is a function over these types; renderers (JSON, CSV, HTML) only rea
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,20 @@ class Severity(str, Enum):
     MINOR = "minor"
     MAJOR = "major"
     CRITICAL = "critical"
+
+
+# How bad each severity is, worst highest: for ordering and for "the worse of two".
+SEVERITY_RANK: dict[Severity, int] = {Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+# MQM points per error, WMT 2021 weights (Freitag et al. 2021): minor 1, major 5, critical 10.
+SEVERITY_POINTS: dict[Severity, float] = {Severity.MINOR: 1.0, Severity.MAJOR: 5.0,
+                                          Severity.CRITICAL: 10.0}
+
+# `doc` of the source text where a document index is expected (`AlignmentPair.doc`, report
+# comparisons); references are 0, 1, ...
+SOURCE_DOC = -1
+# `doc` of the MT inside detectors (clauses, name mentions, `AuditContext.parsed`), where the
+# other documents are the references 0, 1, ...
+MT_DOC = -1
 
 
 class FindingKind(str, Enum):
@@ -65,7 +81,7 @@ class SegmentedDocument:
 class AlignmentPair:
     """A (possibly many-to-many) link between MT sentences and sentences of one other document.
 
-    `doc` is the reference index, or -1 for the source text.
+    `doc` is the reference index, or `SOURCE_DOC` for the source text.
     """
 
     doc: int
@@ -75,19 +91,28 @@ class AlignmentPair:
     chrf: float
     bleu: float
 
+    @property
+    def from_source(self) -> bool:
+        """Links the MT to the source text, not to a reference."""
+        return self.doc == SOURCE_DOC
+
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch of a reference (`doc` >= 0) or of the source (`doc` is None)."""
+    """A stretch of a reference (`doc` >= 0) or of the source (`doc` is None: `in_source`)."""
 
     start: int
     end: int
     text: str
     doc: int | None = None
 
+    @property
+    def in_source(self) -> bool:
+        return self.doc is None
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
-        if self.doc is not None:
+        if not self.in_source:
             out = {"doc": self.doc, **out}
         return out
 
@@ -129,6 +154,22 @@ class Finding:
             "detector": self.detector,
             "scored": self.scored,
         }
+
+
+def finding_order(finding: Finding) -> tuple[int, str]:
+    """The one order of findings everywhere: by MT offset (unplaced findings last), then kind."""
+    start = finding.mt_start if finding.mt_start is not None else 1 << 62
+    return start, finding.kind.value
+
+
+def sentence_at(sentences: Sequence[Sentence], offset: int) -> int | None:
+    """Index of the sentence holding a character offset: the last one starting at or before it,
+    so an offset in the gap after a sentence (or at its end) belongs to that sentence, and one
+    before the first sentence to the first. None when there are no sentences."""
+    if not sentences:
+        return None
+    i = bisect_right([s.start for s in sentences], offset) - 1
+    return sentences[max(i, 0)].index
 
 
 @dataclass(frozen=True)
@@ -206,7 +247,7 @@ class AuditResult:
                 {
                     "doc": a.doc,
                     "mt": list(a.mt),
-                    "ref" if a.doc >= 0 else "src": list(a.other),
+                    "src" if a.from_source else "ref": list(a.other),
                     "similarity": round(a.similarity, 4),
                     "chrf": round(a.chrf, 2),
                     "bleu": round(a.bleu, 2),
@@ -229,7 +270,7 @@ class AuditResult:
 
         rows = []
         for a in self.alignments:
-            other = self.references[a.doc] if a.doc >= 0 else self.source
+            other = self.source if a.from_source else self.references[a.doc]
             assert other is not None
             rows.append(
                 {

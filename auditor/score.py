@@ -17,15 +17,13 @@ import numpy as np
 
 from auditor.align import Group, group_similarity
 from auditor.result import (
+    SEVERITY_POINTS,
     AlignmentPair,
     DocumentScores,
     Finding,
     SegmentedDocument,
     SentenceScore,
-    Severity,
 )
-
-SEVERITY_POINTS = {Severity.MINOR: 1.0, Severity.MAJOR: 5.0, Severity.CRITICAL: 10.0}
 
 
 def word_count(text: str) -> int:
@@ -140,9 +138,9 @@ def score_document(
 ) -> DocumentScores:
     weights = np.array([word_count(s.text) for s in mt.sentences], dtype=float)
     per_ref = [[a for a in alignments if a.doc == d] for d in range(len(references))]
-    src_pairs = [a for a in alignments if a.doc < 0]
+    src_pairs = [a for a in alignments if a.from_source]
     metrics = [_corpus_metrics(mt, ref) for ref in references]
-    ref_pairs = [a for a in alignments if a.doc >= 0]
+    ref_pairs = [a for a in alignments if not a.from_source]
     basis = ref_pairs if references else src_pairs
     fidelity = _weighted_support(mt, basis, weights)
     words = int(weights.sum())

@@ -213,8 +213,7 @@ def other_side_support(result: Any) -> float:
 
 def serious_points(counts: dict[str, int]) -> float:
     """MQM points of the Major and Critical findings only, from "kind/severity" counts."""
-    from auditor.result import Severity
-    from auditor.score import SEVERITY_POINTS
+    from auditor.result import SEVERITY_POINTS, Severity
 
     return float(sum(n * SEVERITY_POINTS[Severity(key.split("/")[1])]
                      for key, n in counts.items() if not key.endswith("/minor")))

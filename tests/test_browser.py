@@ -18,7 +18,7 @@ import pytest
 from auditor.report.html import write_html
 from tests.test_report_html import HOSTILE_NAME, PAYLOADS, make_hostile_result, parse
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real chromium per test
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -174,29 +174,29 @@ def test_rendering_mapped_to_the_reference_name(auditor, ref, mt, renderings, ca
 
 
 def test_a_country_character_read_into_a_name_is_set_aside():
-    from auditor.detect.names import Mention, RefEntity, candidate_features
+    from auditor.detect.names import NameMention, RefEntity, candidate_features
     from auditor.lang.romanize import sino_korean_similarity
 
     # 韩康京: "Korea's Kang Kyung", the country character read as a surname
-    entity = RefEntity("Kang Kyung-wha", [Mention(0, 0, 14, "Kang Kyung-wha", "PERSON", 0)])
-    features = candidate_features(Mention(-1, 0, 12, "Han Kangjing", "PERSON", 0), entity, 0.0)
+    entity = RefEntity("Kang Kyung-wha", [NameMention(0, 0, 14, "Kang Kyung-wha", "PERSON", 0)])
+    features = candidate_features(NameMention(-1, 0, 12, "Han Kangjing", "PERSON", 0), entity, 0.0)
     assert features.romanisation == sino_korean_similarity("Kang Kyung-wha", "Kangjing")[0]
     assert features.romanisation > sino_korean_similarity("Kang Kyung-wha", "Han Kangjing")[0]
 
 
 def test_an_acronym_spelled_out_in_the_references_is_supported():
-    from auditor.detect.names import Mention, RefEntity, _phrase_index, is_supported
+    from auditor.detect.names import NameMention, RefEntity, _phrase_index, is_supported
     from auditor.segment import segment_document
 
     ref = ("This computer simulation was done by the National Aeronautics and Space "
            "Administration Goddard relativity group.")
-    entity = RefEntity("Aeronautics and Space Administration Goddard", [Mention(
+    entity = RefEntity("Aeronautics and Space Administration Goddard", [NameMention(
         0, 54, 98, "Aeronautics and Space Administration Goddard", "ORG", 0)])
-    mention = Mention(-1, 37, 49, "NASA Goddard", "ORG", 0)
+    mention = NameMention(-1, 37, 49, "NASA Goddard", "ORG", 0)
     phrases = _phrase_index([segment_document(Document(ref, "ref"))])
     assert not is_supported(mention, phrases, [entity])  # the acronym alone is unexplained
     assert is_supported(mention, phrases, [entity], ref)
-    assert not is_supported(Mention(-1, 37, 49, "NAGA Goddard", "ORG", 0), phrases, [entity],
+    assert not is_supported(NameMention(-1, 37, 49, "NAGA Goddard", "ORG", 0), phrases, [entity],
                             ref)
 
 

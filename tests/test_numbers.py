@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.numbers import Mention, compare
+from auditor.detect.numbers import NumberMention, compare
 from auditor.lang.en_figures import date_atoms, quantity_atoms
 from auditor.result import Document, FindingKind, Severity
 
@@ -18,12 +18,12 @@ def number_auditor(auditor):
     return mine
 
 
-def _date(text: str) -> Mention:
-    return Mention("date", text, 0, len(text), date_atoms(text))
+def _date(text: str) -> NumberMention:
+    return NumberMention("date", text, 0, len(text), date_atoms(text))
 
 
-def _qty(text: str) -> Mention:
-    return Mention("quantity", text, 0, len(text), quantity_atoms(text))
+def _qty(text: str) -> NumberMention:
+    return NumberMention("quantity", text, 0, len(text), quantity_atoms(text))
 
 
 @pytest.mark.parametrize("text, atoms", [

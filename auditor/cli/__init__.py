@@ -6,6 +6,7 @@ import typer
 
 from auditor.cli.audit import audit_command
 from auditor.cli.entry import run_app
+from auditor.cli.feed import feed_app
 from auditor.cli.score import score_command
 
 app = typer.Typer(
@@ -24,15 +25,7 @@ def _root() -> None:
     """Audit machine translations against references and/or the source text."""
 
 
-def _add_feed_app() -> None:
-    try:
-        from auditor.cli.feed import feed_app
-    except ImportError:  # the feed runner is optional while it is being built
-        return
-    app.add_typer(feed_app, name="feed", help="Scheduled audits of news feeds, with history.")
-
-
-_add_feed_app()
+app.add_typer(feed_app, name="feed", help="Scheduled audits of news feeds, with history.")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import typer
 from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
-from auditor.score import SEVERITY_POINTS
+from auditor.result import SEVERITY_POINTS
 
 
 class CsvTables(str, Enum):
@@ -26,6 +26,7 @@ def _fail(message: str) -> None:
 
 
 def audit_command(
+    ctx: typer.Context,
     mt: Annotated[Path, typer.Argument(help="The machine translation (text or HTML file).")],
     ref: Annotated[
         list[Path] | None,
@@ -62,7 +63,11 @@ def audit_command(
         float, typer.Option("--max-mb", help="Refuse inputs larger than this many megabytes.")
     ] = MAX_INPUT_BYTES / 1_000_000,
 ) -> None:
-    """Audit one MT document; print a summary, write the reports asked for."""
+    """Audit one MT document; print a summary, write the reports asked for.
+
+    An `Auditor` passed as the click context object (`runner.invoke(app, args, obj=auditor)`,
+    or by an embedding program) is reused with these options, so its models are not loaded again.
+    """
     if not ref and source is None:
         _fail("give at least one --ref or a --source to audit against")
     from auditor.load import load_document
@@ -74,7 +79,11 @@ def audit_command(
         # Inputs are checked before the model loads, so bad input fails fast.
         docs = [load_document(p, max_bytes=config.max_input_bytes) for p in [mt, *(ref or [])]]
         src_doc = load_document(source, max_bytes=config.max_input_bytes) if source else None
-        auditor = Auditor(model=model, config=config)
+        injected = ctx.obj if isinstance(ctx.obj, Auditor) else None
+        if injected is not None and injected.encoder.name == model:
+            auditor = injected.with_config(config)
+        else:
+            auditor = Auditor(model=model, config=config)
         result = auditor.audit(docs[0], docs[1:], src_doc)
         if json_out == "-":
             sys.stdout.write(render_json(result) + "\n")

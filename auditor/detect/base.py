@@ -21,7 +21,16 @@ from auditor.detect.clauses import ParsedSentence, parsed_sentences
 from auditor.detect.nlp import add_entities, parse_sentences
 from auditor.detect.units import ClauseTables, build_clause_tables
 from auditor.embed import Encoder
-from auditor.result import AlignmentPair, Finding, FindingKind, SegmentedDocument, SentenceScore
+from auditor.result import (
+    MT_DOC,
+    AlignmentPair,
+    Finding,
+    FindingKind,
+    SegmentedDocument,
+    SentenceScore,
+    finding_order,
+    sentence_at,
+)
 
 
 class Input(str, Enum):
@@ -101,12 +110,12 @@ class AuditContext:
     _cache: _AuditCache = field(default_factory=_AuditCache, repr=False, compare=False)
 
     def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:
-        """Each sentence of the MT (doc -1) or of reference `doc` with its spaCy parse and its
+        """Each sentence of the MT (`MT_DOC`) or of reference `doc` with its spaCy parse and its
         map to document offsets; built once per audit for all detectors. `entities`: also run
         the entity recogniser (only the detectors that read entities pay for it)."""
         items = self._cache.parsed.get(doc)
         if items is None:
-            seg = self.mt if doc < 0 else self.references[doc]
+            seg = self.mt if doc == MT_DOC else self.references[doc]
             items = parsed_sentences(seg, self.resources.parse(seg.texts))
             self._cache.parsed[doc] = items
         if entities:
@@ -120,9 +129,6 @@ class AuditContext:
             self._cache.clause_tables = build_clause_tables(self)
         return self._cache.clause_tables
 
-    def alignments_for(self, doc: int) -> list[AlignmentPair]:
-        return [a for a in self.alignments if a.doc == doc]
-
     def has(self, needed: Input) -> bool:
         """Whether this audit has the input."""
         if needed is Input.REFERENCES:
@@ -131,11 +137,8 @@ class AuditContext:
                 and self.mt_source_vectors is not None)
 
     def sentence_of(self, offset: int) -> int | None:
-        """Index of the MT sentence containing a character offset."""
-        for s in self.mt.sentences:
-            if s.start <= offset < s.end:
-                return s.index
-        return None
+        """Index of the MT sentence holding a character offset (`result.sentence_at`)."""
+        return sentence_at(self.mt.sentences, offset)
 
 
 class Detector(ABC):
@@ -159,8 +162,7 @@ class Detector(ABC):
             return []
         findings = [f if f.detector == self.id else replace(f, detector=self.id)
                     for f in self.find(ctx)]
-        return sorted(findings, key=lambda f: (f.mt_start if f.mt_start is not None else -1,
-                                               f.kind.value))
+        return sorted(findings, key=finding_order)
 
     @abstractmethod
     def find(self, ctx: AuditContext) -> list[Finding]:

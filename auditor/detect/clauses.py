@@ -29,9 +29,9 @@ _DEFAULT = ClauseConfig()
 class Clause:
     """One proposition of one sentence. `start`/`end` are offsets into the document text.
 
-    `doc` is the reference index, or -1 for the MT. `content` holds the stems of its content
-    words (see `content_words`); `has_verb` whether a verb or auxiliary occurs; `names` the
-    stems of its proper nouns (a subset of `content`).
+    `doc` is the reference index, or `MT_DOC` (result.py) for the MT. `content` holds the stems
+    of its content words (see `content_words`); `has_verb` whether a verb or auxiliary occurs;
+    `names` the stems of its proper nouns (a subset of `content`).
     """
 
     doc: int

@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -42,9 +41,8 @@ from auditor.config import AlignMode, ContentConfig
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import Clause
 from auditor.detect.units import ClauseTables
-from auditor.result import Finding, FindingKind, Severity, Span
+from auditor.result import SEVERITY_RANK, Finding, FindingKind, Severity, Span, sentence_at
 
-_SEVERITY_ORDER = [Severity.MINOR, Severity.MAJOR, Severity.CRITICAL]
 # Thresholds and fitted weights: ContentConfig in auditor/config.py (AuditConfig.content).
 _DEFAULT = ContentConfig()
 
@@ -244,7 +242,7 @@ class ContentDetector(Detector):
                 om_ref = om.reference
                 if k in used or ref is None or om_ref is None or ref.doc != om_ref.doc:
                     continue
-                ref_sentence = _sentence_at(ctx.references[om_ref.doc].sentences, om_ref.start)
+                ref_sentence = sentence_at(ctx.references[om_ref.doc].sentences, om_ref.start)
                 if (ref.start < om_ref.end and om_ref.start < ref.end) or \
                         (om_ref.doc, add.mt_sentence, ref_sentence) in linked or \
                         _same_slot(ctx, om, add):
@@ -257,7 +255,7 @@ class ContentDetector(Detector):
             om = omissions[partner]
             out.append(replace(
                 add, kind=FindingKind.MISTRANSLATION,
-                severity=max(add.severity, om.severity, key=_SEVERITY_ORDER.index),
+                severity=max(add.severity, om.severity, key=SEVERITY_RANK.__getitem__),
                 reference=om.reference,
                 evidence=("its counterpart in the reference says something else: neither "
                           f"supports the other; {add.evidence.split(': ', 1)[-1]}"),
@@ -314,7 +312,7 @@ class ContentDetector(Detector):
         """Reference content the MT does not carry, one finding per reference sentence."""
         # A clause of a sentence the aligner pairs with the MT counts as missing only on strong
         # evidence (odds 4 times below the cut): the sentence-level link is evidence too.
-        aligned = {(a.doc, j) for a in ctx.alignments if a.doc >= 0 for j in a.other}
+        aligned = {(a.doc, j) for a in ctx.alignments if not a.from_source for j in a.other}
         carried = {(s.clause.doc, s.clause.start):
                    judge.carried(s) or ((s.clause.doc, s.clause.sentence) in aligned
                                         and judge.severity(s) is Severity.MINOR)
@@ -433,11 +431,6 @@ def _same_slot(ctx: AuditContext, omission: Finding, addition: Finding) -> bool:
         return False
     return addition.mt_sentence == anchor + 1 or (
         addition.mt_sentence == anchor and addition.mt_start >= omission.mt_start)
-
-
-def _sentence_at(sentences: Sequence[Any], offset: int) -> int | None:
-    """Index of the sentence containing a character offset."""
-    return next((s.index for s in sentences if s.start <= offset < s.end), None)
 
 
 def _adjacent(sentence: list[Clause], a: Clause, b: Clause) -> bool:

@@ -51,7 +51,7 @@ from auditor.lang.romanize import (
     skeleton_similarity,
     wade_giles_match,
 )
-from auditor.result import Finding, FindingKind, SegmentedDocument, Severity, Span
+from auditor.result import MT_DOC, Finding, FindingKind, SegmentedDocument, Severity, Span
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                          "WORK_OF_ART"})
@@ -86,8 +86,8 @@ _DEFAULT = NamesConfig()
 
 
 @dataclass(frozen=True)
-class Mention:
-    """A name in one document: `doc` is -1 for the MT, else the reference index."""
+class NameMention:
+    """A name in one document: `doc` is `MT_DOC` for the MT, else the reference index."""
 
     doc: int
     start: int
@@ -107,7 +107,7 @@ class RefEntity:
     """One reference entity with all its mentions ('Kang Kyung-wha', 'Kang', ...)."""
 
     name: str
-    mentions: list[Mention] = field(default_factory=list)
+    mentions: list[NameMention] = field(default_factory=list)
 
     @property
     def words(self) -> set[str]:
@@ -166,10 +166,10 @@ class NameAnalysis:
 
     mt_parsed: list[ParsedSentence]
     ref_parsed: list[list[ParsedSentence]]
-    mt_mentions: list[Mention]
+    mt_mentions: list[NameMention]
     entities: list[RefEntity]
     phrases: str
-    unsupported: list[Mention]
+    unsupported: list[NameMention]
     features: list[list[CandidateFeatures]]  # [unsupported mention][entity]
     nlp: Any
     dictionary: frozenset[str] = frozenset()
@@ -177,12 +177,12 @@ class NameAnalysis:
 
 # ---- mentions -------------------------------------------------------------------------------
 def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence],
-                     role_window: int = _DEFAULT.role_window) -> list[Mention]:
+                     role_window: int = _DEFAULT.role_window) -> list[NameMention]:
     """Entities of the NER plus proper-noun runs it missed, titles cut off into `roles` (from the
     `role_window` words before), in document offsets, from each sentence's parse."""
     mentions = [m for item in sentences for m in _sentence_mentions(doc_index, item, role_window)]
     mentions.sort(key=lambda m: (m.start, -m.end))
-    deduped: list[Mention] = []
+    deduped: list[NameMention] = []
     for m in mentions:
         if deduped and m.start < deduped[-1].end:
             continue  # overlapping span: keep the earlier, longer one
@@ -190,7 +190,7 @@ def extract_mentions(doc_index: int, sentences: Sequence[ParsedSentence],
     return deduped
 
 
-def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -> list[Mention]:
+def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -> list[NameMention]:
     parsed = item.parsed
     spans: list[tuple[int, int, str]] = []  # token start, token end, label
     covered: set[int] = set()
@@ -209,7 +209,7 @@ def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -
             spans.append((run[0], run[-1] + 1, "PROPN"))
             run = []
     text_of = item.sentence.text
-    mentions: list[Mention] = []
+    mentions: list[NameMention] = []
     for start, end, label in spans:
         end = _extend_name(tokens, end)
         # cut titles and articles off the front, possessives off the end
@@ -227,7 +227,7 @@ def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -
         char_start, char_end = item.doc_span(first.idx, last.idx + len(last))
         window = [t.lower_ for t in tokens[max(0, start - role_window):start]]
         roles = frozenset(w for w in window if w in ROLE_WORDS)
-        mentions.append(Mention(doc_index, char_start, char_end, text.strip(), label,
+        mentions.append(NameMention(doc_index, char_start, char_end, text.strip(), label,
                                 item.sentence.index, roles))
     return mentions
 
@@ -269,7 +269,7 @@ def _compound_word(name_part: Any, after_hyphen: Any) -> bool:
         name_part.text.isupper() and len(name_part.text) > 1)
 
 
-def group_entities(mentions: Iterable[Mention]) -> list[RefEntity]:
+def group_entities(mentions: Iterable[NameMention]) -> list[RefEntity]:
     """Reference mentions per entity: single words join the unique longer name containing them."""
     mentions = list(mentions)
     full: dict[str, RefEntity] = {}
@@ -295,7 +295,7 @@ def _phrase_index(references: Sequence[SegmentedDocument]) -> str:
     return " " + " ".join(w for w in words if w) + " "
 
 
-def is_supported(mention: Mention, phrases: str, entities: Sequence[RefEntity],
+def is_supported(mention: NameMention, phrases: str, entities: Sequence[RefEntity],
                  references_text: str = "") -> bool:
     """The references carry this rendering: as a phrase, or all its words in one entity; an
     acronym counts as carried when the references spell it out ("NASA Goddard" against
@@ -346,7 +346,7 @@ def _sound_score(a: str, b: str) -> float:
     return 1.0 if ca == cb else max(0.0, jellyfish.jaro_winkler_similarity(ca, cb) - 0.5) * 2
 
 
-def _mention_forms(mention: Mention, entity: RefEntity) -> list[str]:
+def _mention_forms(mention: NameMention, entity: RefEntity) -> list[str]:
     """The mention; what is left of it after the words it shares with the entity; and without
     a leading one-character country name read as part of the name ("Han Kangjing")."""
     forms = [mention.text]
@@ -359,7 +359,7 @@ def _mention_forms(mention: Mention, entity: RefEntity) -> list[str]:
     return forms
 
 
-def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
+def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
                        dictionary: frozenset[str] = frozenset()) -> CandidateFeatures:
     """All name and context evidence for one (MT mention, reference entity) pair.
 
@@ -395,7 +395,7 @@ def candidate_features(mention: Mention, entity: RefEntity, aligned: float,
                              aligned, role, skel_len, known, wade_giles, japanese)
 
 
-def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> float:
+def _aligned_score(ctx: AuditContext, mention: NameMention, entity: RefEntity) -> float:
     """1 if the mention's sentence is aligned to a reference sentence naming the entity,
     0.5 if that sentence is only its nearest reference sentence, else 0."""
     if mention.sentence is None:
@@ -414,7 +414,7 @@ def _aligned_score(ctx: AuditContext, mention: Mention, entity: RefEntity) -> fl
 PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
 
 
-def compatible(mention: Mention, entity: RefEntity, features: CandidateFeatures,
+def compatible(mention: NameMention, entity: RefEntity, features: CandidateFeatures,
                dictionary: frozenset[str]) -> bool:
     """Pairs that cannot be a mangling, whatever their spelling shares.
 
@@ -431,7 +431,7 @@ def compatible(mention: Mention, entity: RefEntity, features: CandidateFeatures,
 
 
 # ---- clustering ---------------------------------------------------------------------------
-def cluster_variants(mentions: Sequence[Mention],
+def cluster_variants(mentions: Sequence[NameMention],
                      min_skeleton: float = _DEFAULT.cluster_skeleton) -> list[int]:
     """Cluster id per mention: variants sharing a word, containing one another, or with nearly
     the same skeleton are taken as renderings of one entity (union-find)."""
@@ -457,7 +457,7 @@ def cluster_variants(mentions: Sequence[Mention],
 
 
 # ---- evidence in words ----------------------------------------------------------------------
-def describe(mention: Mention, entity: RefEntity, f: CandidateFeatures) -> list[str]:
+def describe(mention: NameMention, entity: RefEntity, f: CandidateFeatures) -> list[str]:
     parts = []
     surname = entity.name.split()[-1] if entity.label == "PERSON" else entity.name
     if f.string >= 0.6:
@@ -516,9 +516,9 @@ class NameDetector(Detector):
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
         # The sentence parses every detector shares (and references recur across a batch).
-        mt_parsed = ctx.parsed(-1, entities=True)
+        mt_parsed = ctx.parsed(MT_DOC, entities=True)
         window = ctx.config.names.role_window
-        mt_mentions = extract_mentions(-1, mt_parsed, window)
+        mt_mentions = extract_mentions(MT_DOC, mt_parsed, window)
         ref_parsed = [ctx.parsed(d, entities=True) for d in range(len(ctx.references))]
         ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p, window)]
         entities = group_entities(ref_mentions)
@@ -560,7 +560,7 @@ class NameDetector(Detector):
                 row.append(vouched if looks_like else p)
             final.append(row)
         findings: list[Finding] = []
-        assigned: dict[int, list[Mention]] = {}
+        assigned: dict[int, list[NameMention]] = {}
         best_of: list[tuple[int, float] | None] = []
         for row in final:
             k = max(range(len(row)), key=row.__getitem__)
@@ -597,7 +597,7 @@ class NameDetector(Detector):
         return findings
 
 
-def _reference_span(ctx: AuditContext, mention: Mention, entity: RefEntity) -> Span:
+def _reference_span(ctx: AuditContext, mention: NameMention, entity: RefEntity) -> Span:
     """The entity's mention in a reference sentence aligned to the MT sentence, else its
     first full-name mention."""
     aligned = {(a.doc, j) for a in ctx.alignments if mention.sentence in a.mt for j in a.other}
@@ -634,7 +634,7 @@ def find_calques(ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
     Japanese government" is not a name), and must be the only one with that head noun.
     """
     entities, dictionary = analysis.entities, analysis.dictionary
-    heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]] = {}
+    heads: dict[tuple[str, ...], list[tuple[RefEntity, NameMention]]] = {}
     for entity in entities:
         if entity.label == "PERSON" or any(w in dictionary for w in entity.words):
             continue
@@ -665,7 +665,7 @@ def _noun_chunks(item: ParsedSentence | None) -> list[tuple[Any, int, int]]:
 
 
 def _calque(ctx: AuditContext, analysis: NameAnalysis,
-            heads: dict[tuple[str, ...], list[tuple[RefEntity, Mention]]],
+            heads: dict[tuple[str, ...], list[tuple[RefEntity, NameMention]]],
             chunk: Any, start: int, end: int, sentence: int) -> Finding | None:
     """A finding when the MT noun chunk describes the one organisation with its head noun."""
     for head, owners in heads.items():

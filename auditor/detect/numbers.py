@@ -27,14 +27,14 @@ import numpy as np
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.lang.currency import money_currency
 from auditor.lang.en_figures import DAY, MONTHS, WEEKDAYS, date_atoms, quantity_atoms
-from auditor.result import Finding, FindingKind, Severity, Span
+from auditor.result import MT_DOC, Finding, FindingKind, Severity, Span
 
 DATE_LABELS = frozenset({"DATE", "TIME"})
 QUANTITY_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
 
 @dataclass(frozen=True)
-class Mention:
+class NumberMention:
     """One number or date expression; `atoms` are typed values, e.g. ("day", 30)."""
 
     kind: str  # "date" or "quantity"
@@ -51,7 +51,7 @@ def currency_atoms(text: str) -> frozenset[tuple[str, Any]]:
     return frozenset() if code is None else frozenset({("currency", code)})
 
 
-def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
+def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[NumberMention]:
     """Number and date mentions of one parsed sentence; offsets map characters to the doc."""
     out = []
     for ent in parsed.ents:
@@ -74,7 +74,7 @@ def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[Mention]:
             continue
         if _glued_to_name(parsed, ent):
             continue
-        out.append(Mention(kind, ent.text, offsets[ent.start_char],
+        out.append(NumberMention(kind, ent.text, offsets[ent.start_char],
                            offsets[ent.end_char - 1] + 1, atoms, unit))
     return out
 
@@ -111,7 +111,8 @@ def _glued_to_name(parsed: Any, ent: Any) -> bool:
         and prev.whitespace_ != "" and ent[0].dep_ in ("nummod", "appos", "compound", "npadvmod")
 
 
-def compare(mt: Mention, refs: Iterable[Mention]) -> tuple[str, Mention | None] | None:
+def compare(mt: NumberMention, refs: Iterable[NumberMention]
+            ) -> tuple[str, NumberMention | None] | None:
     """How the reference mentions of the same type bear on one MT mention.
 
     Returns None (agreement, or nothing comparable), or (verdict, reference mention) with
@@ -127,7 +128,7 @@ def compare(mt: Mention, refs: Iterable[Mention]) -> tuple[str, Mention | None] 
     if mt.kind == "date" and any(mt.atoms <= r.atoms for r in same_type):
         return None  # the reference is more precise and agrees ("June" vs "June 30, 2019")
     mt_fields = {f for f, _ in mt.atoms}
-    best: tuple[str, Mention] | None = None
+    best: tuple[str, NumberMention] | None = None
     for r in same_type:
         fields = {f for f, _ in r.atoms} & mt_fields
         if not fields:
@@ -152,7 +153,8 @@ class NumberDetector(Detector):
     produces = frozenset({FindingKind.NUMBER})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
-        mt_mentions = [extract_mentions(p.parsed, p.offsets) for p in ctx.parsed(-1, entities=True)]
+        mt_mentions = [extract_mentions(p.parsed, p.offsets)
+                       for p in ctx.parsed(MT_DOC, entities=True)]
         if not any(mt_mentions):
             return []
         tables = ctx.clause_tables()
@@ -188,16 +190,16 @@ class NumberDetector(Detector):
         return findings
 
     def _counterparts(self, ctx: AuditContext, tables: Any, clause: Any,
-                      ref_mentions: list[list[list[Mention]]],
-                      ) -> tuple[list[tuple[int, Mention]], list[tuple[int, Mention]]]:
+                      ref_mentions: list[list[list[NumberMention]]],
+                      ) -> tuple[list[tuple[int, NumberMention]], list[tuple[int, NumberMention]]]:
         """Mentions in the closest reference unit (clause or sentence) and in its sentence.
 
         The unit states the same thing as the MT clause; the rest of its sentence may hold a
         dateline or another event, so figures found only there weigh less.
         """
         vector = tables.matrix([clause])[0]
-        inside: list[tuple[int, Mention]] = []
-        around: list[tuple[int, Mention]] = []
+        inside: list[tuple[int, NumberMention]] = []
+        around: list[tuple[int, NumberMention]] = []
         best_similarity = -1.0
         for d in range(len(ctx.references)):
             units = tables.ref_candidates(d)
@@ -215,7 +217,7 @@ class NumberDetector(Detector):
                 around = [(d, m) for m in mentions if not unit.start <= m.start < unit.end]
         return inside, around
 
-    def _finding(self, ctx: AuditContext, mention: Mention, verdict: str, ref: Mention,
+    def _finding(self, ctx: AuditContext, mention: NumberMention, verdict: str, ref: NumberMention,
                  doc: int, where: str) -> Finding:
         settings = ctx.config.numbers
         if verdict == "unconfirmed":
@@ -242,5 +244,5 @@ class NumberDetector(Detector):
         )
 
 
-__all__ = ["Mention", "NumberDetector", "compare", "date_atoms", "extract_mentions",
+__all__ = ["NumberMention", "NumberDetector", "compare", "date_atoms", "extract_mentions",
            "quantity_atoms"]

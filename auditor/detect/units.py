@@ -17,6 +17,7 @@ import numpy as np
 
 from auditor.detect.clauses import Clause, split_clauses, with_sentence_units
 from auditor.embed import Encoder
+from auditor.result import MT_DOC
 
 if TYPE_CHECKING:
     from auditor.detect.base import AuditContext
@@ -58,7 +59,7 @@ class ClauseTables:
         return np.vstack([self.vectors[(c.doc, c.start, c.end)] for c in clauses])
 
     def sentence_content(self, clause: Clause) -> frozenset[str]:
-        side = self.mt if clause.doc < 0 else self.refs[clause.doc]
+        side = self.mt if clause.doc == MT_DOC else self.refs[clause.doc]
         return frozenset().union(*(c.content for c in side[clause.sentence]))
 
 
@@ -72,7 +73,7 @@ def unit_vectors(encoder: Encoder, units: Sequence[Clause]
 def build_clause_tables(ctx: AuditContext) -> ClauseTables:
     """Split MT and references into clauses and embed all units in one encoder call."""
     settings = ctx.config.clauses
-    mt = split_clauses(-1, ctx.parsed(-1), settings)
+    mt = split_clauses(MT_DOC, ctx.parsed(MT_DOC), settings)
     refs = [split_clauses(d, ctx.parsed(d), settings) for d in range(len(ctx.references))]
     mt_units = with_sentence_units(mt, ctx.mt)
     ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,

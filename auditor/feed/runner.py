@@ -288,21 +288,14 @@ def _take(iterator: Iterator[AuditTask], n: int) -> list[AuditTask]:
 
 def _write_item_report(result: AuditResult, item: StoredItem,
                        directory: Path | None) -> str | None:
-    """A full per-item report (HTML when the HTML renderer is installed, else JSON)."""
+    """A full per-item HTML report."""
     if directory is None:
         return None
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"item-{item.id}-{item.content_hash[:10]}"
-    try:
-        from auditor.report.html import write_html
-    except ImportError:
-        from auditor.report.json import write_json
+    from auditor.report.html import write_html
 
-        path = directory / f"{stem}.json"
-        write_json(result, path)
-    else:
-        path = directory / f"{stem}.html"
-        write_html(result, path)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"item-{item.id}-{item.content_hash[:10]}.html"
+    write_html(result, path)
     return str(path)
 
 

@@ -216,15 +216,6 @@ class FeedStore:
             params.append(until.isoformat())
         return [self._item(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
 
-    def items_by_id(self, ids: Sequence[int]) -> dict[int, StoredItem]:
-        out: dict[int, StoredItem] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM items WHERE id IN ({marks})", chunk):
-                out[row["id"]] = self._item(row)
-        return out
-
     def latest_reference_id(self) -> int:
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM items WHERE role=?",
                                 (Role.REFERENCE.value,)).fetchone()

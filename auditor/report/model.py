@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.result import (
+    SEVERITY_RANK,
+    SOURCE_DOC,
     AlignmentPair,
     AuditResult,
     FindingKind,
     SegmentedDocument,
     Sentence,
     Severity,
+    sentence_at,
 )
 
-SEVERITY_RANK = {Severity.CRITICAL: 3, Severity.MAJOR: 2, Severity.MINOR: 1}
 # How many findings the summary lists first; the full table holds all of them.
 WORST_FINDINGS = 8
 
@@ -168,7 +170,7 @@ class Heatmap:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The MT against one reference (doc >= 0) or against the source (doc == -1)."""
+    """The MT against one reference (doc >= 0) or against the source (doc == SOURCE_DOC)."""
 
     key: str
     doc: int
@@ -256,22 +258,13 @@ def _other_label(result: AuditResult, doc: int | None) -> str | None:
     return f"ref {doc + 1}"
 
 
-def _sentence_of(offset: int, sentences: Sequence[Sentence]) -> int | None:
-    """The sentence holding a character offset: the last one starting at or before it, so an
-    offset in the gap after a sentence (or at its end) belongs to that sentence."""
-    from bisect import bisect_right
-
-    i = bisect_right([s.start for s in sentences], offset) - 1
-    return sentences[max(i, 0)].index if sentences else None
-
-
 def finding_views(result: AuditResult) -> tuple[FindingView, ...]:
     views = []
     for i, f in enumerate(result.findings):
         located = f.mt_start is not None and f.mt_end is not None and f.mt_end >= f.mt_start
         sentence = f.mt_sentence
         if sentence is None and located:
-            sentence = _sentence_of(int(f.mt_start), result.mt.sentences)  # type: ignore[arg-type]
+            sentence = sentence_at(result.mt.sentences, int(f.mt_start))  # type: ignore[arg-type]
         views.append(
             FindingView(
                 id=i, kind=f.kind.value, severity=f.severity.value,
@@ -412,7 +405,7 @@ def _cited_pieces(
 ) -> tuple[tuple[Piece, ...], ...]:
     """The other document's sentences with the text findings cite highlighted: dropped text
     (omissions) as errors, everything else (canonical names, closest text) as evidence."""
-    if doc >= 0:
+    if doc != SOURCE_DOC:
         spans = [(v.ref_start, v.ref_end, v) for v in views
                  if v.ref_doc == doc and v.ref_start is not None and v.ref_end is not None
                  and v.ref_end > v.ref_start]
@@ -431,7 +424,7 @@ def _comparison(
     matched = {j for p in pairs for j in p.other}
     s = result.scores
     lines: list[ScoreLine] = []
-    if doc >= 0:
+    if doc != SOURCE_DOC:
         per = [
             ("fidelity", "fidelity", s.fidelity_per_reference, "{:.3f}"),
             ("coverage", "coverage", s.coverage_per_reference, "{:.0%}"),
@@ -444,9 +437,9 @@ def _comparison(
     elif s.source_fidelity is not None:
         lines.append(ScoreLine("fidelity", "fidelity", f"{s.source_fidelity:.3f}", ""))
     return Comparison(
-        key=f"ref{doc}" if doc >= 0 else "src",
+        key=f"ref{doc}" if doc != SOURCE_DOC else "src",
         doc=doc,
-        label=f"Reference {doc + 1}" if doc >= 0 else "Source",
+        label=f"Reference {doc + 1}" if doc != SOURCE_DOC else "Source",
         name=other.doc.name,
         sentences=tuple(other.texts),
         rows=_rows(result.mt, pairs),
@@ -524,8 +517,8 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
     if result.source is not None:
         n = len(result.references)
         comparisons.append(
-            _comparison(result, -1, result.source, matrices[n] if n < len(matrices) else None,
-                        views)
+            _comparison(result, SOURCE_DOC, result.source,
+                        matrices[n] if n < len(matrices) else None, views)
         )
     kinds = tuple(
         Count(k.value, sum(1 for v in views if v.kind == k.value), KIND_MEANINGS[k])
