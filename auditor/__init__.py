@@ -9,7 +9,9 @@ Nothing heavy is imported here: models load when an `Auditor` is created.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditor.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -37,12 +39,7 @@ if TYPE_CHECKING:
     from auditor.result import AuditResult, Document, Finding, FindingKind, Severity
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        from importlib import import_module
-
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'auditor' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -11,7 +11,9 @@ Nothing heavy is imported here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditor.lazy import lazy_exports
 
 _EXPORTS = {
     "FeedConfig": "auditor.feed.config",
@@ -33,12 +35,7 @@ if TYPE_CHECKING:
     from auditor.feed.store import FeedStore
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        from importlib import import_module
-
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'auditor.feed' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
