@@ -170,9 +170,12 @@ class AuditConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every setting as JSON values (tuples become lists), so that it survives a round trip
+        through the JSON and CSV sidecars unchanged."""
         out = asdict(self)
         out["mode"] = self.mode.value
-        return out
+        plain: dict[str, Any] = json.loads(json.dumps(out))
+        return plain
 
     def detector_settings(self) -> dict[str, dict[str, Any]]:
         """Every detector's settings, by section name."""
