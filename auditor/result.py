@@ -162,14 +162,19 @@ def finding_order(finding: Finding) -> tuple[int, str]:
     return start, finding.kind.value
 
 
+def position_at(starts: Sequence[int], offset: int) -> int:
+    """Which of the units starting at `starts` (ascending) holds a character offset: the last one
+    starting at or before it, so an offset in the gap after a unit (or at its end) belongs to that
+    unit, and one before the first unit to the first."""
+    return max(bisect_right(starts, offset) - 1, 0)
+
+
 def sentence_at(sentences: Sequence[Sentence], offset: int) -> int | None:
-    """Index of the sentence holding a character offset: the last one starting at or before it,
-    so an offset in the gap after a sentence (or at its end) belongs to that sentence, and one
-    before the first sentence to the first. None when there are no sentences."""
+    """Index of the sentence holding a character offset (the rule of `position_at`); None when
+    there are no sentences."""
     if not sentences:
         return None
-    i = bisect_right([s.start for s in sentences], offset) - 1
-    return sentences[max(i, 0)].index
+    return sentences[position_at([s.start for s in sentences], offset)].index
 
 
 @dataclass(frozen=True)

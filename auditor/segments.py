@@ -22,8 +22,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditor.errors import AuditorError, InputError
-from auditor.result import Document, Finding, SegmentedDocument, Sentence, Span
-from auditor.score import SEVERITY_POINTS, overall_score, word_count
+from auditor.result import (
+    SEVERITY_POINTS,
+    Document,
+    Finding,
+    SegmentedDocument,
+    Sentence,
+    Span,
+    position_at,
+)
+from auditor.score import overall_score, word_count
 
 if TYPE_CHECKING:
     from auditor.pipeline import Auditor
@@ -190,11 +198,6 @@ def iter_documents(
         yield current
 
 
-def _locate(starts: Sequence[int], offset: int) -> int:
-    """The segment (by its start offset) that holds character `offset`."""
-    return max(0, int(np.searchsorted(np.asarray(starts), offset, side="right")) - 1)
-
-
 def _starts(texts: Sequence[str]) -> list[int]:
     out, offset = [], 0
     for t in texts:
@@ -272,12 +275,12 @@ def _finding_segment(f: Finding, mt_owner: Sequence[int], mt_starts: Sequence[in
     if f.mt_sentence is not None and 0 <= f.mt_sentence < len(mt_owner):
         return mt_owner[f.mt_sentence]
     if f.mt_start is not None:
-        return _locate(mt_starts, f.mt_start)
+        return position_at(mt_starts, f.mt_start)
     if f.reference is not None and f.reference.doc is not None and \
             f.reference.doc < len(ref_starts):
-        return _locate(ref_starts[f.reference.doc], f.reference.start)
+        return position_at(ref_starts[f.reference.doc], f.reference.start)
     if f.source is not None:
-        return _locate(src_starts, f.source.start)
+        return position_at(src_starts, f.source.start)
     return 0
 
 
@@ -285,7 +288,7 @@ def _span(span: Span | None, starts: Sequence[int], texts: Sequence[str],
           doc: int | None) -> LocatedSpan | None:
     if span is None:
         return None
-    k = _locate(starts, span.start)
+    k = position_at(starts, span.start)
     start = span.start - starts[k]
     end = min(span.end - starts[k], len(texts[k]))
     return LocatedSpan(k, start, max(start, end), span.text, doc)
