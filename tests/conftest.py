@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 MT_SEED = SEEDS / "001_dda61ef40afe4077.txt"
 REF_SEEDS = [SEEDS / "000_bf9eb7df09abd944.txt", SEEDS / "004_cffa8e18d46157bb.txt"]
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
