@@ -25,6 +25,13 @@ from auditor.detect.nlp import load_spacy
 from auditor.embed import DEFAULT_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
 from auditor.load import load_document
 from auditor.merge import merge_sides
+from auditor.quality import (
+    QualityWeights,
+    gather_evidence,
+    load_weights,
+    mistranslation_findings,
+    predict_quality,
+)
 from auditor.result import (
     SOURCE_DOC,
     AlignmentPair,
@@ -33,7 +40,7 @@ from auditor.result import (
     SegmentedDocument,
     finding_order,
 )
-from auditor.score import score_document, score_groups, score_sentences
+from auditor.score import score_document, score_groups, score_sentences, with_quality
 from auditor.segment import segment_document
 from auditor.signature import AuditSignature
 
@@ -53,8 +60,10 @@ class Auditor:
         detectors: Sequence[str] | None = None,
         encoder: Encoder | None = None,
         source_encoder: Encoder | None = None,
+        quality_weights: QualityWeights | None = None,
     ):
         self.config = config or AuditConfig()
+        self.quality_weights = quality_weights or load_weights()
         self.encoder = encoder or load_encoder(model)
         self.detector_ids = tuple(DEFAULT_DETECTORS if detectors is None else detectors)
         self.detectors = [get_detector(d) for d in self.detector_ids]
@@ -67,7 +76,7 @@ class Auditor:
         source_model = (self.resources.source_encoder.name if self.resources.source_encoder
                         else MULTILINGUAL_MODEL)
         self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
-                                              source_model)
+                                              source_model, quality=self.quality_weights.tag)
 
     def with_config(self, config: AuditConfig) -> Auditor:
         """An Auditor with other settings and the same loaded models (encoders, spaCy): nothing
@@ -189,8 +198,20 @@ class Auditor:
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),
                                has_source=source is not None)
+        # Stage 4b: the learned sentence quality, and possible mistranslations it explains.
+        weights = self.quality_weights
+        side = weights.side(bool(references), source is not None)
+        ref_use = None
+        if references and weights.reads("ref_use_distance", side):
+            use = self._source_encoder()
+            ref_use = (use.encode(mt.texts), [use.encode(r.texts) for r in references])
+        evidence = gather_evidence(mt, references, source, all_alignments, similarity,
+                                   src_similarity, findings, ref_use)
+        qualities = predict_quality(evidence, weights, side)
+        findings += mistranslation_findings(mt, evidence, qualities, weights, findings, side)
         findings.sort(key=finding_order)
-        scores = score_document(mt, references, source, all_alignments, findings)
+        sentence_scores = with_quality(sentence_scores, qualities)
+        scores = score_document(mt, references, source, all_alignments, findings, qualities)
         sims = similarity + ((src_similarity,) if src_similarity is not None else ())
         return AuditResult(
             signature=self.signature, mt=mt, references=references, source=source,

@@ -188,6 +188,8 @@ class SentenceScore:
     chrf: float
     bleu: float
     aligned: bool
+    quality: float | None = None
+    """Learned sentence quality, 0..100 (auditor/quality.py); None before that stage ran."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ class AuditResult:
                     "best_doc": sc.best_doc,
                     "best_sentence": sc.best_sentence,
                     "aligned": sc.aligned,
+                    "quality": None if sc.quality is None else round(sc.quality, 2),
                 }
                 for s, sc in zip(self.mt.sentences, self.sentence_scores, strict=True)
             ],

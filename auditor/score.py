@@ -6,16 +6,19 @@
 - document `fidelity`: word-weighted mean support over MT sentences, per reference and combined;
 - `coverage`: word-weighted share of a reference's sentences that the MT carries;
 - `mqm`: error points per 100 MT words (Minor 1, Major 5, Critical 10), from the findings;
-- `overall`: 100 x fidelity minus MQM points, clipped to 0..100 (higher is better).
+- `overall`: the word-weighted mean of the learned sentence `quality` (auditor/quality.py),
+  0..100, higher is better.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from auditor.align import Group, group_similarity
+from auditor.quality import SentenceQuality, document_quality
 from auditor.result import (
     SEVERITY_POINTS,
     AlignmentPair,
@@ -135,6 +138,7 @@ def score_document(
     source: SegmentedDocument | None,
     alignments: Sequence[AlignmentPair],
     findings: Sequence[Finding],
+    qualities: Sequence[SentenceQuality] = (),
 ) -> DocumentScores:
     weights = np.array([word_count(s.text) for s in mt.sentences], dtype=float)
     per_ref = [[a for a in alignments if a.doc == d] for d in range(len(references))]
@@ -154,11 +158,13 @@ def score_document(
         bleu_per_reference=tuple(b for _, b in metrics),
         source_fidelity=_weighted_support(mt, src_pairs, weights) if source else None,
         mqm=mqm,
-        overall=overall_score(fidelity, mqm),
+        overall=document_quality(qualities, weights.tolist()) if qualities else 0.0,
         words=words,
     )
 
 
-def overall_score(fidelity: float, mqm: float) -> float:
-    """Headline quality, 0..100, higher is better: fidelity in points less MQM error points."""
-    return float(np.clip(100.0 * fidelity - mqm, 0.0, 100.0))
+def with_quality(
+    scores: Sequence[SentenceScore], qualities: Sequence[SentenceQuality]
+) -> tuple[SentenceScore, ...]:
+    """Sentence scores with the learned quality filled in."""
+    return tuple(replace(s, quality=q.quality) for s, q in zip(scores, qualities, strict=True))

@@ -54,11 +54,14 @@ class AuditSignature:
     packages: tuple[tuple[str, str], ...]
     detectors: tuple[str, ...] = ()
     source_model: str = MULTILINGUAL_MODEL
+    quality: str = ""
+    """Version and hash of the quality model's weights (auditor/data/quality.json)."""
 
     @classmethod
     def build(
         cls, model: str, config: AuditConfig, detectors: tuple[str, ...] = (),
         source_model: str = MULTILINGUAL_MODEL,
+        quality: str = "",
     ) -> AuditSignature:
         return cls(
             auditor=__version__,
@@ -68,6 +71,7 @@ class AuditSignature:
             packages=tuple((p, _version(p)) for p in _TRACKED),
             detectors=detectors,
             source_model=source_model,
+            quality=quality,
         )
 
     def short(self) -> str:
@@ -78,6 +82,8 @@ class AuditSignature:
         parts += [f"src:{self.source_model}", f"dcfg:{self.config.settings_hash()}"]
         if self.detectors:
             parts.append("det:" + "+".join(self.detectors))
+        if self.quality:
+            parts.append(f"q:{self.quality}")
         return "|".join(parts)
 
     def long(self) -> str:
@@ -92,6 +98,7 @@ class AuditSignature:
             "config": self.config.to_dict(),
             "packages": dict(self.packages),
             "detectors": list(self.detectors),
+            "quality": self.quality,
             "short": self.short(),
         }
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 TABLES = ("findings", "sentences", "alignments")
 SENTENCE_COLUMNS = [
     "index", "text", "start", "end", "support", "best_doc", "best_sentence", "aligned",
+    "quality",
 ]
 # The documented columns of each table, in order; `signature` is always last.
 COLUMNS: dict[str, list[str]] = {
@@ -41,7 +42,7 @@ DTYPES: dict[str, dict[str, str]] = {
     },
     "sentences": {
         **{c: "Int64" for c in ("index", "start", "end", "best_doc", "best_sentence")},
-        "support": "float64", "aligned": "boolean",
+        "support": "float64", "aligned": "boolean", "quality": "float64",
     },
     "alignments": {"doc": "Int64", "similarity": "float64", "chrf": "float64",
                    "bleu": "float64"},

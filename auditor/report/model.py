@@ -40,7 +40,8 @@ KIND_MEANINGS = {
 }
 
 SCORE_MEANINGS = {
-    "overall": "0-100, higher is better: 100 x fidelity minus the MQM error points, clipped.",
+    "overall": "0-100, higher is better: word-weighted mean sentence quality, a model fitted on "
+    "professional MQM annotations (WMT zh-en) that estimates each sentence's error penalty.",
     "fidelity": "0-1: word-weighted mean, over MT sentences, of the embedding similarity to the "
     "best aligned reference sentence (0 when a sentence has no counterpart).",
     "mqm": "error points per 100 MT words from the findings (minor 1, major 5, critical 10); "
@@ -140,6 +141,14 @@ class SentenceView:
     support: float
     aligned: bool
     finding_ids: tuple[int, ...]
+    quality: float | None = None
+
+    @property
+    def quality_bucket(self) -> str:
+        """q-good / q-fair / q-poor for colouring: quality >= 70, >= 40, below."""
+        if self.quality is None:
+            return ""
+        return "q-good" if self.quality >= 70 else "q-fair" if self.quality >= 40 else "q-poor"
 
 
 @dataclass(frozen=True)
@@ -506,6 +515,7 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
             support=float(scores[s.index].support) if s.index in scores else 0.0,
             aligned=bool(scores[s.index].aligned) if s.index in scores else False,
             finding_ids=tuple(v.id for v in _worst_first(per_sentence.get(s.index, []))),
+            quality=scores[s.index].quality if s.index in scores else None,
         )
         for s in result.mt.sentences
     )

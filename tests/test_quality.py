@@ -1,0 +1,90 @@
+"""The learned quality score: shipped weights, per-sentence quality, `overall`, mistranslations.
+
+Real bundled models on real inputs: the seed MT against its two references, and a
+hand-written Chinese source with a faithful and a garbled English translation.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from auditor.quality import FEATURES, LinearHead, load_weights
+from auditor.result import Document, FindingKind
+from tests.test_source import FAITHFUL, SRC
+
+GARBLED = (
+    "Li Ming is engineer of Beijing science company one. "
+    "Every morning seven he bicycle rides the work going. "
+    "The weather in the city has been unusually warm this winter. "
+    "Company last year income arrived 2.5 hundred million. "
+    "Peng Peiao state secretary America visited company this. "
+    "Future cooperation possibility sides two discussing."
+)
+
+
+def test_shipped_weights_name_known_features_with_safe_signs():
+    weights = load_weights()
+    assert set(weights.penalty) == {"reference", "source", "both"}
+    for heads in (weights.penalty, weights.major):
+        for head in heads.values():
+            assert set(head.features) <= set(FEATURES)
+            # every feature is oriented "higher is worse": no weight may reward it
+            assert all(c >= 0 for c in head.coef)
+    for minor, major in weights.mistranslation.values():
+        assert 0.5 <= minor <= major <= 1
+
+
+def test_linear_head_standardises_then_applies_the_link():
+    head = LinearHead(("a", "b"), (1.0, 0.0), (2.0, 1.0), (0.5, -1.0), 0.25, "identity")
+    x = np.array([[3.0, 1.0]])
+    assert head.predict(x)[0] == pytest.approx(0.25 + 0.5 * 1.0 - 1.0)
+    logistic = LinearHead(("a",), (0.0,), (1.0,), (1.0,), 0.0, "logistic")
+    assert logistic.predict(np.array([[0.0]]))[0] == pytest.approx(0.5)
+
+
+def test_signature_records_the_weights(auditor, seed_result):
+    tag = load_weights().tag
+    assert seed_result.signature.short().endswith(f"|q:{tag}")
+    assert seed_result.signature.to_dict()["quality"] == tag
+
+
+def test_seed_mt_ranks_poor(seed_result):
+    """The garbled seed MT stays in the bottom quarter of the 0-100 scale."""
+    assert seed_result.scores.overall < 25
+
+
+def test_overall_is_the_word_weighted_mean_sentence_quality(seed_result):
+    from auditor.score import word_count
+
+    q = np.array([s.quality for s in seed_result.sentence_scores])
+    w = np.array([word_count(s.text) for s in seed_result.mt.sentences], dtype=float)
+    assert ((q >= 0) & (q <= 100)).all()
+    assert seed_result.scores.overall == pytest.approx(float((q * w).sum() / w.sum()))
+    data = json.loads(seed_result.to_json())
+    assert [s["quality"] for s in data["sentences"]] == [round(x, 2) for x in q]
+
+
+def test_faithful_translation_scores_above_a_garbled_one(auditor):
+    src = Document(SRC, "src.txt", "zh")
+    faithful = auditor.audit(Document(FAITHFUL), source=src)
+    garbled = auditor.audit(Document(GARBLED), source=src)
+    assert faithful.scores.overall > garbled.scores.overall + 10
+    # against a reference instead of the source, the same order
+    ref = Document(FAITHFUL, "ref.txt")
+    garbled_ref = auditor.audit(Document(GARBLED), [ref])
+    paraphrase = auditor.audit(Document(FAITHFUL.replace("rides his bicycle", "cycles")), [ref])
+    assert paraphrase.scores.overall > garbled_ref.scores.overall + 10
+
+
+def test_mistranslation_findings_cover_only_unexplained_sentences(seed_result):
+    mine = [f for f in seed_result.findings if f.detector == "quality"]
+    others = {f.mt_sentence for f in seed_result.findings if f.detector != "quality"}
+    for f in mine:
+        assert f.kind == FindingKind.MISTRANSLATION
+        assert f.mt_sentence not in others
+        assert "probability of a Major error" in f.evidence and "similarity" in f.evidence
+        sentence = seed_result.mt.sentences[f.mt_sentence]
+        assert (f.mt_start, f.mt_end, f.mt_text) == (sentence.start, sentence.end, sentence.text)
