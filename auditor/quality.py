@@ -8,8 +8,9 @@ untranslated CJK characters). A small linear model, fitted on the public WMT MQM
 the expected MQM penalty of the sentence (WMT 2021 weights: Major 5, Minor 1, mean over
 raters) and into the probability that a rater marks a Major error in it.
 
-- `quality` per sentence: 100 - 10 x expected penalty, clipped to 0..100 (two Major errors'
-  worth of expected penalty is the floor);
+- `quality` per sentence: 100 - 15 x expected penalty, clipped to 0..100: a sentence expected
+  to carry one Major error (5 points, the meaning changed) is at 25, the top of the bottom
+  quarter of the scale; 6.7 expected points or more is 0;
 - the document's `overall`: the word-weighted mean sentence quality;
 - a `mistranslation` finding where a Major error is likely and no other finding explains it.
 
@@ -39,9 +40,10 @@ from auditor.result import (
 )
 
 WEIGHTS_FILE = "quality.json"
-# Points of expected MQM penalty that take a sentence's quality from 100 to 0: two Major
-# errors (WMT 2021 weights). A scale choice, not a fitted value.
-PENALTY_FLOOR = 10.0
+# Quality points lost per point of expected MQM penalty. A scale choice, not a fitted value:
+# one expected Major error (5 points under the WMT 2021 weights: the meaning changed) puts a
+# sentence at 25, where the bottom quarter ("poor") begins.
+POINTS_PER_PENALTY = 15.0
 _CJK = ("\u3040", "\u9fff")
 
 
@@ -318,7 +320,7 @@ def predict_quality(
         xm = np.array([feature_row(e, maj.features, weights.params) for e in evidence])
         penalty += np.maximum(pen.predict(xp), 0.0) / len(heads)
         p_major += maj.predict(xm) / len(heads)
-    quality = np.clip(100.0 - 100.0 * penalty / PENALTY_FLOOR, 0.0, 100.0)
+    quality = np.clip(100.0 - POINTS_PER_PENALTY * penalty, 0.0, 100.0)
     return tuple(SentenceQuality(e.index, float(a), float(b), float(c))
                  for e, a, b, c in zip(evidence, penalty, p_major, quality, strict=True))
 

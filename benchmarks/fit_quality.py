@@ -189,9 +189,9 @@ def predict(head: dict[str, Any], features: Sequence[str], x: np.ndarray) -> np.
 
 
 def quality_of(penalty: np.ndarray) -> np.ndarray:
-    from auditor.quality import PENALTY_FLOOR
+    from auditor.quality import POINTS_PER_PENALTY
 
-    return np.clip(100.0 - 100.0 * np.maximum(penalty, 0.0) / PENALTY_FLOOR, 0.0, 100.0)
+    return np.clip(100.0 - POINTS_PER_PENALTY * np.maximum(penalty, 0.0), 0.0, 100.0)
 
 
 def cross_validate(cache: dict[str, Any], name: str) -> dict[str, Any]:
