@@ -13,6 +13,9 @@ its thresholds are one dataclass in auditor/config.py):
 | repetition     | repetition         | the MT alone                   |
 | fluency        | repetition         | the MT alone                   |
 
+After the detectors, the quality stage (auditor/quality.py, id `quality`) also makes
+`mistranslation` findings: whole sentences a Major error likely hits that no finding covers.
+
 When both a source and references are given, `auditor.merge.merge_sides` makes one finding of a
 source-side and a reference-side finding of the same error.
 """
