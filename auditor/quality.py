@@ -106,6 +106,16 @@ def _length_deviation(e: SentenceEvidence, side: str, expected: float) -> float:
     return abs(s.log_length - expected)
 
 
+def _counterpart_words(e: SentenceEvidence, side: str) -> float:
+    """Length of what the sentence translates (words of its reference group, CJK characters
+    of its source group): the chances for error a segment offers, without counting the MT's
+    own length against it (an omission makes a translation shorter)."""
+    s = _side(e, side)
+    if s is None or not s.aligned:
+        return float(e.words)
+    return e.words / math.exp(s.log_length)
+
+
 # Every feature is oriented so that higher means worse (a fit with non-negative weights then
 # cannot give collinear cosines opposite signs). `params` holds fitted constants (expected
 # length ratios). One line per feature.
@@ -123,6 +133,8 @@ FEATURES: dict[str, Feature] = {
     "src_length": lambda e, p: _length_deviation(e, "src", p.get("src_log_length", 0.0)),
     "log_words": lambda e, p: math.log1p(e.words),
     "words": lambda e, p: float(e.words),
+    "ref_words": lambda e, p: _counterpart_words(e, "ref"),
+    "src_words": lambda e, p: _counterpart_words(e, "src"),
     "cjk_share": lambda e, p: e.cjk_share,
     "major_findings": lambda e, p: _count(e, severe=True),
     "minor_findings": lambda e, p: _count(e, severe=False),
@@ -134,8 +146,8 @@ FEATURES: dict[str, Feature] = {
 # Features that sum over the sentences of a multi-sentence segment when fitting (counts);
 # the others are word-weighted means.
 COUNT_FEATURES = frozenset(
-    {"words", "major_findings", "minor_findings", "name_findings", "number_findings",
-     "content_findings", "fluency_findings"})
+    {"words", "ref_words", "src_words", "major_findings", "minor_findings", "name_findings",
+     "number_findings", "content_findings", "fluency_findings"})
 
 
 def feature_row(e: SentenceEvidence, names: Sequence[str], params: dict[str, float]) -> list[float]:

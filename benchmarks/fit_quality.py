@@ -58,7 +58,10 @@ COMMON_FEATURES = ("words", "log_words", "cjk_share", "major_findings", "minor_f
 WEIGHT_SETS = {
     "reference": (("ted-ref-comparable", "ted-ref-parallel"),
                   SIDE_FEATURES["reference"] + COMMON_FEATURES),
-    "source": (("ted-src", "news-src"), SIDE_FEATURES["source"] + COMMON_FEATURES),
+    # source: also the length of the source group, so that across segments long sources expect
+    # more errors without only counting a longer translation of the same source against it
+    "source": (("ted-src", "news-src"),
+               SIDE_FEATURES["source"] + ("src_words",) + COMMON_FEATURES),
 }
 # With references and a source, the audit averages the `reference` and `source` heads
 # (auditor.quality._heads); a fitted `both` set would need the ted-both-* audits:

@@ -31,13 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wmt_stats as st  # noqa: E402
-from fit_quality import (  # noqa: E402
-    MAJOR_PRECISION,
-    MINOR_PRECISION,
-    WEIGHT_SETS,
-    cross_validate,
-    threshold_for,
-)
+from fit_quality import WEIGHT_SETS, cross_validate  # noqa: E402
 from quality_data import load_cache  # noqa: E402
 
 EVAL_SETTINGS = {
@@ -150,40 +144,37 @@ def evaluate_setting(seg: dict[str, Any], doc: dict[str, Any], boot: int) -> dic
 
 def mistranslation_precision(cvs: dict[str, Any]) -> dict[str, Any]:
     """Precision of the possible-mistranslation flags, nested: the thresholds that judge a
-    source document's sentences are chosen on the other documents' out-of-fold probabilities
-    (as fit_quality chooses them on all of them)."""
-    rows = []
-    for name in ("reference", "source"):
-        cv = cvs.get(name) or {}
-        if not cv:
-            continue
+    source document's sentences are chosen, per weight set as fit_quality chooses them, on the
+    other documents' out-of-fold probabilities."""
+    from fit_quality import thresholds
+
+    out: dict[str, Any] = {}
+    pooled = {"major": [0, 0], "minor": [0, 0]}
+    for _name, cv in sorted(cvs.items()):
         recs = cv["records"]
-        for p, explained, major, r in zip(cv["sent_prob"], cv["sent_explained"],
-                                          cv["sent_major"], cv["sent_record"], strict=True):
-            if not explained:
-                rec = recs[int(r)]
-                rows.append((float(p), bool(major), f"{rec['dataset']}:{rec['doc']}",
-                             rec["setting"]))
-    prob = np.array([r[0] for r in rows])
-    major = np.array([r[1] for r in rows])
-    group = np.array([r[2] for r in rows])
-    setting = np.array([r[3] for r in rows])
-    flag = np.full(len(rows), "", dtype=object)
-    for g in sorted(set(group)):
-        rest = group != g
-        t_minor = threshold_for(prob[rest], major[rest], MINOR_PRECISION)
-        t_major = threshold_for(prob[rest], major[rest], MAJOR_PRECISION)
-        mine = group == g
-        flag[mine & (prob >= t_minor)] = "minor"
-        flag[mine & (prob >= t_major)] = "major"
-    out = {}
-    for s in ["all", *sorted(set(setting))]:
-        sel = np.ones(len(rows), bool) if s == "all" else setting == s
-        cell = {"unexplained sentences": int(sel.sum())}
-        for sev in ("major", "minor"):
-            f = sel & (flag == sev)
-            cell[sev] = (int(f.sum()), float(major[f].mean()) if f.any() else math.nan)
-        out[s] = cell
+        free = ~cv["sent_explained"]
+        prob = cv["sent_prob"][free]
+        major = cv["sent_major"][free]
+        rec_idx = cv["sent_record"][free]
+        group = np.array([f"{recs[i]['dataset']}:{recs[i]['doc']}" for i in rec_idx])
+        setting = np.array([recs[i]["setting"] for i in rec_idx])
+        flag = np.full(len(prob), "", dtype=object)
+        for g in sorted(set(group)):
+            rest, mine = group != g, group == g
+            cut = thresholds(prob[rest], major[rest])
+            flag[mine & (prob >= cut["minor"])] = "minor"
+            flag[mine & (prob >= cut["major"])] = "major"
+        for s in sorted(set(setting)):
+            sel = setting == s
+            cell: dict[str, Any] = {"unexplained sentences": int(sel.sum())}
+            for sev in ("major", "minor"):
+                f = sel & (flag == sev)
+                cell[sev] = (int(f.sum()), float(major[f].mean()) if f.any() else math.nan)
+                pooled[sev][0] += int(f.sum())
+                pooled[sev][1] += int(major[f].sum())
+            out[s] = cell
+    out["all"] = {"unexplained sentences": sum(c["unexplained sentences"] for c in out.values()),
+                  **{sev: (n, hits / n if n else math.nan) for sev, (n, hits) in pooled.items()}}
     return out
 
 
@@ -233,7 +224,7 @@ def render(results: dict[str, Any], boot: int, level: int = 1) -> str:
     lines += ["", f"{h2} Possible-mistranslation findings (nested cross-validation)", "",
               "Sentences with no other finding, flagged from the out-of-fold probability of a "
               "Major error; a flag is right when a rater marked a Major error in its segment. "
-              "Thresholds for each document chosen on the other documents.", "",
+              "Thresholds for each document chosen on the other documents of its weight set.", "",
               "| setting | unexplained sentences | major flags | major precision | "
               "minor flags | minor precision |", "|---|---|---|---|---|---|"]
     for s, cell in results["mistranslation"].items():
