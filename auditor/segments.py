@@ -23,7 +23,6 @@ import numpy as np
 
 from auditor.errors import AuditorError, InputError
 from auditor.result import (
-    SEVERITY_POINTS,
     Document,
     Finding,
     SegmentedDocument,
@@ -31,7 +30,7 @@ from auditor.result import (
     Span,
     position_at,
 )
-from auditor.score import overall_score, word_count
+from auditor.score import word_count
 
 if TYPE_CHECKING:
     from auditor.pipeline import Auditor
@@ -143,13 +142,6 @@ class DocumentOutcome:
     error: str | None = None
 
 
-def segment_score(support: float, words: int, points: float) -> float:
-    """A segment scored as `overall` scores a document made of it alone: 100 x support minus
-    MQM points per 100 words, clipped to 0..100. A one-segment document's segment score is its
-    `overall` exactly."""
-    return overall_score(support, 100.0 * points / max(words, 1))
-
-
 _BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
@@ -255,14 +247,16 @@ def audit_document(auditor: Auditor, segments: Sequence[SegmentInput],
         per_segment[k].append(_move(f, k, mt_starts, ref_keep, ref_starts, ref_texts,
                                     src_starts, src_texts))
     support = {mt_owner[s.index]: s.support for s in result.sentence_scores}
+    # A segment is one sentence: its score is that sentence's learned `quality`, so the
+    # word-weighted mean of a document's segment scores is its `overall`.
+    quality = {mt_owner[s.index]: s.quality for s in result.sentence_scores}
     out = []
     for k, seg in enumerate(segments):
         words = word_count(mt_texts[k]) if mt_texts[k].strip() else 0
-        points = sum(SEVERITY_POINTS[sf.finding.severity] for sf in per_segment[k]
-                     if sf.finding.scored)
         sup = support.get(k)
         # An empty MT segment carries nothing of its reference or source: score 0.
-        score = segment_score(sup, words, points) if sup is not None else 0.0
+        q = quality.get(k)
+        score = float(q) if q is not None else 0.0
         out.append(SegmentResult(seg.index, seg.doc, k, seg.mt, score, sup, words,
                                  tuple(per_segment[k]), seg.key))
     return DocumentOutcome(doc_id, tuple(out), result)
@@ -428,6 +422,6 @@ def paired_bootstrap(
 __all__ = [
     "MAX_DOCUMENT_SEGMENTS", "DocumentOutcome", "LocatedSpan", "PairedResult", "SegmentFinding",
     "SegmentInput", "SegmentResult", "SystemInput", "audit_document", "iter_documents",
-    "lines_document", "paired_bootstrap", "score_segments", "score_systems", "segment_score",
+    "lines_document", "paired_bootstrap", "score_segments", "score_systems",
     "system_score",
 ]
