@@ -84,7 +84,8 @@ class Auditor:
         if config == self.config:
             return self
         other = Auditor(config=config, detectors=self.detector_ids, encoder=self.encoder,
-                        source_encoder=self.resources.source_encoder)
+                        source_encoder=self.resources.source_encoder,
+                        quality_weights=self.quality_weights)
         other.resources = self.resources
         return other
 
