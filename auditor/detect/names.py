@@ -42,6 +42,7 @@ from typing import Any
 from auditor.config import NamesConfig
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import ParsedSentence
+from auditor.lang.name_glosses import best_gloss_match
 from auditor.lang.romanize import (
     fold,
     japanese_reading_match,
@@ -146,14 +147,24 @@ class CandidateFeatures:
     # which romanisation evidence `romanisation` holds, for the words of the finding
     wade_giles: float = 0.0  # the pinyin written in Wade-Giles, or the other way round
     japanese: float = 0.0  # the Japanese reading of the kanji behind the pinyin
+    # CC-CEDICT: the mention read as pinyin is a Chinese form whose English name is the
+    # entity's (1), or begins one (0.5: a rendering that lost its last syllable)
+    gloss: float = 0.0
+    gloss_entry: str = ""  # that entry in plain words, "CC-CEDICT: 横滨 = Yokohama"
+
+    @property
+    def name_evidence(self) -> float:
+        """The best evidence that the mention spells the entity's name (not just its context)."""
+        return max(self.string, self.skeleton * self.skeleton_length, self.romanisation,
+                   self.gloss)
 
     def vector(self) -> tuple[float, ...]:
         """Model inputs: a skeleton counts by its length (two classes say little), and the
         alignment counts again in proportion to the best name evidence (context alone is weak)."""
         skeleton = self.skeleton * self.skeleton_length
-        name = max(self.string, skeleton, self.romanisation)
         return (self.string, skeleton, self.sound, self.romanisation, self.shared_word,
-                self.aligned, self.role, self.aligned * name, self.dictionary)
+                self.aligned, self.role, self.aligned * self.name_evidence, self.dictionary,
+                self.gloss)
 
     def probability(self, weights: Sequence[float] = _DEFAULT.weights) -> float:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
@@ -360,11 +371,13 @@ def _mention_forms(mention: NameMention, entity: RefEntity) -> list[str]:
 
 
 def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
-                       dictionary: frozenset[str] = frozenset()) -> CandidateFeatures:
+                       dictionary: frozenset[str] = frozenset(),
+                       use_glosses: bool = True) -> CandidateFeatures:
     """All name and context evidence for one (MT mention, reference entity) pair.
 
     `dictionary` holds known words; WordNet lists famous places and people (jakarta, putin),
     so a mention made only of such words is more likely a correct name the references omit.
+    `use_glosses`: read the mention as pinyin into CC-CEDICT entries (world knowledge).
     """
     mention_forms = _mention_forms(mention, entity)
     entity_forms = entity.forms
@@ -391,8 +404,15 @@ def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
     if heads:
         role = 1.0 if (mention.roles & entity.roles) - TITLE_HEADS else 0.5
     known = 1.0 if mention.words and all(w in dictionary for w in mention.words) else 0.0
+    gloss, reading = 0.0, None
+    if use_glosses:
+        for m in mention_forms:
+            score, found = best_gloss_match(m, frozenset(entity.words))
+            if score > gloss:
+                gloss, reading = score, found
     return CandidateFeatures(string, skel_best, sound, max(korean, wade_giles, japanese), shared,
-                             aligned, role, skel_len, known, wade_giles, japanese)
+                             aligned, role, skel_len, known, wade_giles, japanese, gloss,
+                             reading.describe() if reading else "")
 
 
 def _aligned_score(ctx: AuditContext, mention: NameMention, entity: RefEntity) -> float:
@@ -476,6 +496,10 @@ def describe(mention: NameMention, entity: RefEntity, f: CandidateFeatures) -> l
     elif f.romanisation >= 0.6:
         parts.append(f"its pinyin syllables read as the Chinese characters of the Korean name "
                      f"{entity.name} ({f.romanisation:.0%} of its syllables correspond)")
+    if f.gloss_entry:
+        parts.append(f"read as pinyin, '{mention.text}' is a Chinese form the dictionary gives "
+                     f"as {entity.name}" + ("" if f.gloss == 1.0 else " (with a syllable lost)")
+                     + f" ({f.gloss_entry})")
     if f.shared_word:
         parts.append("repeats part of the name exactly")
     if f.aligned == 1.0:
@@ -550,8 +574,7 @@ class NameDetector(Detector):
             row = []
             for k, p in enumerate(probs):
                 # a sibling vouches for who a variant is, not for a variant unlike the name
-                looks_like = max(feats[k].string, feats[k].skeleton * feats[k].skeleton_length,
-                                 feats[k].romanisation) >= settings.own_name_evidence
+                looks_like = feats[k].name_evidence >= settings.own_name_evidence
                 sibling = max((scored[j][0][k] for j in range(len(unsupported))
                                if j != i and clusters[j] == clusters[i]
                                and fold(unsupported[j].text) != fold(unsupported[i].text)),

@@ -127,6 +127,15 @@ class Cedict:
         return self._entries("SELECT trad, simp, pinyin, glosses FROM entries WHERE skey = ? "
                              "ORDER BY id", (syllable_key(syllables),))
 
+    def by_syllable_prefix(self, syllables: Sequence[str], most_more: int = 1
+                           ) -> tuple[CedictEntry, ...]:
+        """Entries whose syllables begin with these and have at most `most_more` more: what a
+        rendering that lost its last syllables ("Lafuluo" of 拉夫罗夫) can stand for."""
+        key = syllable_key(syllables) + " "
+        found = self._entries("SELECT trad, simp, pinyin, glosses FROM entries "
+                              "WHERE skey >= ? AND skey < ? ORDER BY id", (key, key[:-1] + "!"))
+        return tuple(e for e in found if len(e.syllables) <= len(syllables) + most_more)
+
     def has_form(self, chinese: str) -> bool:
         """Whether `chinese` is a headword (simplified or traditional)."""
         return bool(self.forms_among((chinese,)))

@@ -7,6 +7,7 @@ import re
 
 from auditor.detect.base import AuditContext
 from auditor.detect.source.common import raw_text
+from auditor.detect.source.dictionary import dictionary_findings
 from auditor.lang.romanize import fold, wade_giles
 from auditor.lang.zh_names import (
     SourceName,
@@ -21,17 +22,29 @@ from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
 
 def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
-    """Misspelt Chinese names, pinyin for transliterated foreign names, and names standing
-    in for another (`wrong_names`); see the package docstring."""
-    from rapidfuzz import fuzz
-
+    """Names the dictionary gives in English (`dictionary_findings`: the finding then names
+    the English form), then misspelt Chinese names, pinyin for transliterated foreign names,
+    and names standing in for another (`wrong_names`); see the package docstring."""
     assert ctx.source is not None
-    settings = ctx.config.source
     reference_keys = {
         fold(text)
         for ref in ctx.references for _, _, run in capitalised_runs(ref.doc.text)
         for _, _, text in sub_runs(0, run)
     }
+    known = dictionary_findings(ctx, pairs, reference_keys)
+    taken = [(f.mt_start or 0, f.mt_end or 0) for f in known]
+    return known + [f for f in romanised_names(ctx, pairs, reference_keys)
+                    if not any(a < (f.mt_end or 0) and (f.mt_start or 0) < b for a, b in taken)]
+
+
+def romanised_names(ctx: AuditContext, pairs: list[AlignmentPair],
+                    reference_keys: set[str]) -> list[Finding]:
+    """Misspelt Chinese names, pinyin for transliterated foreign names, and names standing
+    in for another, from the pinyin and Wade-Giles readings of the source's names."""
+    from rapidfuzz import fuzz
+
+    assert ctx.source is not None
+    settings = ctx.config.source
     names_in = [zh_names(raw_text(ctx.source.doc.text, s)) for s in ctx.source.sentences]
     # every reading of every name the source writes, in pinyin and Wade-Giles
     readings_of = {name.text: frozenset({r.replace(" ", "") for r in name.romanisations}

@@ -1,0 +1,106 @@
+"""Names from world knowledge: renderings read back into CC-CEDICT entries (reference side) and
+dictionary names in a Chinese source (source side). Real dictionary, real lookups; the names
+are public figures and places outside the seeds and the benchmark data."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.detect.source.dictionary import (
+    calque_span,
+    description_head,
+    dictionary_names,
+    english_name_of,
+    renders,
+)
+from auditor.lang.name_glosses import (
+    best_gloss_match,
+    entry_names,
+    gloss_matches,
+    name_words,
+    rendering_glosses,
+    rendering_syllables,
+)
+
+
+@pytest.mark.parametrize("rendering", ["Xian Tai", "Xiantai", "Xian-tai", "XIANTAI"])
+def test_spacing_case_and_hyphens_read_as_the_same_syllables(rendering: str) -> None:
+    assert ("xian", "tai") in rendering_syllables(rendering)
+
+
+def test_a_run_together_word_is_read_every_way_it_can_be_cut() -> None:
+    readings = rendering_syllables("Xian")
+    assert ("xian",) in readings and ("xi", "an") in readings
+    assert rendering_syllables("Gorbachev") == ()  # not pinyin
+
+
+@pytest.mark.parametrize(("rendering", "reference", "score", "entry"), [
+    ("Xian Tai", "Sendai", 1.0, "仙台"),  # a Japanese city read in Mandarin
+    ("Hawana", "Havana", 1.0, "哈瓦那"),
+    ("Jiade Mandu", "Kathmandu", 1.0, "加德满都"),
+    ("Aiyinsi", "Albert Einstein", 0.5, "爱因斯坦"),  # the last syllable lost
+    ("Sashibiya", "William Shakespeare", 0.0, None),  # 萨士比亚 is not the dictionary's form
+    ("Xian Tai", "Kathmandu", 0.0, None),  # the dictionary names another place
+])
+def test_a_rendering_maps_to_the_reference_name_through_the_dictionary(
+        rendering: str, reference: str, score: float, entry: str | None) -> None:
+    found, reading = best_gloss_match(rendering, name_words(reference))
+    assert found == score
+    assert (reading.entry.simplified if reading else None) == entry
+
+
+def test_common_words_are_not_read_as_names() -> None:
+    # 半点 "the least bit", 斑点 "spot": no proper noun, so no English name to match
+    assert rendering_glosses("Ban Dian") == ()
+    assert rendering_glosses("Li") == ()  # one syllable reads as hundreds of entries
+
+
+def test_evidence_names_the_entry_in_plain_words() -> None:
+    _, reading = best_gloss_match("Hawana", name_words("Havana"))
+    assert reading is not None and reading.describe() == "CC-CEDICT: 哈瓦那 = Havana"
+
+
+def test_gloss_names_drop_descriptions() -> None:
+    from auditor.lang.cedict import load_cedict
+
+    assert entry_names(load_cedict().lookup("里约热内卢")[0]) == ("Rio de Janeiro",)
+    assert gloss_matches("Marshal Josip Broz Tito", name_words("Tito"))
+    assert not gloss_matches("Montreal", name_words("Toronto"))
+
+
+# ---- source side ------------------------------------------------------------------------------
+def test_source_names_come_whole_with_their_english_names() -> None:
+    names = dictionary_names("据韩联社报道，会谈在仙台举行。")
+    assert [(n.form, n.english[0]) for n in names] == [("韩联社", "Yonhap"), ("仙台", "Sendai")]
+    assert names[0].head == "agency"
+    assert names[1].describe() == "CC-CEDICT: 仙台 = Sendai"
+
+
+@pytest.mark.parametrize("form", [
+    "湖北",  # "Hubei Province": the English name is the pinyin
+    "沪宁",  # "Shanghai and Nanjing": two places, and its pinyin names a road
+    "万象",  # Vientiane, but also an ordinary word
+    "记者",  # not a proper noun
+])
+def test_forms_whose_pinyin_may_be_right_are_left_alone(form: str) -> None:
+    assert english_name_of(form) is None
+
+
+def test_description_heads() -> None:
+    assert description_head("Yonhap (South Korean news agency)") == "agency"
+    assert description_head("Sendai, city in northeast Japan") == ""
+    assert description_head("Xinhua News Agency, founded in 1931 as the press outlet of the "
+                            "Chinese Communist Party") == ""
+
+
+def test_calque_span_stops_at_function_words() -> None:
+    text = "According to the joint news agency, talks will resume."
+    start, end = calque_span(text, "agency", frozenset({"the", "to", "according"}))
+    assert text[start:end] == "joint news agency"
+    assert calque_span("No agency here.", "agency", frozenset({"no"})) is None
+
+
+def test_rendered_when_the_mt_holds_every_word_of_an_english_name() -> None:
+    name = dictionary_names("仙台")[0]
+    assert renders(name, name_words("talks in Sendai"))
+    assert not renders(name, name_words("talks in Xiantai"))
