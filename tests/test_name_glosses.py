@@ -104,3 +104,49 @@ def test_rendered_when_the_mt_holds_every_word_of_an_english_name() -> None:
     name = dictionary_names("仙台")[0]
     assert renders(name, name_words("talks in Sendai"))
     assert not renders(name, name_words("talks in Xiantai"))
+
+
+# ---- source side, through the real pipeline ------------------------------------------------
+SENDAI_SRC = "据韩联社报道，会谈在仙台举行，双方同意加强合作。"
+SENDAI_MT = ("According to Yonhap, the talks were held in Sendai, and the two sides agreed to "
+             "strengthen cooperation.")
+
+
+def _source_names(auditor, mt: str, src: str):
+    from auditor.result import Document, FindingKind
+
+    result = auditor.audit(Document(mt), source=Document(src, "src.txt", "zh"))
+    return [f for f in result.findings if f.kind is FindingKind.NAME and f.detector == "source"]
+
+
+def test_dictionary_names_rendered_in_english_are_not_flagged(auditor) -> None:
+    assert _source_names(auditor, SENDAI_MT, SENDAI_SRC) == []
+
+
+def test_pinyin_of_a_place_the_dictionary_gives_in_english(auditor) -> None:
+    from auditor.result import Severity
+
+    found = _source_names(auditor, SENDAI_MT.replace("Sendai", "Xiantai"), SENDAI_SRC)
+    assert [(f.mt_text, f.canonical, f.severity) for f in found] == [
+        ("Xiantai", "Sendai", Severity.MAJOR)]
+    assert "CC-CEDICT: 仙台 = Sendai" in found[0].evidence
+    assert found[0].source is not None and found[0].source.text == "仙台"
+
+
+def test_a_calque_of_a_news_agency_is_reported_with_its_name(auditor) -> None:
+    from auditor.result import Severity
+
+    mt = SENDAI_MT.replace("According to Yonhap", "According to the joint news agency")
+    found = _source_names(auditor, mt, SENDAI_SRC)
+    assert [(f.mt_text, f.canonical, f.severity) for f in found] == [
+        ("joint news agency", "Yonhap", Severity.MINOR)]
+    assert "CC-CEDICT: 韩联社 = Yonhap" in found[0].evidence
+
+
+def test_another_person_where_the_source_names_a_dictionary_person(auditor) -> None:
+    src = "爱因斯坦在柏林发表了演讲，听众很多。"
+    right = "Einstein gave a speech in Berlin to a large audience."
+    assert _source_names(auditor, right, src) == []
+    found = _source_names(auditor, right.replace("Einstein", "Isaac Newton"), src)
+    assert [(f.mt_text, f.canonical) for f in found] == [("Isaac Newton", "Albert Einstein")]
+    assert "CC-CEDICT: 爱因斯坦 = Albert Einstein" in found[0].evidence

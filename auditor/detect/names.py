@@ -37,6 +37,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from auditor.config import NamesConfig
@@ -631,8 +632,11 @@ def _reference_span(ctx: AuditContext, mention: NameMention, entity: RefEntity) 
 
 
 # ---- calques ------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
 def english_words(nlp: Any) -> frozenset[str]:
-    """Lower-case English dictionary words: the WordNet lemma index spaCy's lemmatizer ships."""
+    """Lower-case English dictionary words: the WordNet lemma index spaCy's lemmatizer ships
+    (built once per pipeline: the names detector and the source-side dictionary check both
+    read it on every audit)."""
     try:
         index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
     except (KeyError, ValueError):

@@ -39,6 +39,11 @@ CALQUE_WORDS = 3
 # head noun may be a paraphrase of the sentence rather than of the name.
 PINYIN_CONFIDENCE = 0.8
 CALQUE_CONFIDENCE = 0.5
+# Another person where the source names a dictionary person: the unrendered source name is
+# strong evidence, but which MT name took its place is a guess among the sentence's persons.
+OTHER_PERSON_CONFIDENCE = 0.6
+# An MT name this close in spelling (rapidfuzz ratio, 0-100) to the English name misspells it.
+SIMILAR_SPELLING = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class DictionaryName:
     english: tuple[str, ...]
     pinyin: tuple[str, ...]  # toneless syllables of the entry ("heng", "bin")
     head: str  # head noun of the entry's description ("agency"), "" if none
+    person: bool = False  # the entry gives a life span: "Chris Patten (1944-), ..."
 
     def describe(self) -> str:
         return f"CC-CEDICT: {self.form} = {self.english[0]}"
@@ -85,10 +91,15 @@ def description_head(gloss: str) -> str:
     return last if last.isalpha() and last.islower() else ""
 
 
+# A life span in a gloss marks a person: "(1952-)", "(c. 1983-)", "(1892-1980)".
+_LIFE_SPAN = re.compile(r"\((?:c\. ?)?\d{3,4}\s*-")
+
+
 @lru_cache(maxsize=8192)
-def english_name_of(form: str) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
-    """(English names, pinyin syllables, description head) of a form that the dictionary holds
-    only as a proper noun with an English name other than its romanisation; else None."""
+def english_name_of(form: str) -> tuple[tuple[str, ...], tuple[str, ...], str, bool] | None:
+    """(English names, pinyin syllables, description head, is a person) of a form that the
+    dictionary holds only as a proper noun with an English name other than its romanisation;
+    else None."""
     if len(form) < MIN_FORM_CHARS:
         return None
     entries = load_cedict().lookup(form)
@@ -107,7 +118,8 @@ def english_name_of(form: str) -> tuple[tuple[str, ...], tuple[str, ...], str] |
             head = head or description_head(gloss)
     if not names:
         return None
-    return tuple(names), pinyin, head
+    person = any(_LIFE_SPAN.search(g) for e in entries for g in e.glosses)
+    return tuple(names), pinyin, head, person
 
 
 def dictionary_names(text: str) -> list[DictionaryName]:
@@ -126,15 +138,23 @@ def dictionary_names(text: str) -> list[DictionaryName]:
             continue
         known = english_name_of(word)
         if known is not None:
-            names, pinyin, head = known
-            out.append(DictionaryName(i, i + len(word), word, names, pinyin, head))
+            out.append(DictionaryName(i, i + len(word), word, *known))
         i += len(word)
     return out
 
 
 def renders(name: DictionaryName, mt_words: frozenset[str] | set[str]) -> bool:
-    """Some English name of the entry is in the MT (all its words)."""
-    return any(name_words(n) <= mt_words for n in name.english)
+    """Some English name of the entry is in the MT: its last word (a surname: "Von der Leyen",
+    "Patten"), or at least half its words."""
+    for english in name.english:
+        words = [w for w in (fold(t) for t in re.split(r"[\s\-]+", english)) if w]
+        if not words:
+            continue
+        if len(words[-1]) >= 3 and words[-1] in mt_words:
+            return True
+        if sum(w in mt_words for w in words) * 2 >= len(words):
+            return True
+    return False
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -159,12 +179,14 @@ def calque_span(text: str, head: str, stop_words: frozenset[str]) -> tuple[int, 
 
 
 def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
-                        reference_keys: set[str] | frozenset[str] = frozenset()
+                        reference_keys: set[str] | frozenset[str] = frozenset(),
+                        known_keys: set[str] | frozenset[str] = frozenset()
                         ) -> list[Finding]:
     """Name findings for dictionary names the aligned MT sentences do not render in English
-    but write as pinyin (Major) or describe with the entry's head noun (a calque, Minor); see
-    the module docs. `reference_keys`: romanisation keys of the references' names (a spelling
-    the references use is not flagged)."""
+    but write as pinyin (Major), describe with the entry's head noun (a calque, Minor), or, for
+    a person, replace with another person (`other_people`); see the module docs.
+    `reference_keys`: romanisation keys of the references' names (a spelling the references
+    use is not flagged); `known_keys`: every romanisation of every name in the source."""
     from auditor.lang.zh_names import capitalised_runs, sub_runs
 
     assert ctx.source is not None
@@ -173,10 +195,13 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
     if not any(in_source):
         return []
     findings: list[Finding] = []
+    english_words = {w for names in in_source for n in names for e in n.english
+                     for w in name_words(e)}
     for pair in pairs:
         names = [(j, n) for j in pair.other for n in in_source[j]]
         if not names:
             continue
+        missing: list[tuple[DictionaryName, Span]] = []  # persons no MT name renders
         mt_words: set[str] = set()
         runs: dict[str, tuple[int, int, int, str]] = {}
         for i in pair.mt:
@@ -186,11 +211,13 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
                 for a, b, text in sub_runs(s.start + start, run):
                     runs.setdefault(fold(text), (i, a, b, text))
         for j, name in names:
-            if renders(name, mt_words) or _english_words_only(ctx, name):
+            if renders(name, mt_words) or (not name.person and _english_words_only(ctx, name)):
                 continue
             s = ctx.source.sentences[j]
             span = Span(s.start + name.start, s.start + name.end, name.form)
             key = "".join(name.pinyin)
+            if name.person and key not in runs:
+                missing.append((name, span))
             if key in runs and key not in reference_keys:
                 i, a, b, text = runs[key]
                 findings.append(Finding(
@@ -215,20 +242,74 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
                               f"{name.form}, which has an English name: {name.describe()}"),
                     source=span, canonical=name.english[0], mt_sentence=i))
                 break
+        if missing:
+            explained = english_words | {fold(t) for t in known_keys | reference_keys}
+            findings += other_people(ctx, pair, missing, explained)
     return findings
+
+
+def other_people(ctx: AuditContext, pair: AlignmentPair,
+                 missing: list[tuple[DictionaryName, Span]], explained: set[str]
+                 ) -> list[Finding]:
+    """A person the MT names where the source names a dictionary person it does not render
+    ("Jean-Claude Juncker" for 冯德莱恩, Ursula von der Leyen): an MT person entity (spaCy NER)
+    in the aligned sentences whose name no name of the source or the references accounts for.
+    Each missing person takes the closest such MT name in spelling."""
+    from rapidfuzz import fuzz
+
+    people = [(i, a, b, text) for i, a, b, text in _people(ctx, list(pair.mt))
+              if fold(text) not in explained
+              and not all(fold(w) in explained for w in re.split(r"[\s\-]+", text) if fold(w))]
+    findings: list[Finding] = []
+    for name, span in missing:
+        if not people:
+            break
+        best = max(people, key=lambda p: max(fuzz.ratio(fold(p[3]), fold(e))
+                                             for e in name.english))
+        people.remove(best)
+        i, a, b, text = best
+        similar = max(fuzz.ratio(fold(text), fold(e)) for e in name.english) >= SIMILAR_SPELLING
+        findings.append(Finding(
+            kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b, mt_text=text,
+            confidence=OTHER_PERSON_CONFIDENCE,
+            evidence=(f"the source names {name.form} here ({name.describe()}) and no MT name "
+                      f"renders it; '{text}' stands in its place"
+                      + (", a misspelling of it" if similar else
+                         ", a name neither the source nor the references give")),
+            detector=SOURCE_ID, source=span, canonical=name.english[0], mt_sentence=i))
+    return findings
+
+
+def _people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int, int, str]]:
+    """MT person entities (spaCy NER) in these sentences: (sentence, start, end, text)."""
+    from auditor.detect.clauses import sentence_offsets
+    from auditor.detect.nlp import add_entities
+
+    chosen = [ctx.mt.sentences[i] for i in sentences]
+    docs = ctx.resources.parse([s.text for s in chosen])
+    add_entities(ctx.resources.nlp, docs)
+    out = []
+    for sent, doc in zip(chosen, docs, strict=True):
+        offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
+        for e in doc.ents:
+            if e.label_ == "PERSON":
+                a, b = offsets[e.start_char], offsets[e.end_char - 1] + 1
+                out.append((sent.index, a, b, ctx.mt.doc.text[a:b]))
+    return out
 
 
 def _english_words_only(ctx: AuditContext, name: DictionaryName) -> bool:
     """Every English name of the entry is made of English words ("Double Ninth" for 重阳): a
-    translation, not a name that its pinyin would get wrong."""
+    translation, not a name that its pinyin would get wrong. (Not asked of persons: WordNet
+    lists famous people, "Albert Einstein".)"""
     from auditor.detect.names import english_words
 
-    vocabulary = ctx.shared("english-words", lambda: english_words(ctx.resources.nlp))
+    vocabulary = english_words(ctx.resources.nlp)
     return all(all(w in vocabulary for w in name_words(n)) for n in name.english)
 
 
 def _stop_words(ctx: AuditContext) -> frozenset[str]:
-    return ctx.shared("stop-words", lambda: frozenset(ctx.resources.nlp.Defaults.stop_words))
+    return frozenset(ctx.resources.nlp.Defaults.stop_words)
 
 
 __all__ = ["DictionaryName", "calque_span", "dictionary_findings", "dictionary_names",

@@ -31,21 +31,23 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
         for ref in ctx.references for _, _, run in capitalised_runs(ref.doc.text)
         for _, _, text in sub_runs(0, run)
     }
-    known = dictionary_findings(ctx, pairs, reference_keys)
+    names_in = [zh_names(raw_text(ctx.source.doc.text, s)) for s in ctx.source.sentences]
+    source_keys = {fold(r) for names in names_in for name in names
+                   for r in (*name.romanisations, *wade_giles(name.text))}
+    known = dictionary_findings(ctx, pairs, reference_keys, source_keys)
     taken = [(f.mt_start or 0, f.mt_end or 0) for f in known]
-    return known + [f for f in romanised_names(ctx, pairs, reference_keys)
+    return known + [f for f in romanised_names(ctx, pairs, reference_keys, names_in)
                     if not any(a < (f.mt_end or 0) and (f.mt_start or 0) < b for a, b in taken)]
 
 
-def romanised_names(ctx: AuditContext, pairs: list[AlignmentPair],
-                    reference_keys: set[str]) -> list[Finding]:
+def romanised_names(ctx: AuditContext, pairs: list[AlignmentPair], reference_keys: set[str],
+                    names_in: list[list[SourceName]]) -> list[Finding]:
     """Misspelt Chinese names, pinyin for transliterated foreign names, and names standing
     in for another, from the pinyin and Wade-Giles readings of the source's names."""
     from rapidfuzz import fuzz
 
     assert ctx.source is not None
     settings = ctx.config.source
-    names_in = [zh_names(raw_text(ctx.source.doc.text, s)) for s in ctx.source.sentences]
     # every reading of every name the source writes, in pinyin and Wade-Giles
     readings_of = {name.text: frozenset({r.replace(" ", "") for r in name.romanisations}
                                         | set(wade_giles(name.text)))
