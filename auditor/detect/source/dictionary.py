@@ -276,7 +276,7 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
                       f"renders it; '{text}' stands in its place"
                       + (", a misspelling of it" if similar else
                          ", a name neither the source nor the references give")),
-            detector=SOURCE_ID, source=span, canonical=name.english[0], mt_sentence=i))
+            source=span, canonical=name.english[0], mt_sentence=i))
     return findings
 
 
