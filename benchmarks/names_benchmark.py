@@ -18,6 +18,10 @@ person with their title, another public figure, two fillers) and an MT that reor
 paraphrases them, renders the other figure correctly and adds a correct place name the
 reference does not mention. Controls put the correct full name or surname in the MT instead.
 
+A second file, benchmarks/data/world_names.tsv, adds the world-knowledge slice: public figures
+and places whose Chinese forms do not come from CC-CEDICT, split by whether the dictionary has
+them (`--slice base|world|all`, figures by slice, origin and kind).
+
 Run:  .venv/bin/python benchmarks/names_benchmark.py            (evaluate the shipped weights)
       .venv/bin/python benchmarks/names_benchmark.py --fit      (two folds by person, even and
       odd rows: each half decided with weights fitted on the other, with and without the
