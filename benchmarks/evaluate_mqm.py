@@ -11,6 +11,12 @@ character span overlaps, and prints (and writes to benchmarks/results.md):
   segment" against "some rater marked a Major error of that kind" (benchmarks/mqm_data.py says
   how MQM categories map to kinds). Baselines flag the same number of segments as the auditor
   (its lowest-scoring ones), so they are compared at the same flag rate;
+- span level, per finding kind: precision (share of findings whose span overlaps a span some
+  rater marked as a Major error of that kind: the MT span, or the source span for omissions)
+  and recall (share of marked Major spans some finding overlaps);
+- the oracle length-ratio rule: per kind, the MT/other length ratio with its best threshold
+  on the evaluated data itself (short for omissions, long for additions, far from the median
+  otherwise), an upper bound for that baseline;
 - document level: Kendall tau-b and Pearson r between each document score and the WMT MQM
   score, over all system x document pairs of a dataset.
 
@@ -108,6 +114,46 @@ def finding_segments(doc: MqmDocument, result: Any, finding: Any) -> list[int]:
     return []
 
 
+def _marked_spans(doc: MqmDocument, kind: str) -> list[tuple[str, int, int, int]]:
+    """Distinct Major spans of one kind: (side, segment, start, end) in document offsets."""
+    out: set[tuple[str, int, int, int]] = set()
+    for seg in doc.segments:
+        for e in seg.errors:
+            if e.major and kind in e.kinds and e.start >= 0:
+                base = seg.source_start if e.side == "source" else seg.mt_start
+                out.add((e.side, seg.index, base + e.start, base + max(e.end, e.start + 1)))
+    return sorted(out)
+
+
+def _finding_side_span(finding: Any, side: str) -> tuple[int, int] | None:
+    if side == "source":
+        if finding.source is None:
+            return None
+        return finding.source.start, max(finding.source.end, finding.source.start + 1)
+    if finding.mt_start is None or finding.mt_end is None:
+        return None
+    return finding.mt_start, max(finding.mt_end, finding.mt_start + 1)
+
+
+def span_counts(doc: MqmDocument, result: Any) -> dict[str, list[int]]:
+    """Per kind: [findings with a span on the marked side, of them overlapping a marked Major
+    span, marked Major spans, of them overlapped by a finding]. The marked side is the source
+    for omissions (MQM marks what was left out in the source), the MT otherwise."""
+    out: dict[str, list[int]] = {}
+    for kind in KINDS:
+        marked = _marked_spans(doc, kind)
+        side = "source" if kind == "omission" else "target"
+        mine = [f for f in result.findings if f.kind.value == kind]
+        spans = [s for f in mine if (s := _finding_side_span(f, side)) is not None]
+        hit_findings = sum(1 for a, b in spans
+                           if any(m[0] == side and a < m[3] and m[2] < b for m in marked))
+        hit_marked = sum(1 for m in marked if m[0] == side and any(
+            a < m[3] and m[2] < b for a, b in spans))
+        out[kind] = [len(spans), hit_findings, sum(1 for m in marked if m[0] == side),
+                     hit_marked]
+    return out
+
+
 # ---- baselines ------------------------------------------------------------------------------
 def segment_baselines(doc: MqmDocument, auditor: Any) -> dict[str, list[float]]:
     """Per-segment baseline scores (higher = better) with the gold segment pairing."""
@@ -169,6 +215,7 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
             flagged[OVERALL][i] = True
     gold = {k: [k in s.major_kinds for s in doc.segments] for k in KINDS}
     gold[OVERALL] = [bool(s.major_kinds) for s in doc.segments]
+    spans = span_counts(doc, result)
     seg_scores = segment_baselines(doc, auditor)
     sc = result.scores
     scores = {
@@ -193,6 +240,7 @@ def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
             "support": [x.support for x in result.sentence_scores],
             "recall": recall,
             "sentence_words": [len(x.text.split()) for x in result.mt.sentences],
+            "spans": spans,
         },
     )
 
@@ -274,6 +322,7 @@ def score_length(records: Sequence[DocumentRecord]) -> None:
             raw = np.asarray(r.segment_scores["length"], dtype=float)
             r.segment_scores["length ratio"] = (
                 -np.abs(np.log(np.maximum(raw, 1e-6) / seg_median))).tolist()
+            r.extra["length_raw"] = raw.tolist()
             del r.segment_scores["length"]
 
 
@@ -317,6 +366,23 @@ DOC_SCORERS = (IN_SAMPLE, "auditor fidelity", "auditor -mqm points", "chrF", "BL
                "candidate: 100·fidelity − w·mqm, w fitted on the other dataset")
 FIT_GRID = tuple(round(0.1 * k, 1) for k in range(0, 51))  # w in 0..5: mqm points per fidelity pt
 SEG_BASELINES = ("chrF", "BLEU", "embedding", "length ratio")
+
+
+def oracle_length(raw: np.ndarray, gold: np.ndarray, kind: str) -> list[float]:
+    """P, R, F1 and threshold of the length-ratio rule with its best threshold on this very
+    data: ratio <= t for omissions, >= t for additions, |log(ratio / median)| >= t otherwise."""
+    if kind == "omission":
+        values = -raw
+    elif kind == "addition":
+        values = raw
+    else:
+        values = np.abs(np.log(np.maximum(raw, 1e-6) / max(float(np.median(raw)), 1e-6)))
+    best = [0.0, 0.0, 0.0, math.nan]
+    for t in np.unique(np.round(values, 3)):
+        p, r, f = prf(gold, values >= t)
+        if f > best[2]:
+            best = [p, r, f, float(abs(t))]
+    return best
 
 
 def cross_fit(records: Sequence[DocumentRecord]) -> dict[str, float]:
@@ -377,6 +443,16 @@ def summarise(records: Sequence[DocumentRecord]) -> dict[str, Any]:
                 values = np.concatenate([np.asarray(r.segment_scores[base], dtype=float)
                                          for r in mine])
                 row[base] = list(prf(gold, flag_lowest(values, count)))
+            if all("length_raw" in r.extra for r in mine):
+                raw = np.concatenate([np.asarray(r.extra["length_raw"], dtype=float)
+                                      for r in mine])
+                row["oracle length"] = oracle_length(raw, gold, kind)
+            if kind != OVERALL and all("spans" in r.extra for r in mine):
+                counts = np.sum([r.extra["spans"][kind] for r in mine], axis=0).tolist()
+                n_f, hit_f, n_m, hit_m = counts
+                sp = hit_f / n_f if n_f else 0.0
+                sr = hit_m / n_m if n_m else 0.0
+                row["span"] = [sp, sr, 2 * sp * sr / (sp + sr) if sp + sr else 0.0, n_f, n_m]
             segs[kind] = row
         out["datasets"][dataset] = {
             "documents": len(mine),
@@ -479,14 +555,29 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
             "auditor flags none).",
             "",
             "| kind | gold | flagged | auditor | " + " | ".join(
-                b for b in SEG_BASELINES if b in s[OVERALL]) + " |",
-            "|---" * (4 + sum(1 for b in SEG_BASELINES if b in s[OVERALL])) + "|",
+                b for b in SEG_BASELINES if b in s[OVERALL]) + " | oracle length (threshold) |",
+            "|---" * (5 + sum(1 for b in SEG_BASELINES if b in s[OVERALL])) + "|",
         ]
         for kind in (*KINDS, OVERALL):
             row = s[kind]
             base = " | ".join(_prf(row.get(b)) for b in SEG_BASELINES if b in s[OVERALL])
+            oracle = row.get("oracle length")
+            oracle_cell = f"{_prf(oracle)} ({oracle[3]:.3g})" if oracle else "n/a"
             lines.append(f"| {kind} | {row['gold']} | {row['flagged']} | {_prf(row['auditor'])} "
-                         f"| {base} |")
+                         f"| {base} | {oracle_cell} |")
+        lines += [
+            "",
+            f"Span level, {d.upper()}: a finding counts when its span overlaps a span a rater "
+            "marked as a Major error of its kind (the source span for omissions, the MT span "
+            "otherwise); recall is over the marked spans.",
+            "",
+            "| kind | findings with a span | marked spans | precision / recall / F1 |",
+            "|---|---|---|---|",
+        ]
+        for kind in KINDS:
+            sp = s[kind].get("span")
+            if sp:
+                lines.append(f"| {kind} | {sp[3]} | {sp[4]} | {_prf(sp[:3])} |")
     if summary["errors"]:
         lines += ["", f"{len(summary['errors'])} documents failed to audit:"]
         lines += [f"- {e['key']}: {e['error']}" for e in summary["errors"][:10]]

@@ -34,6 +34,7 @@ DETECTORS["content"] = "auditor.detect.content:ContentDetector"
 DETECTORS["numbers"] = "auditor.detect.numbers:NumberDetector"
 DETECTORS["repetition"] = "auditor.detect.repetition:RepetitionDetector"
 DETECTORS["names"] = "auditor.detect.names:NameDetector"
+DETECTORS["coverage"] = "auditor.detect.coverage:CoverageDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
 

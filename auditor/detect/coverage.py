@@ -1,0 +1,567 @@
+"""Word-level coverage: the dropped word and the wrong word.
+
+Sentence and clause embeddings cannot see one lost word; professional reviewers mark most Major
+errors on a word or a short phrase. This detector works word by word inside each aligned group:
+
+- against the source (Chinese): each content word of the source (jieba) is carried when a
+  CC-CEDICT gloss word (or its Snowball stem) is in the aligned MT, or when a gloss is close to
+  an MT word in MiniLM space (paraphrases). A word no MT word carries is an omission with the
+  source offsets of exactly that word. An MT content word that no source gloss explains,
+  between words that are explained, is a candidate mistranslation.
+- against a reference that is a true translation (`--mode parallel`): content words of the MT
+  and of the reference aligned by stem, then by MiniLM similarity (SimAlign's idea, with word
+  vectors); reference words left unaligned are omissions, MT words left unaligned additions.
+  In the comparable mode (independent reports) nothing here runs: those do not say the same
+  words.
+
+Every decision is a logistic model over a few features (`coverage_weights.json`, fitted on the
+MQM dev data by `benchmarks/fit_coverage.py`, grouped by document and cross-validated), so a
+finding's confidence is the fitted probability that a professional reviewer marked it.
+
+The per-MT-sentence figures (`SentenceCoverage`: share of source / reference content carried,
+words uncovered) are exposed through `sentence_coverage(ctx)` for the learned document score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from auditor.config import AlignMode
+from auditor.detect.base import AuditContext, Detector
+from auditor.embed import Encoder
+from auditor.lang.words import (
+    EnglishWord,
+    SourceWord,
+    chinese_content_words,
+    english_words,
+    stems_meet,
+)
+from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
+
+WEIGHTS_FILE = "coverage_weights.json"
+# MiniLM cosine of a gloss and an MT word at which the word counts as carried in the summary
+# shares (the models themselves read the raw cosine): "car" / "automobile" score about 0.8,
+# unrelated words 0.1-0.4.
+CARRIED_COSINE = 0.6
+# Cosine at which two English words align (1.0 for the same stem), SimAlign-style argmax.
+ALIGNED_COSINE = 0.5
+
+
+# ---- the fitted models ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic model: probability = sigmoid(bias + weights . features); `threshold`
+    the probability at which a finding is reported (chosen by cross-validated F1)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    major: float  # probability at which the finding is Major rather than Minor
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        if rows.size == 0:
+            return np.zeros(len(rows))
+        z = rows @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True)
+class CoverageModels:
+    """All fitted data of this detector (see `benchmarks/fit_coverage.py`)."""
+
+    source_omission: Logistic
+    source_mistranslation: Logistic
+    reference_omission: Logistic
+    reference_addition: Logistic
+    english_words_per_han: float  # expected English words per Chinese character (TED refB)
+    fitted_on: str
+
+    @property
+    def version(self) -> str:
+        return self.fitted_on
+
+
+def _logistic(data: dict) -> Logistic:
+    return Logistic(tuple(data["features"]), tuple(float(w) for w in data["weights"]),
+                    float(data["bias"]), float(data["threshold"]), float(data["major"]))
+
+
+@lru_cache(maxsize=1)
+def load_models() -> CoverageModels:
+    """The packaged weights (json data, reproduced by benchmarks/fit_coverage.py)."""
+    text = (resources.files("auditor.detect") / WEIGHTS_FILE).read_text(encoding="utf-8")
+    data = json.loads(text)
+    return CoverageModels(
+        source_omission=_logistic(data["source_omission"]),
+        source_mistranslation=_logistic(data["source_mistranslation"]),
+        reference_omission=_logistic(data["reference_omission"]),
+        reference_addition=_logistic(data["reference_addition"]),
+        english_words_per_han=float(data["english_words_per_han"]),
+        fitted_on=str(data["fitted_on"]),
+    )
+
+
+# ---- evidence ----------------------------------------------------------------------------
+def _content(words: Sequence[EnglishWord]) -> list[EnglishWord]:
+    return [w for w in words if not w.stop and (len(w.text) > 1 or w.text.isdigit())]
+
+
+def _prewarm(encoder: Encoder, texts: set[str]) -> None:
+    """Encode a document's short texts in one call: the per-group lookups then read the
+    encoder's cache (`CachedEncoder`) instead of calling the model once per group."""
+    from auditor.embed import CachedEncoder
+
+    if texts and isinstance(encoder, CachedEncoder):
+        encoder.encode(sorted(texts))
+
+
+def _unit_rows(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 1), np.float32)
+    return np.asarray(encoder.encode(list(texts)), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SourceEvidence:
+    """Per source word and per MT word of one aligned group: what carries what."""
+
+    words: tuple[SourceWord, ...]
+    mt_words: tuple[EnglishWord, ...]  # content words of the MT side
+    lexical: np.ndarray  # (n_src,) a gloss stem / digits of the source word are in the MT
+    semantic: np.ndarray  # (n_src,) best cosine of a gloss with an MT word
+    best_mt: np.ndarray  # (n_src,) index into mt_words of that MT word (-1 if none)
+    mt_lexical: np.ndarray  # (n_mt,) the MT word's stem is a gloss stem of some source word
+    mt_semantic: np.ndarray  # (n_mt,) best cosine of the MT word with any source gloss
+    mt_words_total: int  # all MT word tokens (stop words too), for the length check
+
+
+def source_evidence(src_text: str, mt_text: str, encoder: Encoder,
+                    words: Sequence[SourceWord] | None = None) -> SourceEvidence:
+    """Lexical and MiniLM evidence between the content words of a Chinese text and an MT."""
+    words = tuple(chinese_content_words(src_text) if words is None else words)
+    all_mt = english_words(mt_text)
+    mt_words = tuple(_content(all_mt))
+    mt_stems = {w.stem for w in all_mt}
+    mt_digits = {w.stem for w in all_mt if w.text[0].isdigit()}
+    lexical = np.array([stems_meet(w.stems, mt_stems) or bool(w.digits and all(
+        any(d in m for m in mt_digits) for d in w.digits)) for w in words], dtype=float)
+    src_stems = set().union(*(w.stems for w in words)) if words else set()
+    mt_lexical = np.array([stems_meet({w.stem}, src_stems) or (w.text[0].isdigit() and any(
+        w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
+        dtype=float)
+    glosses = sorted({g for w in words for g in w.glosses})
+    semantic = np.zeros(len(words))
+    best_mt = np.full(len(words), -1)
+    mt_semantic = np.zeros(len(mt_words))
+    if glosses and mt_words:
+        index = {g: i for i, g in enumerate(glosses)}
+        mt_texts = [w.text.lower() for w in mt_words]
+        vectors = _unit_rows(encoder, glosses + mt_texts)
+        sim = vectors[: len(glosses)] @ vectors[len(glosses):].T  # (n_gloss, n_mt)
+        mt_semantic = sim.max(axis=0).astype(float)
+        for k, w in enumerate(words):
+            if w.glosses:
+                rows = sim[[index[g] for g in w.glosses]]
+                flat = int(np.argmax(rows))
+                semantic[k] = float(rows.flat[flat])
+                best_mt[k] = flat % rows.shape[1]
+    return SourceEvidence(words, mt_words, lexical, semantic, best_mt, mt_lexical, mt_semantic,
+                          len(all_mt))
+
+
+def han_count(text: str) -> int:
+    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+
+
+def length_deviation(mt_words: int, src_text: str, per_han: float) -> float:
+    """log(MT words / expected English words of the source): about 0 for a full rendering,
+    clearly negative when the MT is much shorter than human translations of such a text."""
+    expected = per_han * max(han_count(src_text), 1) + 0.5 * sum(
+        1 for _ in english_words(src_text))
+    return math.log(max(mt_words, 1) / max(expected, 1.0))
+
+
+SOURCE_OMISSION_FEATURES = ("lexical", "semantic", "in_dictionary", "proper", "numeral",
+                            "log_frequency", "characters", "group_carried", "length_deviation",
+                            "semantic_x_dictionary")
+SOURCE_MISTRANSLATION_FEATURES = ("lexical", "semantic", "capitalised", "numeral",
+                                  "neighbours_carried", "group_carried", "length_deviation")
+
+
+def source_omission_rows(ev: SourceEvidence, deviation: float) -> np.ndarray:
+    """One feature row per source word (`SOURCE_OMISSION_FEATURES`)."""
+    n = len(ev.words)
+    if n == 0:
+        return np.zeros((0, len(SOURCE_OMISSION_FEATURES)))
+    carried = np.maximum(ev.lexical, (ev.semantic >= CARRIED_COSINE).astype(float))
+    share = (carried.sum() - carried) / max(n - 1, 1)
+    rows = []
+    for k, w in enumerate(ev.words):
+        rows.append((ev.lexical[k], ev.semantic[k], float(w.in_dictionary), float(w.proper),
+                     float(w.flag in ("m", "mq")), w.log_frequency / 10.0,
+                     min(len(w.text), 6) / 6.0, share[k], deviation,
+                     ev.semantic[k] * float(w.in_dictionary)))
+    return np.asarray(rows, dtype=float)
+
+
+def source_mistranslation_rows(ev: SourceEvidence, deviation: float) -> np.ndarray:
+    """One feature row per MT content word (`SOURCE_MISTRANSLATION_FEATURES`)."""
+    n = len(ev.mt_words)
+    if n == 0:
+        return np.zeros((0, len(SOURCE_MISTRANSLATION_FEATURES)))
+    carried = np.maximum(ev.mt_lexical, (ev.mt_semantic >= CARRIED_COSINE).astype(float))
+    group = float(carried.mean())
+    rows = []
+    for k, w in enumerate(ev.mt_words):
+        lo, hi = max(k - 2, 0), min(k + 3, n)
+        neigh = [carried[j] for j in range(lo, hi) if j != k]
+        rows.append((ev.mt_lexical[k], ev.mt_semantic[k], float(w.text[:1].isupper()),
+                     float(w.text[:1].isdigit()), float(np.mean(neigh)) if neigh else group,
+                     group, deviation))
+    return np.asarray(rows, dtype=float)
+
+
+# ---- monolingual (MT vs a parallel reference) ---------------------------------------------
+@dataclass(frozen=True)
+class MonolingualEvidence:
+    """Content words of an MT text and a reference text, each with its best partner."""
+
+    mt_words: tuple[EnglishWord, ...]
+    ref_words: tuple[EnglishWord, ...]
+    mt_best: np.ndarray  # (n_mt,) best similarity to a reference word (1.0 for a stem match)
+    ref_best: np.ndarray  # (n_ref,)
+    ref_partner: np.ndarray  # (n_ref,) index of that MT word, -1 if none
+    mt_total: int
+    ref_total: int
+
+
+def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder) -> MonolingualEvidence:
+    """Align content words by stem, then by MiniLM word similarity (SimAlign-style argmax)."""
+    all_mt, all_ref = english_words(mt_text), english_words(ref_text)
+    mt_words, ref_words = tuple(_content(all_mt)), tuple(_content(all_ref))
+    mt_best = np.zeros(len(mt_words))
+    ref_best = np.zeros(len(ref_words))
+    partner = np.full(len(ref_words), -1)
+    if mt_words and ref_words:
+        vectors = _unit_rows(encoder, [w.text.lower() for w in mt_words]
+                             + [w.text.lower() for w in ref_words])
+        sim = vectors[: len(mt_words)] @ vectors[len(mt_words):].T
+        same = np.array([[a.stem == b.stem for b in ref_words] for a in mt_words])
+        sim = np.where(same, 1.0, sim)
+        mt_best = sim.max(axis=1).astype(float)
+        ref_best = sim.max(axis=0).astype(float)
+        partner = sim.argmax(axis=0)
+    return MonolingualEvidence(mt_words, ref_words, mt_best, ref_best, partner,
+                               len(all_mt), len(all_ref))
+
+
+REFERENCE_FEATURES = ("unaligned_share", "most_unaligned", "unaligned_run", "length_deviation",
+                      "capitalised_unaligned")
+
+
+def _run_length(flags: np.ndarray) -> int:
+    best = run = 0
+    for f in flags:
+        run = run + 1 if f else 0
+        best = max(best, run)
+    return best
+
+
+def reference_rows(best: np.ndarray, words: Sequence[EnglishWord], deviation: float,
+                   cut: float = ALIGNED_COSINE) -> np.ndarray:
+    """One row for a group, seen from one side (reference words for omissions, MT words for
+    additions): how much of that side no word of the other side matches."""
+    if len(words) == 0:
+        return np.zeros(len(REFERENCE_FEATURES))
+    unaligned = best < cut
+    caps = sum(1 for w, u in zip(words, unaligned, strict=True) if u and w.text[:1].isupper())
+    return np.array([float(unaligned.mean()), float(1.0 - best.min()),
+                     min(_run_length(unaligned), 8) / 8.0, deviation, min(caps, 4) / 4.0])
+
+
+# ---- the detector -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SentenceCoverage:
+    """Word-level coverage of one MT sentence (for the learned document score).
+
+    `source_carried`: share of the aligned source's content words some MT word carries (None
+    without a source); `reference_carried`: share of the aligned reference's content words some
+    MT word matches (None without a parallel reference); `mt_explained`: share of the MT
+    sentence's content words explained by a source gloss or a reference word; `length_deviation`:
+    log of MT length over the length expected from the other side.
+    """
+
+    index: int
+    source_carried: float | None
+    reference_carried: float | None
+    mt_explained: float | None
+    length_deviation: float | None
+
+
+def _group_texts(ctx: AuditContext, pair: AlignmentPair, other_text: str, other_sentences
+                 ) -> tuple[int, int, str, int, int, str]:
+    mt_lo = ctx.mt.sentences[pair.mt[0]].start
+    mt_hi = ctx.mt.sentences[pair.mt[-1]].end
+    lo = other_sentences[pair.other[0]].start
+    hi = other_sentences[pair.other[-1]].end
+    return mt_lo, mt_hi, ctx.mt.doc.text[mt_lo:mt_hi], lo, hi, other_text[lo:hi]
+
+
+@dataclass(frozen=True)
+class _SourceGroup:
+    pair: AlignmentPair
+    mt_lo: int
+    mt_text: str
+    lo: int
+    src: str
+    ev: SourceEvidence
+    deviation: float
+
+
+@dataclass(frozen=True)
+class _ReferenceGroup:
+    pair: AlignmentPair
+    mt_lo: int
+    mt_text: str
+    lo: int
+    ref: str
+    ev: MonolingualEvidence
+    deviation: float
+
+
+def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
+    """Word evidence of every MT/source aligned group, computed once per audit (the detector
+    and `sentence_coverage` both read it)."""
+
+    def build() -> list[_SourceGroup]:
+        assert ctx.source is not None
+        per_han = load_models().english_words_per_han
+        encoder = ctx.resources.encoder
+        out = []
+        spans = [(pair, *_group_texts(ctx, pair, ctx.source.doc.text, ctx.source.sentences))
+                 for pair in sorted(ctx.source_alignments, key=lambda p: p.mt)]
+        words = [chinese_content_words(s[6]) for s in spans]
+        # one encoder call for the whole document: glosses and MT words of every group
+        _prewarm(encoder, {g for ws in words for w in ws for g in w.glosses}
+                 | {w.text.lower() for s in spans for w in _content(english_words(s[3]))})
+        for (pair, mt_lo, _, mt_text, lo, _, src), ws in zip(spans, words, strict=True):
+            ev = source_evidence(src, mt_text, encoder, ws)
+            out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
+                                    length_deviation(ev.mt_words_total, src, per_han)))
+        return out
+
+    if ctx.source is None or ctx.source.doc.lang != "zh":
+        return []
+    groups: list[_SourceGroup] = ctx.shared("coverage:source", build)
+    return groups
+
+
+def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
+    """Monolingual word evidence of every MT/reference-d aligned group, once per audit."""
+
+    def build() -> list[_ReferenceGroup]:
+        ref = ctx.references[d]
+        out = []
+        spans = [(pair, *_group_texts(ctx, pair, ref.doc.text, ref.sentences))
+                 for pair in sorted(ctx.alignments_for(d), key=lambda p: p.mt)]
+        _prewarm(ctx.resources.encoder, {w.text.lower() for s in spans for t in (s[3], s[6])
+                                         for w in _content(english_words(t))})
+        for pair, mt_lo, _, mt_text, lo, _, ref_text in spans:
+            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder)
+            out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
+                                       math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
+        return out
+
+    groups: list[_ReferenceGroup] = ctx.shared(f"coverage:reference:{d}", build)
+    return groups
+
+
+def _merge_runs(indices: Sequence[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+class CoverageDetector(Detector):
+    """Omissions and mistranslations word by word, against the source and a parallel reference."""
+
+    id = "coverage"
+
+    def find(self, ctx: AuditContext) -> list[Finding]:
+        models = load_models()
+        findings: list[Finding] = []
+        if ctx.source is not None and ctx.source.doc.lang == "zh":
+            findings += self._against_source(ctx, models)
+        if ctx.config.mode is AlignMode.PARALLEL:
+            for d in range(len(ctx.references)):
+                findings += self._against_reference(ctx, models, d)
+        return findings
+
+    # ---- source ---------------------------------------------------------------------------
+    def _against_source(self, ctx: AuditContext, models: CoverageModels) -> list[Finding]:
+        assert ctx.source is not None
+        findings: list[Finding] = []
+        for g in source_groups(ctx):
+            pair, mt_lo, mt_text, lo, src, ev, deviation = (g.pair, g.mt_lo, g.mt_text, g.lo,
+                                                             g.src, g.ev, g.deviation)
+            if not ev.words:
+                continue
+            p_omit = models.source_omission.probability(source_omission_rows(ev, deviation))
+            uncovered = [k for k in range(len(ev.words))
+                         if p_omit[k] >= models.source_omission.threshold]
+            for run in self._source_runs(ev, uncovered):
+                first, last = ev.words[run[0]], ev.words[run[-1]]
+                p = float(max(p_omit[k] for k in run))
+                text = src[first.start:last.end]
+                glosses = "; ".join(ev.words[k].glosses[0] for k in run if ev.words[k].glosses)
+                findings.append(Finding(
+                    kind=FindingKind.OMISSION,
+                    severity=Severity.MAJOR if p >= models.source_omission.major
+                    else Severity.MINOR,
+                    mt_start=mt_lo, mt_end=mt_lo + len(mt_text.rstrip()),
+                    mt_text=mt_text.rstrip(), confidence=p,
+                    evidence=(f"the source word {text}"
+                              + (f" ({glosses})" if glosses else "")
+                              + " is carried by no word of the aligned MT: no CC-CEDICT gloss "
+                              "or close paraphrase of it appears"),
+                    detector=self.id, source=Span(lo + first.start, lo + last.end, text),
+                    mt_sentence=pair.mt[0],
+                ))
+            findings += self._source_mistranslations(ctx, pair, ev, deviation, models, mt_lo,
+                                                     src, lo, p_omit)
+        return findings
+
+    @staticmethod
+    def _source_runs(ev: SourceEvidence, uncovered: Sequence[int]) -> list[list[int]]:
+        """Uncovered words next to each other in the source (nothing but spaces between) make
+        one phrase."""
+        runs: list[list[int]] = []
+        for k in uncovered:
+            if runs and runs[-1][-1] == k - 1 and ev.words[k - 1].end == ev.words[k].start:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        return runs
+
+    def _source_mistranslations(self, ctx: AuditContext, pair: AlignmentPair,
+                                ev: SourceEvidence, deviation: float, models: CoverageModels,
+                                mt_lo: int, src: str, lo: int, p_omit: np.ndarray
+                                ) -> list[Finding]:
+        model = models.source_mistranslation
+        p = model.probability(source_mistranslation_rows(ev, deviation))
+        wrong = [k for k in range(len(ev.mt_words)) if p[k] >= model.threshold]
+        out: list[Finding] = []
+        for run in _merge_runs(wrong):
+            first, last = ev.mt_words[run[0]], ev.mt_words[run[-1]]
+            text = ctx.mt.doc.text[mt_lo + first.start: mt_lo + last.end]
+            # the source words it should render: the least carried source word
+            k = int(np.argmax(p_omit)) if len(p_omit) else -1
+            source = (Span(lo + ev.words[k].start, lo + ev.words[k].end, ev.words[k].text)
+                      if k >= 0 else None)
+            prob = float(max(p[j] for j in run))
+            out.append(Finding(
+                kind=FindingKind.MISTRANSLATION,
+                severity=Severity.MAJOR if prob >= model.major else Severity.MINOR,
+                mt_start=mt_lo + first.start, mt_end=mt_lo + last.end, mt_text=text,
+                confidence=prob,
+                evidence=(f"“{text}” renders no word of the aligned source (no CC-CEDICT "
+                          f"gloss or close paraphrase), while the words around it do"
+                          + (f"; the source word least carried is {source.text}"
+                             if source else "")),
+                detector=self.id, source=source, mt_sentence=pair.mt[0],
+            ))
+        return out
+
+    # ---- parallel reference -----------------------------------------------------------------
+    def _against_reference(self, ctx: AuditContext, models: CoverageModels, d: int
+                           ) -> list[Finding]:
+        findings: list[Finding] = []
+        for g in reference_groups(ctx, d):
+            pair, mt_lo, mt_text, lo, ref_text, ev, deviation = (
+                g.pair, g.mt_lo, g.mt_text, g.lo, g.ref, g.ev, g.deviation)
+            omit = models.reference_omission.probability(
+                reference_rows(ev.ref_best, ev.ref_words, deviation)[None, :])[0]
+            if ev.ref_words and omit >= models.reference_omission.threshold:
+                lost = [k for k in range(len(ev.ref_words)) if ev.ref_best[k] < ALIGNED_COSINE]
+                if lost:
+                    run = max(_merge_runs(lost), key=len)
+                    a, b = ev.ref_words[run[0]], ev.ref_words[run[-1]]
+                    text = ref_text[a.start:b.end]
+                    findings.append(Finding(
+                        kind=FindingKind.OMISSION,
+                        severity=Severity.MAJOR if omit >= models.reference_omission.major
+                        else Severity.MINOR,
+                        mt_start=mt_lo, mt_end=mt_lo + len(mt_text.rstrip()),
+                        mt_text=mt_text.rstrip(), confidence=float(omit),
+                        evidence=(f"the reference's “{text}” is matched by no MT word "
+                                  f"(stem or close MiniLM word vector)"),
+                        detector=self.id,
+                        reference=Span(lo + a.start, lo + b.end, text, doc=d),
+                        mt_sentence=pair.mt[0],
+                    ))
+            add = models.reference_addition.probability(
+                reference_rows(ev.mt_best, ev.mt_words, -deviation)[None, :])[0]
+            if ev.mt_words and add >= models.reference_addition.threshold:
+                extra = [k for k in range(len(ev.mt_words)) if ev.mt_best[k] < ALIGNED_COSINE]
+                if extra:
+                    run = max(_merge_runs(extra), key=len)
+                    a, b = ev.mt_words[run[0]], ev.mt_words[run[-1]]
+                    findings.append(Finding(
+                        kind=FindingKind.ADDITION,
+                        severity=Severity.MAJOR if add >= models.reference_addition.major
+                        else Severity.MINOR,
+                        mt_start=mt_lo + a.start, mt_end=mt_lo + b.end,
+                        mt_text=mt_text[a.start:b.end], confidence=float(add),
+                        evidence="matched by no word of the aligned reference sentence",
+                        detector=self.id, mt_sentence=pair.mt[0],
+                    ))
+        return findings
+
+
+def sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
+    """Per MT sentence word-level coverage figures (see `SentenceCoverage`), computed once per
+    audit and shared; sentences outside any aligned group get None figures."""
+    return ctx.shared("coverage:sentences", lambda: _sentence_coverage(ctx))
+
+
+def _sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
+    figures: dict[int, dict[str, float]] = {}
+    for g in source_groups(ctx):
+        ev = g.ev
+        carried = np.maximum(ev.lexical, (ev.semantic >= CARRIED_COSINE).astype(float))
+        explained = np.maximum(ev.mt_lexical, (ev.mt_semantic >= CARRIED_COSINE).astype(float))
+        for i in g.pair.mt:
+            row = figures.setdefault(i, {})
+            row["source"] = float(carried.mean()) if len(carried) else 1.0
+            row["explained"] = float(explained.mean()) if len(explained) else 1.0
+            row["deviation"] = g.deviation
+    if ctx.config.mode is AlignMode.PARALLEL and ctx.references:
+        for r in reference_groups(ctx, 0):
+            mono = r.ev
+            for i in r.pair.mt:
+                row = figures.setdefault(i, {})
+                row["reference"] = (float((mono.ref_best >= ALIGNED_COSINE).mean())
+                                    if len(mono.ref_best) else 1.0)
+                row.setdefault("explained", float((mono.mt_best >= ALIGNED_COSINE).mean())
+                               if len(mono.mt_best) else 1.0)
+                row.setdefault("deviation", r.deviation)
+    return tuple(
+        SentenceCoverage(i, figures.get(i, {}).get("source"), figures.get(i, {}).get("reference"),
+                         figures.get(i, {}).get("explained"), figures.get(i, {}).get("deviation"))
+        for i in range(len(ctx.mt.sentences)))
+
+
+__all__ = ["CoverageDetector", "CoverageModels", "SentenceCoverage", "load_models",
+           "monolingual_evidence", "sentence_coverage", "source_evidence"]

@@ -1,0 +1,203 @@
+"""Words on both sides of a translation, for word-level coverage.
+
+- Chinese: jieba's part-of-speech segmentation, keeping content words (nouns, verbs, adjectives,
+  numbers, names, idioms); each with its CC-CEDICT English glosses (`auditor.lang.cedict`).
+- English: plain word tokens with their Snowball stems, stop words dropped (spaCy's list).
+
+Everything here is lexical and cheap; the embedding evidence lives in `auditor.detect.coverage`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+# jieba POS flags of content words: nouns (n, nr, ns, nt, nz, ng, nrt, nrfg), verbs (v, vn),
+# adjectives (a, an), numerals and quantities (m, mq), time words (t), idioms and set phrases
+# (i, l), abbreviations (j), Latin-script words (eng).
+CONTENT_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "v", "vn", "a",
+                           "an", "m", "mq", "t", "i", "l", "j", "eng"})
+NAME_FLAGS = frozenset({"nr", "ns", "nt", "nz", "nrt", "nrfg"})
+MAX_GLOSSES = 8  # English glosses kept per word (CC-CEDICT lists the common senses first)
+
+_EN_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?|\d[\d,.]*\d|\d")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class SourceWord:
+    """A Chinese content word; `start`/`end` index the text it was cut from."""
+
+    start: int
+    end: int
+    text: str
+    flag: str  # jieba part of speech
+    glosses: tuple[str, ...]  # CC-CEDICT English renderings ("" when the word has no entry)
+    stems: frozenset[str]  # content stems of all glosses
+    in_dictionary: bool  # the word itself is a headword (not only its characters)
+    proper: bool  # a name by jieba's tag or CC-CEDICT's capitalised pinyin
+    log_frequency: float  # log of jieba's corpus count: frequent words are rarely the point
+
+    @property
+    def digits(self) -> tuple[str, ...]:
+        return tuple(_DIGITS.findall(self.text))
+
+
+@dataclass(frozen=True)
+class EnglishWord:
+    start: int
+    end: int
+    text: str
+    stem: str
+    stop: bool
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+_STEM_LOCK = threading.Lock()  # snowballstemmer's stemmer objects keep state between calls
+
+
+def stem(word: str) -> str:
+    with _STEM_LOCK:
+        return str(_stemmer().stemWord(word.lower().replace("’", "'")))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | {"'s", "s"}
+
+
+def english_words(text: str) -> list[EnglishWord]:
+    """Word tokens of an English text with stems; numbers keep their digits as the stem."""
+    stops = stop_words()
+    out = []
+    for m in _EN_WORD.finditer(text):
+        word = m.group()
+        if word[0].isdigit():
+            out.append(EnglishWord(m.start(), m.end(), word, word.replace(",", ""), False))
+        else:
+            out.append(EnglishWord(m.start(), m.end(), word, stem(word), word.lower() in stops))
+    return out
+
+
+def gloss_stems(gloss: str) -> frozenset[str]:
+    """Content stems of one English gloss ("to put forward" -> {"put", "forward"})."""
+    stops = stop_words()
+    return frozenset(stem(w) for w in re.findall(r"[A-Za-z]+", gloss)
+                     if w.lower() not in stops and len(w) > 1)
+
+
+MIN_PREFIX = 4  # stems this long match when one starts with the other ("pay" / "payment" no,
+# "europ" / "european" yes): Snowball leaves derivations ("payment", "european") unreduced
+
+
+def stems_meet(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
+    """Some stem of `a` equals, or is a prefix of at least MIN_PREFIX letters of, one of `b`
+    (or the other way round)."""
+    if a & b:
+        return True
+    long_b = [y for y in b if len(y) >= MIN_PREFIX]
+    return any(len(x) >= MIN_PREFIX and (y.startswith(x) or x.startswith(y))
+               for x in a for y in long_b)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+_GLOSS_CACHE: dict[str, tuple[tuple[str, ...], bool, bool]] = {}
+_GLOSS_LOCK = threading.Lock()
+
+
+def _glosses(word: str) -> tuple[tuple[str, ...], bool, bool]:
+    """(English glosses, the word itself is a headword, some entry is a proper noun). A word
+    without an entry borrows the glosses of its characters (a looser kind of evidence)."""
+    cached = _GLOSS_CACHE.get(word)
+    if cached is not None:
+        return cached
+    from auditor.lang.cedict import load_cedict
+
+    cedict = load_cedict()
+    entries = cedict.lookup(word)
+    proper = any(e.is_proper for e in entries)
+    glosses: list[str] = []
+    for e in entries:
+        for g in e.english:
+            for part in g.split(";"):
+                part = part.strip()
+                if part and part not in glosses:
+                    glosses.append(part)
+    found = bool(entries)
+    if not entries and len(word) > 1 and _HAN.search(word):
+        # no entry: the glosses of its longest dictionary pieces (日益增长 = 日益 + 增长), the
+        # first senses of each, so every piece is represented
+        at = 0
+        while at < len(word):
+            piece = cedict.longest_match(word, at, min_length=2) or word[at]
+            at += len(piece)
+            for e in cedict.lookup(piece)[:2]:
+                for g in e.english[:2]:
+                    part = g.split(";")[0].strip()
+                    if part and part not in glosses:
+                        glosses.append(part)
+        out = (tuple(glosses[:2 * MAX_GLOSSES]), found, proper)
+        with _GLOSS_LOCK:
+            _GLOSS_CACHE[word] = out
+        return out
+    out = (tuple(glosses[:MAX_GLOSSES]), found, proper)
+    with _GLOSS_LOCK:
+        if len(_GLOSS_CACHE) > 200_000:
+            _GLOSS_CACHE.clear()
+        _GLOSS_CACHE[word] = out
+    return out
+
+
+def chinese_content_words(text: str) -> list[SourceWord]:
+    """The content words of a Chinese text, in order, with offsets into `text`."""
+    jieba = _jieba()
+    freq = jieba.dt.FREQ if jieba.dt.initialized else None
+    out: list[SourceWord] = []
+    at = 0
+    for pair in jieba.posseg.cut(text):
+        word, flag = pair.word, pair.flag
+        start = text.find(word, at)
+        if start < 0:
+            continue
+        at = start + len(word)
+        if flag not in CONTENT_FLAGS or not word.strip():
+            continue
+        if flag == "eng" and len(word) < 2:
+            continue
+        glosses, found, proper = _glosses(word)
+        stems = frozenset(s for g in glosses for s in gloss_stems(g))
+        if flag == "eng":
+            stems = stems | {stem(word)}
+        if freq is None:
+            freq = jieba.dt.FREQ
+        out.append(SourceWord(
+            start=start, end=at, text=word, flag=flag, glosses=glosses, stems=stems,
+            in_dictionary=found, proper=proper or flag in NAME_FLAGS,
+            log_frequency=math.log1p(freq.get(word, 0)),
+        ))
+    return out
+
+
+__all__ = ["CONTENT_FLAGS", "EnglishWord", "SourceWord", "chinese_content_words",
+           "english_words", "gloss_stems", "stem", "stems_meet", "stop_words"]

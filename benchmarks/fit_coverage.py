@@ -1,0 +1,314 @@
+"""Fit the word-level coverage models (auditor/detect/coverage_weights.json) on the MQM dev data.
+
+    .venv/bin/python benchmarks/fit_coverage.py [--write] [--cache /tmp/coverage-features.npz]
+
+Features come from `auditor.detect.coverage` itself on the gold segment pairs of
+../shared/data/ (news: each MT segment against its Chinese source; TED: against refB):
+- source omission: one row per Chinese content word, label "inside a span some rater marked
+  as a Major omission" (the <v>...</v> span in the source);
+- source mistranslation: one row per MT content word, label "inside a Major mistranslation span";
+- reference omission / addition (TED, --mode parallel): one row per segment, label "some rater
+  marked a Major omission / addition here" (omission spans are marked in the Chinese source,
+  not in the reference, so the word-level label does not exist).
+Logistic regressions (scikit-learn, C=1), folds grouped by document; each reporting threshold
+is chosen inside the training folds (nested), so every printed figure is out-of-fold. The
+expected English words per Chinese character come from TED's human translation refB.
+`--write` refits on all dev data and stores the weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from mqm_data import load_documents  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = ROOT / "auditor" / "detect" / "coverage_weights.json"
+MIN_PRECISION = {"source_omission": 0.5}  # the acceptance floor on news omission precision
+
+
+def _overlaps(a0: int, a1: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a0 < b1 and b0 < a1 for b0, b1 in spans)
+
+
+def per_han_ratio() -> float:
+    """Expected English words per Chinese character: TED's human translation refB."""
+    from auditor.detect.coverage import han_count
+    from auditor.lang.words import english_words
+
+    docs = load_documents("ted", include_human=True, systems=["refB"])
+    words = han = 0
+    for d in docs:
+        for s in d.segments:
+            words += len(english_words(s.mt))
+            han += han_count(s.source)
+    return words / max(han, 1)
+
+
+def prewarm(encoder, texts: set[str]) -> None:
+    """Encode every distinct short text once, in large batches, so that the per-segment
+    evidence below reads the encoder's cache (one model call per segment is far slower)."""
+    ordered = sorted(texts)
+    for i in range(0, len(ordered), 4096):
+        encoder.encode(ordered[i:i + 4096])
+        print(f"  encoded {min(i + 4096, len(ordered))} / {len(ordered)}", file=sys.stderr)
+
+
+def _content_texts(text: str) -> set[str]:
+    from auditor.detect.coverage import _content
+    from auditor.lang.words import english_words
+
+    return {w.text.lower() for w in _content(english_words(text))}
+
+
+def news_features(encoder, per_han: float) -> dict[str, np.ndarray]:
+    from auditor.detect.coverage import (
+        length_deviation,
+        source_evidence,
+        source_mistranslation_rows,
+        source_omission_rows,
+    )
+    from auditor.lang.words import chinese_content_words
+
+    docs = load_documents("news")
+    X, y, g, seg, span = [], [], [], [], []
+    MX, my, mseg = [], [], []
+    seg_rows = []  # per segment: doc id, gold omission, gold mistranslation, length ratio
+    words_cache: dict[str, list] = {}
+    doc_ids = {name: i for i, name in enumerate(sorted({d.doc for d in docs}))}
+    texts: set[str] = set()
+    for d in docs:
+        for s in d.segments:
+            if s.source not in words_cache:
+                words_cache[s.source] = chinese_content_words(s.source)
+                texts |= {g for w in words_cache[s.source] for g in w.glosses}
+            texts |= _content_texts(s.mt)
+    prewarm(encoder, texts)
+    for d in docs:
+        for s in d.segments:
+            sid = len(seg_rows)
+            ev = source_evidence(s.source, s.mt, encoder, words_cache[s.source])
+            dev = length_deviation(ev.mt_words_total, s.source, per_han)
+            omit = [(e.start, e.end) for e in s.errors
+                    if e.major and "omission" in e.kinds and e.side == "source" and e.start >= 0]
+            wrong = [(e.start, e.end) for e in s.errors
+                     if e.major and "mistranslation" in e.kinds and e.side == "target"
+                     and e.start >= 0]
+            rows = source_omission_rows(ev, dev)
+            for k, w in enumerate(ev.words):
+                X.append(rows[k])
+                y.append(_overlaps(w.start, w.end, omit))
+                g.append(doc_ids[d.doc])
+                seg.append(sid)
+                span.append(1)
+            mrows = source_mistranslation_rows(ev, dev)
+            for k, w in enumerate(ev.mt_words):
+                MX.append(mrows[k])
+                my.append(_overlaps(w.start, w.end, wrong))
+                mseg.append(sid)
+            seg_rows.append((doc_ids[d.doc], "omission" in s.major_kinds,
+                             "mistranslation" in s.major_kinds,
+                             len(s.mt.split()) / max(len(s.source), 1)))
+    return {"X": np.array(X), "y": np.array(y), "seg": np.array(seg),
+            "MX": np.array(MX), "my": np.array(my), "mseg": np.array(mseg),
+            "segs": np.array(seg_rows, dtype=float)}
+
+
+def ted_features(encoder) -> dict[str, np.ndarray]:
+    from auditor.detect.coverage import monolingual_evidence, reference_rows
+
+    docs = load_documents("ted")
+    doc_ids = {name: i for i, name in enumerate(sorted({d.doc for d in docs}))}
+    omit_rows, add_rows, segs = [], [], []
+    prewarm(encoder, {t for d in docs for s in d.segments
+                      for t in _content_texts(s.mt) | _content_texts(s.reference)})
+    for d in docs:
+        for s in d.segments:
+            ev = monolingual_evidence(s.mt, s.reference, encoder)
+            dev = math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))
+            omit_rows.append(reference_rows(ev.ref_best, ev.ref_words, dev))
+            add_rows.append(reference_rows(ev.mt_best, ev.mt_words, -dev))
+            segs.append((doc_ids[d.doc], "omission" in s.major_kinds,
+                         "addition" in s.major_kinds,
+                         len(s.mt.split()) / max(len(s.reference.split()), 1)))
+    return {"O": np.array(omit_rows), "A": np.array(add_rows), "segs": np.array(segs, dtype=float)}
+
+
+# ---- fitting -------------------------------------------------------------------------------
+def prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    tp = float(np.sum(gold & pred))
+    p = tp / pred.sum() if pred.sum() else 0.0
+    r = tp / gold.sum() if gold.sum() else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def segment_max(prob: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, seg, prob)
+    return out
+
+
+MAX_FLAGS_PER_GOLD = 3  # a cut may flag at most 3x as many segments as reviewers marked
+
+
+def best_threshold(score: np.ndarray, gold: np.ndarray, min_precision: float = 0.0) -> float:
+    """The cut on a segment score with the best F1, precision at least `min_precision` and at
+    most MAX_FLAGS_PER_GOLD x as many flags as gold segments; 1.0 (never) if none qualifies."""
+    best, cut = 0.0, 1.0
+    for t in np.unique(np.round(score, 3)):
+        pred = score >= t
+        p, _, f = prf(gold, pred)
+        if pred.sum() > MAX_FLAGS_PER_GOLD * gold.sum():
+            continue
+        if p >= min_precision and f > best:
+            best, cut = f, float(t)
+    return cut
+
+
+def _fit(X: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+
+
+def cross_validate(X, y, row_seg, seg_group, seg_gold, min_precision=0.0, folds=5):
+    """Out-of-fold segment scores and predictions: the model and its threshold are fitted on
+    the training documents only (the threshold on their inner out-of-fold scores)."""
+    from sklearn.model_selection import GroupKFold
+
+    n_seg = len(seg_group)
+    row_group = seg_group[row_seg]
+    docs = np.unique(seg_group)
+    folds = min(folds, len(docs))
+    score = np.zeros(n_seg)
+    pred = np.zeros(n_seg, dtype=bool)
+    row_prob = np.zeros(len(y))
+    for train_docs, test_docs in GroupKFold(folds).split(docs, groups=docs):
+        train = np.isin(row_group, docs[train_docs])
+        test = ~train
+        inner = np.zeros(len(y))
+        tr_docs = docs[train_docs]
+        inner_folds = min(folds, len(tr_docs))
+        for a, b in GroupKFold(inner_folds).split(tr_docs, groups=tr_docs):
+            m_in = _fit(X[np.isin(row_group, tr_docs[a])], y[np.isin(row_group, tr_docs[a])])
+            rows = np.isin(row_group, tr_docs[b])
+            inner[rows] = m_in.predict_proba(X[rows])[:, 1]
+        seg_train = np.isin(seg_group, tr_docs)
+        inner_seg = segment_max(inner, row_seg, n_seg)
+        cut = best_threshold(inner_seg[seg_train], seg_gold[seg_train], min_precision)
+        model = _fit(X[train], y[train])
+        row_prob[test] = model.predict_proba(X[test])[:, 1]
+        seg_test = np.isin(seg_group, docs[test_docs])
+        fold_score = segment_max(np.where(test, row_prob, 0.0), row_seg, n_seg)
+        score[seg_test] = fold_score[seg_test]
+        pred[seg_test] = fold_score[seg_test] >= cut
+    return score, pred, row_prob
+
+
+def oracle_length(ratio: np.ndarray, gold: np.ndarray, high: bool = False
+                  ) -> tuple[float, float, float, float]:
+    """The length-ratio rule with its best threshold on this very data (generous to it)."""
+    best = (0.0, 0.0, 0.0, 0.0)
+    for t in np.unique(np.round(ratio, 3)):
+        pred = ratio >= t if high else ratio <= t
+        p, r, f = prf(gold, pred)
+        if f > best[2]:
+            best = (p, r, f, float(t))
+    return best
+
+
+def final_model(X, y, score_rows, seg, n_seg, gold, min_precision=0.0) -> dict:
+    model = _fit(X, y)
+    seg_score = segment_max(model.predict_proba(score_rows)[:, 1], seg, n_seg)
+    cut = best_threshold(seg_score, gold, min_precision)
+    top = np.sort(seg_score[seg_score >= cut])
+    major = float(np.quantile(top, 0.5)) if len(top) else cut
+    return {"weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]),
+            "threshold": cut, "major": major}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="store the refitted weights")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/coverage-features.npz"))
+    parser.add_argument("--refresh", action="store_true", help="recompute cached features")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from auditor.detect.coverage import (
+        REFERENCE_FEATURES,
+        SOURCE_MISTRANSLATION_FEATURES,
+        SOURCE_OMISSION_FEATURES,
+    )
+    from auditor.embed import load_encoder
+
+    if args.cache.exists() and not args.refresh:
+        data = dict(np.load(args.cache))
+        per_han = float(data["per_han"])
+    else:
+        encoder = load_encoder()
+        per_han = per_han_ratio()
+        news = news_features(encoder, per_han)
+        ted = ted_features(encoder)
+        data = {**{f"news_{k}": v for k, v in news.items()},
+                **{f"ted_{k}": v for k, v in ted.items()}, "per_han": np.array(per_han)}
+        np.savez(args.cache, **data)
+    print(f"expected English words per Chinese character (TED refB): {per_han:.3f}")
+
+    out: dict = {"fitted_on": "WMT MQM zh-en dev split (news 19 docs, TED 3 talks); "
+                 "python benchmarks/fit_coverage.py --write",
+                 "english_words_per_han": round(per_han, 4)}
+    segs = data["news_segs"]
+    group, gold_omit, gold_wrong, ratio = segs[:, 0], segs[:, 1] > 0, segs[:, 2] > 0, segs[:, 3]
+    n_seg = len(segs)
+    # news omission
+    X, y, seg = data["news_X"], data["news_y"] > 0, data["news_seg"].astype(int)
+    score, pred, _ = cross_validate(X, y, seg, group, gold_omit, MIN_PRECISION["source_omission"])
+    p, r, f = prf(gold_omit, pred)
+    lp, lr, lf, lt = oracle_length(ratio, gold_omit)
+    print(f"news omission  (words {len(y)}, marked {int(y.sum())}; segments {n_seg}, "
+          f"gold {int(gold_omit.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, "
+          f"flags {int(pred.sum())}; oracle length ratio <= {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
+    out["source_omission"] = {"features": list(SOURCE_OMISSION_FEATURES),
+                              **final_model(X, y, X, seg, n_seg, gold_omit,
+                                            MIN_PRECISION["source_omission"])}
+    # news mistranslation
+    MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
+    score, pred, _ = cross_validate(MX, my, mseg, group, gold_wrong)
+    p, r, f = prf(gold_wrong, pred)
+    print(f"news mistranslation (MT words {len(my)}, marked {int(my.sum())}; gold segments "
+          f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, "
+          f"flags {int(pred.sum())}")
+    out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
+                                    **final_model(MX, my, MX, mseg, n_seg, gold_wrong)}
+    # TED: one row per segment
+    tsegs = data["ted_segs"]
+    tgroup, t_omit, t_add, tratio = (tsegs[:, 0], tsegs[:, 1] > 0, tsegs[:, 2] > 0,
+                                     tsegs[:, 3])
+    idx = np.arange(len(tsegs))
+    for name, rows, gold, high in (("reference_omission", data["ted_O"], t_omit, False),
+                                   ("reference_addition", data["ted_A"], t_add, True)):
+        score, pred, _ = cross_validate(rows, gold, idx, tgroup, gold, folds=3)
+        p, r, f = prf(gold, pred)
+        lp, lr, lf, lt = oracle_length(tratio, gold, high=high)
+        print(f"TED {name} (segments {len(gold)}, gold {int(gold.sum())}): CV P/R/F1 "
+              f"{p:.2f} / {r:.2f} / {f:.2f}, flags {int(pred.sum())}; oracle length ratio "
+              f"{'>=' if high else '<='} {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
+        out[name] = {"features": list(REFERENCE_FEATURES),
+                     **final_model(rows, gold, rows, idx, len(gold), gold)}
+    if args.write:
+        WEIGHTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {WEIGHTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

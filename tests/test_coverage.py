@@ -1,0 +1,147 @@
+"""Word-level coverage (auditor.detect.coverage): the dropped word and the wrong word, with the
+real bundled MiniLM, jieba and CC-CEDICT."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.config import AlignMode, AuditConfig
+from auditor.detect.coverage import (
+    load_models,
+    monolingual_evidence,
+    sentence_coverage,
+    source_evidence,
+)
+from auditor.lang.words import chinese_content_words, english_words
+from auditor.result import Document, FindingKind
+
+SRC = "国务院总理李强今天提出，今年经济增长的预期目标为百分之五左右。"
+FULL = ("Premier Li Qiang of the State Council proposed today that this year's expected "
+        "target for economic growth is around five percent.")
+NO_ECONOMY = ("Premier Li Qiang of the State Council proposed today that this year's expected "
+              "target is around five percent.")
+
+
+def test_content_words_carry_offsets_and_glosses():
+    words = chinese_content_words(SRC)
+    by_text = {w.text: w for w in words}
+    assert "经济" in by_text and "的" not in by_text and "为" not in by_text
+    w = by_text["经济"]
+    assert SRC[w.start:w.end] == "经济"
+    assert "economy" in w.glosses and "economi" in w.stems
+    assert by_text["李强"].proper
+
+
+def test_english_words_stem_and_mark_stop_words():
+    words = english_words("The economies were growing")
+    assert [w.stem for w in words] == ["the", "economi", "were", "grow"]
+    assert [w.stop for w in words] == [True, False, True, False]
+
+
+def test_dropped_word_is_the_uncarried_one(auditor):
+    full = source_evidence(SRC, FULL, auditor.encoder)
+    dropped = source_evidence(SRC, NO_ECONOMY, auditor.encoder)
+    k = [w.text for w in full.words].index("经济")
+    assert full.lexical[k] == 1.0
+    assert dropped.lexical[k] == 0.0
+    # a word that stays is still carried in both
+    j = [w.text for w in full.words].index("目标")
+    assert full.lexical[j] == dropped.lexical[j] == 1.0
+
+
+def test_paraphrase_is_semantic_evidence(auditor):
+    ev = source_evidence("他买了一辆汽车。", "He bought a car.", auditor.encoder)
+    k = [w.text for w in ev.words].index("汽车")
+    assert ev.semantic[k] > 0.6  # gloss "car" / "automobile" against the MT word "car"
+
+
+def test_monolingual_alignment_finds_the_lost_reference_word(auditor):
+    ev = monolingual_evidence("The minister visited the factory.",
+                              "The trade minister visited the old factory on Monday.",
+                              auditor.encoder)
+    lost = {w.text for w, b in zip(ev.ref_words, ev.ref_best, strict=True) if b < 0.5}
+    assert {"Monday"} <= lost
+    assert "minister" not in lost and "factory" not in lost
+
+
+def test_weights_are_packaged_and_complete():
+    models = load_models()
+    for m in (models.source_omission, models.source_mistranslation,
+              models.reference_omission, models.reference_addition):
+        assert len(m.weights) == len(m.features)
+        assert 0.0 < m.threshold <= 1.0
+    assert 0.3 < models.english_words_per_han < 1.5
+
+
+DROP_SRC = "法国总统马克龙昨天在北京会见了德国总理朔尔茨。两国领导人讨论了能源合作问题。"
+DROP_MT = ("French President Macron met in Beijing yesterday. "
+           "The leaders of the two countries discussed the issue of energy cooperation.")
+
+
+def test_source_audit_reports_the_dropped_words_with_their_source_span(auditor):
+    result = auditor.audit(Document(DROP_MT), [], Document(DROP_SRC, "src", "zh"))
+    spans = [f.source for f in result.findings
+             if f.kind is FindingKind.OMISSION and f.detector == "coverage"]
+    assert spans, [f.to_json() for f in result.findings]
+    lost = "".join(s.text for s in spans if s is not None)
+    assert any(w in lost for w in ("德国", "总理", "朔尔茨"))
+    for s in spans:
+        assert s is not None and DROP_SRC[s.start:s.end] == s.text
+        # no span in the sentence the MT renders in full
+        assert s.start < DROP_SRC.index("。")
+
+
+def test_parallel_reference_audit_reports_word_level_omission():
+    from auditor import Auditor
+
+    mt = "The minister visited the factory. Workers welcomed him warmly."
+    ref = ("The trade minister visited the old steel factory in Shenzhen on Monday. "
+           "Workers welcomed him warmly.")
+    auditor = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), detectors=["coverage"])
+    result = auditor.audit(Document(mt), [Document(ref, "ref")])
+    omissions = [f for f in result.findings if f.kind is FindingKind.OMISSION]
+    assert omissions and omissions[0].reference is not None
+    assert omissions[0].mt_sentence == 0
+    figures = sentence_coverage_of(auditor, mt, ref)
+    assert figures[0].reference_carried < figures[1].reference_carried == 1.0
+
+
+def sentence_coverage_of(auditor, mt, ref):
+    captured = {}
+
+    class Probe:
+        id = "probe"
+
+        def detect(self, ctx):
+            captured["figures"] = sentence_coverage(ctx)
+            return []
+
+    auditor.detectors.append(Probe())
+    try:
+        auditor.audit(Document(mt), [Document(ref, "ref")])
+    finally:
+        auditor.detectors.pop()
+    return captured["figures"]
+
+
+@pytest.mark.parametrize("mode", [AlignMode.COMPARABLE])
+def test_comparable_references_get_no_word_level_findings(auditor, mode):
+    mt = "The minister visited the factory."
+    ref = "The trade minister visited the old steel factory in Shenzhen on Monday."
+    from auditor import Auditor
+
+    a = Auditor(config=AuditConfig(mode=mode), detectors=["coverage"], encoder=auditor.encoder)
+    assert a.audit(Document(mt), [Document(ref, "ref")]).findings == ()
+
+
+def test_html_report_highlights_the_lost_source_word(auditor):
+    import re
+
+    from auditor.report.html import render_html
+
+    result = auditor.audit(Document(DROP_MT), [], Document(DROP_SRC, "src", "zh"))
+    lost = [f.source.text for f in result.findings
+            if f.detector == "coverage" and f.kind is FindingKind.OMISSION and f.source]
+    html = render_html(result)
+    marked = re.findall(r'<mark class="k-omission[^"]*"[^>]*>([^<]+)</mark>', html)
+    assert lost and set(lost) <= set(marked)
