@@ -6,10 +6,13 @@ its thresholds are one dataclass in auditor/config.py):
 | kind           | producers          | needs                          |
 |----------------|--------------------|--------------------------------|
 | name           | names, source      | references / source            |
-| omission       | content, source    | references / source            |
-| addition       | content, source    | references / source            |
+| omission       | content, source,   | references / source            |
+|                | coverage           |                                |
+| addition       | content, source,   | references / source            |
+|                | coverage           |                                |
 | number         | numbers, source    | references / source            |
-| mistranslation | content            | references (parallel mode)     |
+| mistranslation | content, coverage  | references (parallel mode) /   |
+|                |                    | source (word level)            |
 | repetition     | repetition         | the MT alone                   |
 | fluency        | repetition         | the MT alone                   |
 
@@ -41,10 +44,10 @@ DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
 # kind -> ids of the detectors that make it (the table above; tests check it against `produces`).
 PRODUCERS: dict[FindingKind, tuple[str, ...]] = {
     FindingKind.NAME: ("names", "source"),
-    FindingKind.OMISSION: ("content", "source"),
-    FindingKind.ADDITION: ("content", "source"),
+    FindingKind.OMISSION: ("content", "source", "coverage"),
+    FindingKind.ADDITION: ("content", "source", "coverage"),
     FindingKind.NUMBER: ("numbers", "source"),
-    FindingKind.MISTRANSLATION: ("content",),
+    FindingKind.MISTRANSLATION: ("content", "coverage"),
     FindingKind.REPETITION: ("repetition",),
     FindingKind.FLUENCY: ("repetition",),
 }

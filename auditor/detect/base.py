@@ -83,6 +83,7 @@ class _AuditCache:
 
     parsed: dict[int, list[ParsedSentence]] = field(default_factory=dict)
     clause_tables: ClauseTables | None = None
+    word_evidence: dict[str, Any] = field(default_factory=dict)  # auditor.detect.coverage
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,23 @@ class AuditContext:
         if self._cache.clause_tables is None:
             self._cache.clause_tables = build_clause_tables(self)
         return self._cache.clause_tables
+
+    def word_evidence(self, key: str, build: Callable[[], Any]) -> Any:
+        """Word-level evidence of the aligned groups (`auditor.detect.coverage`: per group, which
+        source / reference words the MT carries), built once per audit for the coverage detector
+        and `sentence_coverage`."""
+        if key not in self._cache.word_evidence:
+            self._cache.word_evidence[key] = build()
+        return self._cache.word_evidence[key]
+
+    def sentence_coverage(self) -> tuple[Any, ...]:
+        """Word-level coverage figures of each MT sentence (`auditor.detect.coverage.
+        SentenceCoverage`: share of the aligned source's / parallel reference's content words
+        the sentence carries, share of its own content words explained, length deviation);
+        features for the learned document score."""
+        from auditor.detect.coverage import sentence_coverage
+
+        return sentence_coverage(self)
 
     def has(self, needed: Input) -> bool:
         """Whether this audit has the input."""

@@ -360,7 +360,7 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
 
     if ctx.source is None or ctx.source.doc.lang != "zh":
         return []
-    groups: list[_SourceGroup] = ctx.shared("coverage:source", build)
+    groups: list[_SourceGroup] = ctx.word_evidence("source", build)
     return groups
 
 
@@ -371,7 +371,7 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
         ref = ctx.references[d]
         out = []
         spans = [(pair, *_group_texts(ctx, pair, ref.doc.text, ref.sentences))
-                 for pair in sorted(ctx.alignments_for(d), key=lambda p: p.mt)]
+                 for pair in sorted((a for a in ctx.alignments if a.doc == d), key=lambda p: p.mt)]
         _prewarm(ctx.resources.encoder, {w.text.lower() for s in spans for t in (s[3], s[6])
                                          for w in _content(english_words(t))})
         for pair, mt_lo, _, mt_text, lo, _, ref_text in spans:
@@ -380,7 +380,7 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
                                        math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
         return out
 
-    groups: list[_ReferenceGroup] = ctx.shared(f"coverage:reference:{d}", build)
+    groups: list[_ReferenceGroup] = ctx.word_evidence(f"reference:{d}", build)
     return groups
 
 
@@ -398,6 +398,9 @@ class CoverageDetector(Detector):
     """Omissions and mistranslations word by word, against the source and a parallel reference."""
 
     id = "coverage"
+    requires = frozenset()  # the source or a parallel reference: either is enough (see `find`)
+    produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION,
+                          FindingKind.MISTRANSLATION})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
         models = load_models()
@@ -463,7 +466,10 @@ class CoverageDetector(Detector):
         p = model.probability(source_mistranslation_rows(ev, deviation))
         wrong = [k for k in range(len(ev.mt_words)) if p[k] >= model.threshold]
         out: list[Finding] = []
-        for run in _merge_runs(wrong):
+        # one finding per group, its likeliest phrase: a reviewer reads the sentence anyway,
+        # and the model scores words, not how many errors a sentence holds
+        runs = sorted(_merge_runs(wrong), key=lambda r: -max(p[j] for j in r))[:1]
+        for run in runs:
             first, last = ev.mt_words[run[0]], ev.mt_words[run[-1]]
             text = ctx.mt.doc.text[mt_lo + first.start: mt_lo + last.end]
             # the source words it should render: the least carried source word
@@ -533,7 +539,7 @@ class CoverageDetector(Detector):
 def sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
     """Per MT sentence word-level coverage figures (see `SentenceCoverage`), computed once per
     audit and shared; sentences outside any aligned group get None figures."""
-    return ctx.shared("coverage:sentences", lambda: _sentence_coverage(ctx))
+    return ctx.word_evidence("sentences", lambda: _sentence_coverage(ctx))
 
 
 def _sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
