@@ -63,13 +63,6 @@ def prewarm(encoder, texts: set[str]) -> None:
         print(f"  encoded {min(i + 4096, len(ordered))} / {len(ordered)}", file=sys.stderr)
 
 
-def _content_texts(text: str) -> set[str]:
-    from auditor.detect.coverage import _content
-    from auditor.lang.words import english_words
-
-    return {w.text.lower() for w in _content(english_words(text))}
-
-
 def news_features(encoder, per_han: float) -> dict[str, np.ndarray]:
     from auditor.detect.coverage import (
         length_deviation,
@@ -90,8 +83,7 @@ def news_features(encoder, per_han: float) -> dict[str, np.ndarray]:
         for s in d.segments:
             if s.source not in words_cache:
                 words_cache[s.source] = chinese_content_words(s.source)
-                texts |= {g for w in words_cache[s.source] for g in w.glosses}
-            texts |= _content_texts(s.mt)
+            texts |= source_evidence(s.source, s.mt, None, words_cache[s.source]).needed_texts
     prewarm(encoder, texts)
     for d in docs:
         for s in d.segments:
@@ -130,7 +122,7 @@ def ted_features(encoder) -> dict[str, np.ndarray]:
     doc_ids = {name: i for i, name in enumerate(sorted({d.doc for d in docs}))}
     omit_rows, add_rows, segs = [], [], []
     prewarm(encoder, {t for d in docs for s in d.segments
-                      for t in _content_texts(s.mt) | _content_texts(s.reference)})
+                      for t in monolingual_evidence(s.mt, s.reference, None).needed_texts})
     for d in docs:
         for s in d.segments:
             ev = monolingual_evidence(s.mt, s.reference, encoder)
@@ -226,10 +218,14 @@ def oracle_length(ratio: np.ndarray, gold: np.ndarray, high: bool = False
     return best
 
 
-def final_model(X, y, score_rows, seg, n_seg, gold, min_precision=0.0) -> dict:
+def final_model(X, y, score_rows, seg, n_seg, gold, min_precision=0.0, cv_f1=1.0) -> dict:
+    """Weights and cut fitted on all dev data; switched off (threshold 1.0) when no cut worked
+    out of fold (cross-validated F1 0): an in-sample cut would only report noise."""
     model = _fit(X, y)
     seg_score = segment_max(model.predict_proba(score_rows)[:, 1], seg, n_seg)
     cut = best_threshold(seg_score, gold, min_precision)
+    if cv_f1 <= 0.0:
+        cut = 1.0
     top = np.sort(seg_score[seg_score >= cut])
     major = float(np.quantile(top, 0.5)) if len(top) else cut
     return {"weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]),
@@ -279,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
           f"flags {int(pred.sum())}; oracle length ratio <= {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
     out["source_omission"] = {"features": list(SOURCE_OMISSION_FEATURES),
                               **final_model(X, y, X, seg, n_seg, gold_omit,
-                                            MIN_PRECISION["source_omission"])}
+                                            MIN_PRECISION["source_omission"], cv_f1=f)}
     # news mistranslation
     MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
     score, pred, _ = cross_validate(MX, my, mseg, group, gold_wrong)
@@ -288,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, "
           f"flags {int(pred.sum())}")
     out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
-                                    **final_model(MX, my, MX, mseg, n_seg, gold_wrong)}
+                                    **final_model(MX, my, MX, mseg, n_seg, gold_wrong,
+                                                  cv_f1=f)}
     # TED: one row per segment
     tsegs = data["ted_segs"]
     tgroup, t_omit, t_add, tratio = (tsegs[:, 0], tsegs[:, 1] > 0, tsegs[:, 2] > 0,
@@ -303,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{p:.2f} / {r:.2f} / {f:.2f}, flags {int(pred.sum())}; oracle length ratio "
               f"{'>=' if high else '<='} {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
         out[name] = {"features": list(REFERENCE_FEATURES),
-                     **final_model(rows, gold, rows, idx, len(gold), gold)}
+                     **final_model(rows, gold, rows, idx, len(gold), gold, cv_f1=f)}
     if args.write:
         WEIGHTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {WEIGHTS}")

@@ -141,11 +141,18 @@ class SourceEvidence:
     mt_lexical: np.ndarray  # (n_mt,) the MT word's stem is a gloss stem of some source word
     mt_semantic: np.ndarray  # (n_mt,) best cosine of the MT word with any source gloss
     mt_words_total: int  # all MT word tokens (stop words too), for the length check
+    needed_texts: frozenset[str] = frozenset()  # glosses and MT words compared by vector
 
 
-def source_evidence(src_text: str, mt_text: str, encoder: Encoder,
+def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
                     words: Sequence[SourceWord] | None = None) -> SourceEvidence:
-    """Lexical and MiniLM evidence between the content words of a Chinese text and an MT."""
+    """Lexical and MiniLM evidence between the content words of a Chinese text and an MT.
+
+    Vectors are compared only where the stems settle nothing: the glosses of the source words no
+    MT stem carries against the MT's content words (a word carried by its stem counts as
+    similarity 1; an MT word no gloss stem explains takes its best cosine with those glosses).
+    Without an encoder only the stems are compared (`needed_texts` then lists what an encoder
+    would have to embed)."""
     words = tuple(chinese_content_words(src_text) if words is None else words)
     all_mt = english_words(mt_text)
     mt_words = tuple(_content(all_mt))
@@ -157,24 +164,27 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder,
     mt_lexical = np.array([stems_meet({w.stem}, src_stems) or (w.text[0].isdigit() and any(
         w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
         dtype=float)
-    glosses = sorted({g for w in words for g in w.glosses})
-    semantic = np.zeros(len(words))
+    semantic = lexical.copy()
+    mt_semantic = mt_lexical.copy()
     best_mt = np.full(len(words), -1)
-    mt_semantic = np.zeros(len(mt_words))
-    if glosses and mt_words:
+    open_src = [k for k in range(len(words)) if not lexical[k] and words[k].glosses]
+    open_mt = [j for j in range(len(mt_words)) if not mt_lexical[j]]
+    glosses = sorted({g for k in open_src for g in words[k].glosses})
+    mt_texts = [w.text.lower() for w in mt_words]  # all: a paraphrase may also be explained
+    if encoder is not None and glosses and mt_texts:
         index = {g: i for i, g in enumerate(glosses)}
-        mt_texts = [w.text.lower() for w in mt_words]
         vectors = _unit_rows(encoder, glosses + mt_texts)
         sim = vectors[: len(glosses)] @ vectors[len(glosses):].T  # (n_gloss, n_mt)
-        mt_semantic = sim.max(axis=0).astype(float)
-        for k, w in enumerate(words):
-            if w.glosses:
-                rows = sim[[index[g] for g in w.glosses]]
-                flat = int(np.argmax(rows))
-                semantic[k] = float(rows.flat[flat])
-                best_mt[k] = flat % rows.shape[1]
+        if open_mt:
+            mt_semantic[open_mt] = sim[:, open_mt].max(axis=0)
+        for k in open_src:
+            rows = sim[[index[g] for g in words[k].glosses]]
+            flat = int(np.argmax(rows))
+            semantic[k] = float(rows.flat[flat])
+            best_mt[k] = flat % rows.shape[1]
     return SourceEvidence(words, mt_words, lexical, semantic, best_mt, mt_lexical, mt_semantic,
-                          len(all_mt))
+                          len(all_mt), frozenset(glosses) | frozenset(mt_texts)
+                          if glosses and mt_texts else frozenset())
 
 
 def han_count(text: str) -> int:
@@ -241,26 +251,32 @@ class MonolingualEvidence:
     ref_partner: np.ndarray  # (n_ref,) index of that MT word, -1 if none
     mt_total: int
     ref_total: int
+    needed_texts: frozenset[str] = frozenset()  # words compared by vector
 
 
-def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder) -> MonolingualEvidence:
-    """Align content words by stem, then by MiniLM word similarity (SimAlign-style argmax)."""
+def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None
+                         ) -> MonolingualEvidence:
+    """Align content words by stem (similarity 1), then the words left on both sides by MiniLM
+    word similarity (SimAlign-style argmax). Without an encoder only stems are compared."""
     all_mt, all_ref = english_words(mt_text), english_words(ref_text)
     mt_words, ref_words = tuple(_content(all_mt)), tuple(_content(all_ref))
-    mt_best = np.zeros(len(mt_words))
-    ref_best = np.zeros(len(ref_words))
+    mt_stems, ref_stems = {w.stem for w in mt_words}, {w.stem for w in ref_words}
+    mt_best = np.array([float(stems_meet({w.stem}, ref_stems)) for w in mt_words])
+    ref_best = np.array([float(stems_meet({w.stem}, mt_stems)) for w in ref_words])
     partner = np.full(len(ref_words), -1)
-    if mt_words and ref_words:
-        vectors = _unit_rows(encoder, [w.text.lower() for w in mt_words]
-                             + [w.text.lower() for w in ref_words])
-        sim = vectors[: len(mt_words)] @ vectors[len(mt_words):].T
-        same = np.array([[a.stem == b.stem for b in ref_words] for a in mt_words])
-        sim = np.where(same, 1.0, sim)
-        mt_best = sim.max(axis=1).astype(float)
-        ref_best = sim.max(axis=0).astype(float)
-        partner = sim.argmax(axis=0)
+    open_mt = [i for i in range(len(mt_words)) if not mt_best[i]]
+    open_ref = [j for j in range(len(ref_words)) if not ref_best[j]]
+    needed = frozenset(mt_words[i].text.lower() for i in open_mt) | frozenset(
+        ref_words[j].text.lower() for j in open_ref) if open_mt and open_ref else frozenset()
+    if encoder is not None and open_mt and open_ref:
+        vectors = _unit_rows(encoder, [mt_words[i].text.lower() for i in open_mt]
+                             + [ref_words[j].text.lower() for j in open_ref])
+        sim = vectors[: len(open_mt)] @ vectors[len(open_mt):].T
+        mt_best[open_mt] = sim.max(axis=1)
+        ref_best[open_ref] = sim.max(axis=0)
+        partner[open_ref] = np.asarray(open_mt)[sim.argmax(axis=0)]
     return MonolingualEvidence(mt_words, ref_words, mt_best, ref_best, partner,
-                               len(all_mt), len(all_ref))
+                               len(all_mt), len(all_ref), needed)
 
 
 REFERENCE_FEATURES = ("unaligned_share", "most_unaligned", "unaligned_run", "length_deviation",
@@ -349,9 +365,9 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
         spans = [(pair, *_group_texts(ctx, pair, ctx.source.doc.text, ctx.source.sentences))
                  for pair in sorted(ctx.source_alignments, key=lambda p: p.mt)]
         words = [chinese_content_words(s[6]) for s in spans]
-        # one encoder call for the whole document: glosses and MT words of every group
-        _prewarm(encoder, {g for ws in words for w in ws for g in w.glosses}
-                 | {w.text.lower() for s in spans for w in _content(english_words(s[3]))})
+        # one encoder call for the whole document: what the stems leave open in every group
+        _prewarm(encoder, set().union(*(source_evidence(s[6], s[3], None, ws).needed_texts
+                                        for s, ws in zip(spans, words, strict=True))))
         for (pair, mt_lo, _, mt_text, lo, _, src), ws in zip(spans, words, strict=True):
             ev = source_evidence(src, mt_text, encoder, ws)
             out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
@@ -371,9 +387,10 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
         ref = ctx.references[d]
         out = []
         spans = [(pair, *_group_texts(ctx, pair, ref.doc.text, ref.sentences))
-                 for pair in sorted((a for a in ctx.alignments if a.doc == d), key=lambda p: p.mt)]
-        _prewarm(ctx.resources.encoder, {w.text.lower() for s in spans for t in (s[3], s[6])
-                                         for w in _content(english_words(t))})
+                 for pair in sorted((a for a in ctx.alignments if a.doc == d),
+                                    key=lambda p: p.mt)]
+        _prewarm(ctx.resources.encoder, set().union(
+            *(monolingual_evidence(s[3], s[6], None).needed_texts for s in spans)))
         for pair, mt_lo, _, mt_text, lo, _, ref_text in spans:
             ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder)
             out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
