@@ -481,7 +481,11 @@ class CoverageDetector(Detector):
                                 ) -> list[Finding]:
         model = models.source_mistranslation
         p = model.probability(source_mistranslation_rows(ev, deviation))
-        wrong = [k for k in range(len(ev.mt_words)) if p[k] >= model.threshold]
+        # names and figures are the name and number checks' job: a capitalised word or a
+        # figure is never a word-level mistranslation candidate
+        wrong = [k for k in range(len(ev.mt_words)) if p[k] >= model.threshold
+                 and not ev.mt_words[k].text[:1].isupper()
+                 and not ev.mt_words[k].text[:1].isdigit()]
         out: list[Finding] = []
         # one finding per group, its likeliest phrase: a reviewer reads the sentence anyway,
         # and the model scores words, not how many errors a sentence holds
