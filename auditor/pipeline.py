@@ -76,7 +76,8 @@ class Auditor:
         source_model = (self.resources.source_encoder.name if self.resources.source_encoder
                         else MULTILINGUAL_MODEL)
         self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
-                                              source_model, quality=self.quality_weights.tag)
+                                              source_model, quality=self.quality_weights.tag,
+                                              backend=getattr(self.encoder, "backend", ""))
 
     def with_config(self, config: AuditConfig) -> Auditor:
         """An Auditor with other settings and the same loaded models (encoders, spaCy): nothing

