@@ -11,6 +11,9 @@ Two modes:
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import numpy as np
 
 Group = tuple[tuple[int, ...], tuple[int, ...]]
@@ -55,24 +58,45 @@ def _components(links: np.ndarray) -> list[Group]:
     return sorted((tuple(a), tuple(b)) for a, b in groups.values())
 
 
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
 def lexical_similarity(mt_texts: list[str], other_texts: list[str]) -> np.ndarray:
     """(n, m) TF-IDF cosine over content words, IDF from both documents' sentences.
 
     Comparable reports of one story are all topically close in embedding space; shared rare
     words (names, numbers, key nouns) tell which sentences report the same fact.
+    The weighting is scikit-learn's TfidfVectorizer(stop_words="english", sublinear_tf=True,
+    token_pattern=r"(?u)\\b\\w\\w+\\b"): lower-cased words of 2+ characters, tf = 1 + log(count),
+    idf = ln((1 + N) / (1 + df)) + 1, rows L2-normalised. It is written out here because
+    importing scikit-learn costs more than the rest of a cold audit's alignment
+    (tests/test_align_lexical.py checks it against the library).
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    n, m = len(mt_texts), len(other_texts)
+    if not n or not m:
+        return np.zeros((n, m), dtype=np.float32)
+    from scipy.sparse import csr_matrix
 
-    if not mt_texts or not other_texts:
-        return np.zeros((len(mt_texts), len(other_texts)), dtype=np.float32)
-    vectorizer = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b\w\w+\b"
-    )
-    try:
-        matrix = vectorizer.fit_transform(mt_texts + other_texts)
-    except ValueError:  # only stop words: no lexical evidence at all
-        return np.zeros((len(mt_texts), len(other_texts)), dtype=np.float32)
-    n = len(mt_texts)
+    from auditor.lang.stop_words import ENGLISH_STOP_WORDS
+
+    vocabulary: dict[str, int] = {}
+    indptr, indices, counts = [0], [], []
+    for text in [*mt_texts, *other_texts]:
+        words = Counter(w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS)
+        for word, count in words.items():
+            indices.append(vocabulary.setdefault(word, len(vocabulary)))
+            counts.append(count)
+        indptr.append(len(indices))
+    if not vocabulary:  # only stop words: no lexical evidence at all
+        return np.zeros((n, m), dtype=np.float32)
+    columns = np.asarray(indices, dtype=np.int64)
+    weights = 1.0 + np.log(np.asarray(counts, dtype=np.float64))
+    document_frequency = np.bincount(columns, minlength=len(vocabulary))
+    idf = np.log((1.0 + n + m) / (1.0 + document_frequency)) + 1.0
+    weights *= idf[columns]
+    matrix = csr_matrix((weights, columns, np.asarray(indptr)), shape=(n + m, len(vocabulary)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = csr_matrix(matrix.multiply(1.0 / np.maximum(norms, 1e-300)[:, None]))
     return np.asarray((matrix[:n] @ matrix[n:].T).todense(), dtype=np.float32)
 
 

@@ -17,6 +17,13 @@ Prints, for the seed article (001 against 000 and 004) and for MQM documents fro
 - sentence chrF (sacrebleu) over the same documents, the cheapest baseline;
 - peak memory (max RSS) of this process;
 - the word-level coverage detector's time over the pure sentence encoding (goal <= 1).
+- the cold start taken apart: each heavy piece (the ONNX encoder, spaCy, scikit-learn, the
+  pypinyin table, pykakasi, jieba, the source encoder, torch) imported and loaded alone in a
+  fresh process, wall and CPU seconds over a bare `import numpy` process, next to the bare
+  baseline of the acceptance line: the ONNX encoder loaded and encoding the seed sentences.
+With --compare MODEL, the warm audits run again with that encoder (e.g. the reference
+`sentence-transformers/all-MiniLM-L6-v2`) in the same run, and the speed ratio is printed.
+With --repeat N, the cold CLI runs N times (the machine may be shared: min and median).
 With --profile, a cProfile of the warm MQM audits (top functions by cumulative time).
 """
 
@@ -76,6 +83,7 @@ class Recorder:
     def __init__(self, inner: Any):
         self.inner = inner
         self.name = inner.name
+        self.backend = getattr(inner, "backend", "")
         self.multilingual = inner.multilingual
         self.batches: list[list[str]] = []
 
@@ -93,26 +101,83 @@ def replay_seconds(recorders: Sequence[Recorder]) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(len(b) for r in recorders for b in r.batches)
 
 
-def cold_cli(tmp_json: Path) -> tuple[float, float, str]:
-    """Wall time and peak RSS (MB) of one fresh `auditor audit` process on the seeds."""
-    exe = ROOT / ".venv" / "bin" / "auditor"
-    refs = [a for r in SEED_REFS for a in ("--ref", str(r))]
-    if exe.exists():
-        cmd = [str(exe), "audit", str(SEED_MT), *refs, "--json", str(tmp_json)]
-        how = "auditor audit seeds/001 --ref seeds/000 --ref seeds/004 --json"
-    else:  # no CLI installed: the same audit through the library in a fresh interpreter
-        code = ("import sys; from auditor import audit; "
-                "open(sys.argv[1],'w').write(audit(sys.argv[2], sys.argv[3:]).to_json())")
-        cmd = [sys.executable, "-c", code, str(tmp_json), str(SEED_MT), *map(str, SEED_REFS)]
-        how = "python -c 'auditor.audit(...)' (no CLI installed)"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_process(cmd: Sequence[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one fresh process."""
+    cpu0, t0 = _child_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if proc.returncode not in (0, 1):  # 1 = --fail-under style verdicts, still a full audit
-        raise RuntimeError(f"CLI failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+        raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+    return seconds, _child_cpu() - cpu0
+
+
+def cold_cli(tmp_json: Path) -> tuple[float, float, float, str]:
+    """Wall time, CPU time and peak RSS (MB) of one fresh `auditor audit` process on the seeds."""
+    exe = ROOT / ".venv" / "bin" / "auditor"
+    refs = [a for r in SEED_REFS for a in ("--ref", str(r))]
+    args = ["audit", str(SEED_MT), *refs, "--json", str(tmp_json)]
+    how = "auditor audit seeds/001 --ref seeds/000 --ref seeds/004 --json"
+    if exe.exists():
+        cmd = [str(exe), *args]
+    else:  # no console script in this checkout: the same CLI through `python -m auditor`
+        cmd = [sys.executable, "-m", "auditor", *args]
+        how = "python -m " + how
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    seconds, cpu = timed_process(cmd)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, how
+    return seconds, cpu, max(peak, before) / 1024, how
+
+
+def _seed_texts_code() -> str:
+    return ("from auditor.load import load_document; from auditor.segment import segment_document\n"
+            f"texts = [t for p in {[str(p) for p in [SEED_MT, *SEED_REFS]]!r} "
+            "for t in segment_document(load_document(p)).texts]\n")
+
+
+# What a cold audit may load, each alone in a fresh process: (label, when it loads, code).
+COLD_PIECES = (
+    ("python + import auditor.cli", "always", "import auditor.cli"),
+    ("ONNX MiniLM (onnxruntime + tokenizer)", "always",
+     "from auditor.embed import load_encoder; load_encoder().encode(['warm up'])"),
+    ("spaCy en_core_web_sm", "content, names, numbers detectors",
+     "from auditor.detect.nlp import load_spacy; load_spacy()"),
+    ("scikit-learn TF-IDF", "comparable alignment",
+     "from sklearn.feature_extraction.text import TfidfVectorizer"),
+    ("pypinyin table", "names (Japanese readings), source names",
+     "from pypinyin.constants import PINYIN_DICT"),
+    ("pykakasi", "names: a pinyin-looking candidate",
+     "import pykakasi; pykakasi.kakasi().convert('岸田')"),
+    ("jieba", "source audits: Chinese names",
+     "import jieba, logging; jieba.setLogLevel(logging.WARNING); jieba.initialize()"),
+    ("USE v3 (source encoder)", "source audits",
+     "from auditor.embed import load_encoder; load_encoder('use-multilingual-v3').encode(['x'])"),
+    ("torch + sentence-transformers", "never by default (reference backend only)",
+     "from auditor.embed import load_encoder; "
+     "load_encoder('sentence-transformers/all-MiniLM-L6-v2').encode(['x'])"),
+)
+
+
+def cold_breakdown() -> list[str]:
+    """Each piece's import + load in a fresh process, over a bare `import numpy` process."""
+    base_wall, base_cpu = timed_process([sys.executable, "-c", "import numpy"])
+    lines = ["", "Cold start taken apart (each piece alone in a fresh process; seconds over a "
+             f"bare `python -c 'import numpy'`, which takes {base_wall:.2f} s wall, "
+             f"{base_cpu:.2f} s CPU):", "",
+             "| piece | loaded for | wall | CPU |", "|---|---|---|---|"]
+    for label, when, code in COLD_PIECES:
+        wall, cpu = timed_process([sys.executable, "-c", code])
+        lines.append(f"| {label} | {when} | {wall - base_wall:.2f} s | {cpu - base_cpu:.2f} s |")
+    code = ("from auditor.embed import load_encoder\n" + _seed_texts_code()
+            + "load_encoder(cache=False).encode(texts)")
+    wall, cpu = timed_process([sys.executable, "-c", code])
+    lines.append(f"| bare baseline: python + ONNX MiniLM load + encoding the seed sentences "
+                 f"| - | {wall:.2f} s (total) | {cpu:.2f} s (total) |")
+    return lines
 
 
 def seed_job() -> Job:
@@ -270,11 +335,30 @@ def dictionary_lines() -> list[str]:
             f"{per_mention * 1000:.1f} ms"]
 
 
+def make_auditors(model: str | None) -> dict[str, Any]:
+    """A comparable and a parallel Auditor sharing one encoder and the source encoder."""
+    from auditor import Auditor
+    from auditor.config import AlignMode, AuditConfig
+    from auditor.embed import load_encoder
+
+    comparable = Auditor(**({"model": model} if model else {}))
+    comparable.resources.source_encoder = load_encoder("use-multilingual-v3")
+    parallel = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), encoder=comparable.encoder)
+    parallel.resources = comparable.resources
+    return {"comparable": comparable, "parallel": parallel}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=10, help="MQM documents per dataset")
     parser.add_argument("--profile", action="store_true", help="cProfile the warm MQM audits")
     parser.add_argument("--no-cli", action="store_true", help="skip the cold CLI run")
+    parser.add_argument("--repeat", type=int, default=3, help="cold CLI runs (min, median)")
+    parser.add_argument("--no-breakdown", action="store_true",
+                        help="skip taking the cold start apart")
+    parser.add_argument("--model", default=None, help="encoder (default: the auditor's)")
+    parser.add_argument("--compare", default=None, metavar="MODEL",
+                        help="also time the warm audits with this encoder, in the same run")
     parser.add_argument("--append", type=Path, default=None,
                         help="also append the table to this markdown file (benchmarks/results.md)")
     args = parser.parse_args(argv)
@@ -283,23 +367,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     lines = ["# Speed (benchmarks/speed.py)", ""]
     if not args.no_cli:
-        seconds, peak, how = cold_cli(Path("/tmp/auditor-speed.json"))
-        lines += [f"- cold CLI, seeds: {seconds:.1f} s wall, peak memory {peak:.0f} MB "
-                  f"(`{how}`)"]
+        runs = [cold_cli(Path("/tmp/auditor-speed.json")) for _ in range(max(args.repeat, 1))]
+        walls = sorted(r[0] for r in runs)
+        cpus = sorted(r[1] for r in runs)
+        peak, how = max(r[2] for r in runs), runs[0][3]
+        lines += [f"- cold CLI, seeds: {walls[0]:.1f} s wall (min of {len(runs)}; median "
+                  f"{walls[len(walls) // 2]:.1f} s), {cpus[0]:.1f} s CPU (median "
+                  f"{cpus[len(cpus) // 2]:.1f} s), peak memory {peak:.0f} MB (`{how}`)"]
+    breakdown = [] if args.no_breakdown else cold_breakdown()
 
     lines += dictionary_lines()
 
-    from auditor import Auditor
-    from auditor.config import AlignMode, AuditConfig
-    from auditor.embed import load_encoder
-
     t0 = time.perf_counter()
-    comparable = Auditor()
-    source_encoder = load_encoder("use-multilingual-v3")
-    comparable.resources.source_encoder = source_encoder
-    parallel = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), encoder=comparable.encoder)
-    parallel.resources = comparable.resources
-    auditors = {"comparable": comparable, "parallel": parallel}
+    auditors = make_auditors(args.model)
+    comparable = auditors["comparable"]
     load_seconds = time.perf_counter() - t0
 
     seeds = seed_job()
@@ -327,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     detector_seconds["news"] = dict(stage)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += [
-        f"- warm process: models loaded in {load_seconds:.1f} s; peak memory {peak:.0f} MB",
+        f"- warm process: models loaded in {load_seconds:.1f} s; peak memory {peak:.0f} MB; "
+        f"encoder {comparable.encoder.name} on {comparable.encoder.backend}",
         f"- detectors: {', '.join(comparable.detector_ids) or '(none)'}",
         "",
         "| workload | docs | MT sentences | sentences encoded | audit / doc | audit / 1k MT "
@@ -357,6 +439,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += ["", "Word-level coverage (detector `coverage`) ÷ pure sentence encoding: "
                   + ", ".join(f"{name} {ratio:.2f}" for name, ratio in words.items())
                   + " (goal <= 1)"]
+    if args.compare:
+        others = make_auditors(args.compare)
+        run_jobs(others, [seeds, jobs[0], jobs[-1]], None)
+        lines += ["", f"Warm audits again with `{args.compare}` "
+                  f"({others['comparable'].encoder.backend}), same documents, same run:", "",
+                  "| workload | audit / 1k MT sentences, default | with the other encoder "
+                  "| speed-up |", "|---|---|---|---|"]
+        for name, mine, subset in (
+                ("seeds", seed_timing, [seeds]),
+                ("MQM TED vs refB", ted, [j for j in jobs if j.mode == "parallel"]),
+                ("MQM news vs source", news, [j for j in jobs if j.mode == "comparable"])):
+            theirs = run_jobs(others, subset, None)
+            a = 1000 * mine.audit / max(mine.mt_sentences, 1)
+            b = 1000 * theirs.audit / max(theirs.mt_sentences, 1)
+            lines.append(f"| {name} | {a:.1f} s | {b:.1f} s | **{b / max(a, 1e-9):.2f}×** |")
+    lines += breakdown
     command = "python benchmarks/speed.py" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     lines.insert(2, f"- command: `{command}`; machine: {machine_line()}")

