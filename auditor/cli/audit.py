@@ -49,8 +49,10 @@ def audit_command(
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
     model: Annotated[
-        str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2, use-multilingual-v3, "
-                          "or a local sentence-transformers model.")
+        str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2 (ONNX Runtime), "
+                          "sentence-transformers/all-MiniLM-L6-v2 (the same on torch), "
+                          "all-MiniLM-L6-v2-int8, use-multilingual-v3, or a local "
+                          "sentence-transformers model.")
     ] = DEFAULT_MODEL,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")
