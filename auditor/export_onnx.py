@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,16 +61,24 @@ def export_minilm(target: Path) -> Path:
             mean = summed / mask.sum(dim=1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # the first-use path prints one line, not a progress bar
     model = AutoModel.from_pretrained(str(get_model_path()), attn_implementation="eager")
     model.eval()
     wrapper = SentenceVector(model)
+    # The example batch has padding, so the traced graph applies the attention mask (a batch
+    # without padding would let the tracer drop it).
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.int64)
     mask = (ids != 0).to(torch.int64)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=target.parent)
     os.close(fd)
     try:
-        with torch.no_grad():
+        # The tracer's warnings are about branches that are constant for this model.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 wrapper, (ids, mask), tmp, dynamo=False, opset_version=OPSET,
                 input_names=["input_ids", "attention_mask"], output_names=["sentence_vector"],
