@@ -16,7 +16,7 @@ Prints, for the seed article (001 against 000 and 004) and for MQM documents fro
   batches, and the audit's time over that: what everything that is not the encoder costs;
 - sentence chrF (sacrebleu) over the same documents, the cheapest baseline;
 - peak memory (max RSS) of this process;
-- the word-level coverage detector's time over the pure sentence encoding (goal <= 1).
+- the word-level coverage detector's time over the pure sentence encoding (goal <= 1);
 - the cold start taken apart: each heavy piece (the ONNX encoder, spaCy, scikit-learn, the
   pypinyin table, pykakasi, jieba, the source encoder, torch) imported and loaded alone in a
   fresh process, wall and CPU seconds over a bare `import numpy` process, next to the bare
