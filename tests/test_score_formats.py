@@ -74,8 +74,7 @@ def _write_lines(folder: Path, ted, system: str, blank: bool = False) -> dict[st
 
 
 def _score(parallel_auditor, *args: str):
-    return runner.invoke(app, ["score", "--no-progress", *args],
-                         obj={"auditor": parallel_auditor})
+    return runner.invoke(app, ["score", "--no-progress", *args], obj=parallel_auditor)
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -30,12 +30,13 @@ def _fail(message: str) -> None:
 
 
 def _auditor(ctx: typer.Context, model: str, config: AuditConfig) -> Any:
-    """The Auditor to use: one injected through the context (`obj={"auditor": ...}`, as tests
-    and embedding applications do) shares its loaded models; otherwise a new one."""
+    """The Auditor to use: one passed as the click context object (`obj=auditor`, or
+    `obj={"auditor": auditor}`), as tests and embedding programs do, lends its loaded models;
+    otherwise a new one."""
     from auditor.pipeline import Auditor
 
-    given = (ctx.obj or {}).get("auditor") if isinstance(ctx.obj, dict) else None
-    if given is None:
+    given = ctx.obj.get("auditor") if isinstance(ctx.obj, dict) else ctx.obj
+    if not isinstance(given, Auditor):
         return Auditor(model=model, config=config)
     if given.config == config:
         return given
