@@ -10,10 +10,10 @@ temporary folder, never into the repository) and prints:
   with the models loaded): segments per second;
 - sacrebleu's chrF on the same lines: `sacrebleu REF -i MT -m chrf` (corpus score) and the
   per-line sentence scores (what comet-score-style segment output needs), segments per second;
-- peak memory (max RSS of the `auditor score` process) for growing inputs made by repeating the
-  TED lines (one document per 100 lines), to show it stays flat, and the figure it gives for
-  100,000 segments (extrapolated by the least-squares line through the runs: a real 100,000-line
-  run takes hours on a loaded 2-core machine).
+- peak memory (max RSS of the `auditor score` process) for growing inputs made of the TED lines
+  of every system in turn (distinct MT lines, talks as documents), and the figure the
+  least-squares line through the runs gives for 100,000 segments (extrapolated: a real
+  100,000-line run takes hours on a loaded 2-core machine).
 """
 
 from __future__ import annotations
@@ -110,28 +110,94 @@ def warm_speed(systems: list[tuple[str, dict[str, Path], int]]) -> tuple[float, 
     return time.perf_counter() - start, n
 
 
-def repeated(files: dict[str, Path], folder: Path, n: int) -> dict[str, Path]:
-    """The TED lines repeated to n lines, one document per 100 lines."""
+def distinct(systems: list[tuple[str, dict[str, Path], int]], folder: Path,
+             n: int) -> dict[str, Path]:
+    """n lines taken from every system in turn (distinct MT lines; each system's talks stay
+    documents), repeated only past the 3,133 TED lines."""
+    rows: dict[str, list[str]] = {"mt": [], "src": [], "ref": [], "ids": []}
+    for name, files, _ in systems:
+        for key in rows:
+            lines = files[key].read_text(encoding="utf-8").splitlines()
+            rows[key] += [f"{name}/{x}" for x in lines] if key == "ids" else lines
     out = {}
-    for key in ("mt", "src", "ref"):
-        lines = files[key].read_text(encoding="utf-8").splitlines()
-        rows = [lines[i % len(lines)] for i in range(n)]
-        out[key] = folder / f"rep{n}.{key}.txt"
-        out[key].write_text("\n".join(rows) + "\n", encoding="utf-8")
-    out["ids"] = folder / f"rep{n}.ids.txt"
-    out["ids"].write_text("".join(f"d{i // 100}\n" for i in range(n)), encoding="utf-8")
+    for key, lines in rows.items():
+        picked = [lines[i % len(lines)] for i in range(n)]
+        if key == "ids":  # a repeat of the whole set is a new document
+            picked = [f"{x}#{i // len(lines)}" for i, x in enumerate(picked)]
+        out[key] = folder / f"n{n}.{key}.txt"
+        out[key].write_text("\n".join(picked) + "\n", encoding="utf-8")
     return out
+
+
+def cache_bounds(texts: list[str]) -> tuple[float, float, float]:
+    """MB the three capped caches hold when full: MiniLM vectors (384-d) and USE vectors
+    (512-d), 200,000 each as `CachedEncoder` keeps them, and 20,000 spaCy parses
+    (`Resources.max_parses`), measured with tracemalloc on samples and scaled up."""
+    import hashlib
+    import tracemalloc
+
+    import numpy as np
+
+    from auditor.detect.nlp import load_spacy, parse_sentences
+
+    def vectors(dim: int, n: int = 20_000) -> float:
+        tracemalloc.start()
+        cache = {hashlib.blake2b(str(i).encode(), digest_size=16).digest():
+                 np.ones(dim, np.float32) for i in range(n)}
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del cache
+        return size * (200_000 / n) / 2**20
+
+    nlp = load_spacy()
+    sample = texts[:500]
+    tracemalloc.start()
+    docs = parse_sentences(nlp, sample)
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del docs
+    return vectors(384), vectors(512), size * (20_000 / len(sample)) / 2**20
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--systems", type=int, default=3, help="TED MT systems to time")
-    parser.add_argument("--memory", default="500,1000,2000",
+    parser.add_argument("--memory", default="250,500,1000",
                         help="line counts for the peak-memory runs")
+    parser.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        systems = write_ted(folder, args.systems)
+        # Memory first, while this process is small: a child's max RSS starts from its
+        # parent's at fork, so runs after the warm in-process audit would report the parent.
+        every = write_ted(folder, 13)
+        print("| lines (distinct MT, TED systems in turn) | seconds | peak RSS (MB) |")
+        print("|---:|---:|---:|")
+        points = []
+        for size in (int(x) for x in args.memory.split(",")):
+            files = distinct(every, folder, size)
+            seconds, peak = run_cli(files, folder / f"mem{size}.jsonl")
+            points.append((size, peak, seconds))
+            print(f"| {size} | {seconds:.0f} | {peak:.0f} |", flush=True)
+        if len(points) >= 2:
+            import numpy as np
+
+            xs, ys, _ = np.array(points, dtype=float).T
+            slope, intercept = np.polyfit(xs, ys, 1)
+            rate = (xs[-1] - xs[0]) / max(points[-1][2] - points[0][2], 1e-9)
+            print(f"\nPeak RSS grows by {slope * 1000:.1f} MB per 1,000 lines; the straight line "
+                  f"gives {intercept + slope * 100_000:.0f} MB at 100,000 lines (extrapolated, "
+                  f"not measured: about {100_000 / rate / 3600:.1f} h at these runs' marginal "
+                  "speed).")
+            mini, use, parses = cache_bounds(
+                every[0][1]["mt"].read_text(encoding="utf-8").splitlines())
+            print(f"Growth comes from caches that are capped: full, they hold {mini:.0f} MB "
+                  f"(MiniLM vectors), {use:.0f} MB (USE vectors) and {parses:.0f} MB (spaCy "
+                  f"parses); the bound is the first run's peak plus those: "
+                  f"{points[0][1] + mini + use + parses:.0f} MB.\n")
+        if args.skip_speed:
+            return
+        systems = every[: args.systems]
         lines = sum(n for _, _, n in systems)
         print(f"TED dev data: {len(systems)} MT systems x 3 talks, {lines} lines "
               f"(with source and refB reference, talk ids as --doc-ids)\n")
@@ -141,7 +207,7 @@ def main() -> None:
         for _, files, _ in systems:
             cold += run_cli(files, folder / "out.jsonl")[0]
         print(f"| `auditor score` CLI, cold (one process per system, models loaded each time)"
-              f" | {cold:.1f} | {lines / cold:.1f} |")
+              f" | {cold:.1f} | {lines / cold:.1f} |", flush=True)
         warm, n = warm_speed(systems)
         print(f"| `auditor score` engine, warm (models loaded) | {warm:.1f} | {n / warm:.1f} |")
         cli = sentence = 0.0
@@ -152,23 +218,6 @@ def main() -> None:
         print(f"| `sacrebleu REF -i MT -m chrf` CLI (corpus score) | {cli:.2f} | "
               f"{lines / cli:.0f} |")
         print(f"| sacrebleu sentence chrF, every line | {sentence:.2f} | {lines / sentence:.0f} |")
-
-        print("\n| lines | seconds | peak RSS (MB) |")
-        print("|---:|---:|---:|")
-        points = []
-        for size in (int(x) for x in args.memory.split(",")):
-            files = repeated(systems[0][1], folder, size)
-            seconds, peak = run_cli(files, folder / f"mem{size}.jsonl")
-            points.append((size, peak))
-            print(f"| {size} | {seconds:.0f} | {peak:.0f} |")
-        if len(points) >= 2:
-            import numpy as np
-
-            xs, ys = np.array(points, dtype=float).T
-            slope, intercept = np.polyfit(xs, ys, 1)
-            print(f"\nPeak RSS grows by {slope * 1000:.1f} MB per 1,000 lines; extrapolated to "
-                  f"100,000 lines: {intercept + slope * 100_000:.0f} MB (not measured: "
-                  f"{100_000 / (n / warm) / 3600:.1f} h at the warm speed above).")
 
 
 if __name__ == "__main__":

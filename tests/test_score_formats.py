@@ -74,8 +74,7 @@ def _write_lines(folder: Path, ted, system: str, blank: bool = False) -> dict[st
 
 
 def _score(parallel_auditor, *args: str):
-    return runner.invoke(app, ["score", "--no-progress", *args],
-                         obj={"auditor": parallel_auditor})
+    return runner.invoke(app, ["score", "--no-progress", *args], obj=parallel_auditor)
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -182,6 +181,21 @@ def test_jsonl_table_with_named_columns_gives_the_same_scores(lines_run, tmp_pat
     rows = _jsonl(jsonl)
     assert [r["score"] for r in rows] == [r["score"] for r in _jsonl(out["jsonl"])]
     assert rows[0]["id"] == "talk.2-0"
+    tsv = tmp_path / "rows.tsv"  # the same rows as TSV, with the default column names
+    with open(tsv, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t")
+        writer.writerow(["doc", "src", "mt", "ref"])
+        for talk in TALKS:
+            writer.writerows([talk, s, m, r] for s, m, r in ted[SYSTEMS[0]][talk])
+    reports = tmp_path / "reports"
+    result = _score(parallel_auditor, str(tsv), "--doc-column", "doc", "--jsonl",
+                    str(tmp_path / "tsv.jsonl"), "--html", f"{reports}/")
+    assert result.exit_code == 0, result.output
+    assert [r["score"] for r in _jsonl(tmp_path / "tsv.jsonl")] == [r["score"] for r in rows]
+    pages = sorted(p.name for p in reports.iterdir())
+    assert len(pages) == len(TALKS) + 1 and "index.html" in pages  # a full report per document
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in pages if name != "index.html")
     missing = _score(parallel_auditor, str(table), "--mt-column", "nope")
     _one_error_line(missing)
     assert "'nope'" in missing.stderr

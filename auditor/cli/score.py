@@ -30,17 +30,13 @@ def _fail(message: str) -> None:
 
 
 def _auditor(ctx: typer.Context, model: str, config: AuditConfig) -> Any:
-    """The Auditor to use: one injected through the context (`obj={"auditor": ...}`, as tests
-    and embedding applications do) shares its loaded models; otherwise a new one."""
+    """The Auditor to use: one passed as the click context object (`obj=auditor`, as tests and
+    embedding programs do, like `auditor audit`) lends its loaded models; else a new one."""
     from auditor.pipeline import Auditor
 
-    given = (ctx.obj or {}).get("auditor") if isinstance(ctx.obj, dict) else None
-    if given is None:
-        return Auditor(model=model, config=config)
-    if given.config == config:
-        return given
-    return Auditor(model=model, config=config, detectors=given.detector_ids,
-                   encoder=given.encoder, source_encoder=given.resources.source_encoder)
+    if isinstance(ctx.obj, Auditor):
+        return ctx.obj.with_config(config)
+    return Auditor(model=model, config=config)
 
 
 def score_command(
