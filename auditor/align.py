@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -275,3 +276,187 @@ def group_similarity(mt_vectors: np.ndarray, other_vectors: np.ndarray, group: G
     a = mt_vectors[list(group[0])].sum(axis=0)
     b = other_vectors[list(group[1])].sum(axis=0)
     return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+
+
+# ---- second pass: groups scored from their own text (Bertalign / vecalign) ----------------
+# (side 0 = MT / 1 = other, [(start, end)]) -> (k, d) unit vectors of the joined sentences
+SpanEmbedder = Callable[[int, list[tuple[int, int]]], np.ndarray]
+
+
+def path_window(groups: list[Group], n: int, m: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n + 1,) lowest and highest column of each row within `window` cells of a first-pass path.
+
+    The path runs through the corners of the matched groups; between two groups (skipped
+    sentences) it may be anywhere in the rectangle they span, as in Bertalign's second pass.
+    """
+    corners = [(0, 0)]
+    for mt_side, other_side in groups:
+        corners += [(mt_side[0], other_side[0]), (mt_side[-1] + 1, other_side[-1] + 1)]
+    corners.append((n, m))
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for (i0, j0), (i1, j1) in zip(corners, corners[1:], strict=False):
+        lo[i0 : i1 + 1] = np.minimum(lo[i0 : i1 + 1], j0)
+        hi[i0 : i1 + 1] = np.maximum(hi[i0 : i1 + 1], j1)
+    rows = np.arange(n + 1)
+    first = np.clip(rows - window, 0, n)
+    last = np.clip(rows + window, 0, n)
+    return np.maximum(lo[first] - window, 0), np.minimum(hi[last] + window, m)
+
+
+def fixed_anchors(groups: list[Group], similarities: np.ndarray, anchor_similarity: float
+                  ) -> list[bool]:
+    """Which first-pass groups stay as they are: 1-1 pairs at or above `anchor_similarity`
+    whose neighbouring groups are such pairs too, with no skipped sentence in between.
+
+    A confident 1-1 pair next to anything else may be half of a 2-1 group, so it is re-scored.
+    """
+    sure = [len(a) == 1 and len(b) == 1 and s >= anchor_similarity
+            for (a, b), s in zip(groups, similarities, strict=True)]
+
+    def touching(g: int, h: int) -> bool:
+        return (groups[g][0][-1] + 1 == groups[h][0][0]
+                and groups[g][1][-1] + 1 == groups[h][1][0])
+
+    out = []
+    for g in range(len(groups)):
+        prev_ok = g == 0 and groups[g][0][0] == 0 and groups[g][1][0] == 0
+        prev_ok = prev_ok or (g > 0 and sure[g - 1] and touching(g - 1, g))
+        next_ok = g + 1 < len(groups) and sure[g + 1] and touching(g, g + 1)
+        out.append(sure[g] and prev_ok and next_ok)
+    return out
+
+
+def length_agreement(mt_chars: np.ndarray, other_chars: np.ndarray, ratio: float) -> np.ndarray:
+    """log2(1 + short / long) of the two sides' character lengths, the other side scaled by
+    `ratio` (MT characters per other-side character): 1 when they agree, towards 0 when one
+    side is much longer (Bertalign's length penalty)."""
+    a = np.asarray(mt_chars, dtype=np.float64)
+    b = np.asarray(other_chars, dtype=np.float64) * ratio
+    return np.log2(1.0 + np.minimum(a, b) / np.maximum(np.maximum(a, b), 1e-9))
+
+
+def refine_parallel(
+    first_pass: list[Group],
+    mt_vectors: np.ndarray,
+    other_vectors: np.ndarray,
+    mt_chars: np.ndarray,
+    other_chars: np.ndarray,
+    embed_spans: SpanEmbedder,
+    *,
+    min_similarity: float = 0.40,
+    group_delta: float = 0.05,
+    size_exponent: float = 1.0,
+    length_weight: float = 0.0,
+    length_ratio: float = 1.0,
+    anchor_similarity: float = 2.0,
+    window: int = 3,
+    max_sentences: int = 6,
+) -> tuple[list[Group], list[float]]:
+    """Second pass: re-align around a first-pass path, scoring each a x b group (a, b >= 1,
+    a + b <= `max_sentences`) from the embedding of its concatenated text.
+
+    Step gain: (cos + length_weight * (length_agreement - 1) - min_similarity)
+    * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2); skips gain nothing.
+    (Exponent 1 weighs a group by its size, as the first pass does; 0 scores every step once,
+    as Bertalign does, so two good 1-1 pairs beat their 2-2 merge.)
+    Only cells within `window` of the first path are searched, and fixed anchors (see
+    `fixed_anchors`) are kept, so only groups near uncertain places are embedded.
+    `embed_spans` is called once per side with the distinct spans needed (single sentences
+    are taken from the vectors given).
+    Returns the matched groups in order and each group's cosine.
+    mt_chars / other_chars: (n,) / (m,) character lengths of the sentences.
+    """
+    n, m = mt_vectors.shape[0], other_vectors.shape[0]
+    if n == 0 or m == 0:
+        return [], []
+    cross = cosine_matrix(mt_vectors, other_vectors)
+    first_sims = np.array([float(cross[a[0], b[0]]) if len(a) == 1 and len(b) == 1 else 0.0
+                           for a, b in first_pass])
+    fixed = fixed_anchors(first_pass, first_sims, anchor_similarity)
+    lo, hi = path_window(first_pass, n, m, window)
+    # A fixed anchor pins its two corners: the rows it spans allow only its own cells.
+    pinned: dict[int, int] = {}
+    for (a, b), keep in zip(first_pass, fixed, strict=True):
+        if keep:
+            pinned[a[0]], pinned[a[0] + 1] = b[0], b[0] + 1
+    for i, j in pinned.items():
+        lo[i] = hi[i] = j
+    steps = [(a, b) for a in range(1, max_sentences) for b in range(1, max_sentences)
+             if a + b <= max_sentences]
+
+    def allowed(i: int, j: int) -> bool:
+        return 0 <= i <= n and lo[i] <= j <= hi[i]
+
+    # Collect the distinct spans that can appear, then embed them in one call per side.
+    mt_spans: set[tuple[int, int]] = set()
+    other_spans: set[tuple[int, int]] = set()
+    cells = []
+    for i in range(1, n + 1):
+        for j in range(int(lo[i]), int(hi[i]) + 1):
+            for a, b in steps:
+                if a > i or b > j or not allowed(i - a, j - b):
+                    continue
+                if any(r in pinned for r in range(i - a + 1, i)):
+                    continue  # a group may not swallow a pinned anchor's row
+                cells.append((i, j, a, b))
+                if a > 1:
+                    mt_spans.add((i - a, i))
+                if b > 1:
+                    other_spans.add((j - b, j))
+    mt_index = {s: k for k, s in enumerate(sorted(mt_spans))}
+    other_index = {s: k for k, s in enumerate(sorted(other_spans))}
+    mt_span_vecs = embed_spans(0, sorted(mt_spans)) if mt_spans else None
+    other_span_vecs = embed_spans(1, sorted(other_spans)) if other_spans else None
+    mt_cum = np.concatenate(([0.0], np.cumsum(np.asarray(mt_chars, dtype=np.float64))))
+    other_cum = np.concatenate(([0.0], np.cumsum(np.asarray(other_chars, dtype=np.float64))))
+
+    def vec(side: int, start: int, end: int) -> np.ndarray:
+        if end - start == 1:
+            return (mt_vectors if side == 0 else other_vectors)[start]
+        if side == 0:
+            return mt_span_vecs[mt_index[(start, end)]]  # type: ignore[index]
+        return other_span_vecs[other_index[(start, end)]]  # type: ignore[index]
+
+    gain: dict[tuple[int, int, int, int], tuple[float, float]] = {}
+    for i, j, a, b in cells:
+        cos = float(np.clip(vec(0, i - a, i) @ vec(1, j - b, j), -1.0, 1.0))
+        agree = float(length_agreement(mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b],
+                                       length_ratio))
+        value = ((cos + length_weight * (agree - 1.0) - min_similarity)
+                 * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
+        gain[(i, j, a, b)] = (value, cos)
+    by_end: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i, j, a, b in cells:
+        by_end.setdefault((i, j), []).append((a, b))
+
+    score: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    for i in range(n + 1):
+        for j in range(int(lo[i]), int(hi[i]) + 1):
+            if i == 0 and j == 0:
+                continue
+            best, best_step = -np.inf, (0, 0)
+            for a, b in ((1, 0), (0, 1)):
+                prev = score.get((i - a, j - b))
+                if prev is not None and prev > best:
+                    best, best_step = prev, (a, b)
+            for a, b in by_end.get((i, j), ()):
+                prev = score.get((i - a, j - b))
+                if prev is not None and prev + gain[(i, j, a, b)][0] > best:
+                    best, best_step = prev + gain[(i, j, a, b)][0], (a, b)
+            if best > -np.inf:
+                score[(i, j)], back[(i, j)] = best, best_step
+    if (n, m) not in score:  # the window missed the end: keep the first pass
+        return list(first_pass), [group_similarity(mt_vectors, other_vectors, g)
+                                  for g in first_pass]
+    groups: list[Group] = []
+    sims: list[float] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        a, b = back[(i, j)]
+        if a and b:
+            groups.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
+            sims.append(gain[(i, j, a, b)][1])
+        i, j = i - a, j - b
+    return groups[::-1], sims[::-1]

@@ -26,6 +26,11 @@ from typing import Any
 MAX_INPUT_BYTES = 5_000_000
 
 
+class Segmentation(str, Enum):
+    AUTO = "auto"  # paragraphs, then sentences (pysbd; full-width stops for CJK)
+    LINES = "lines"  # pre-segmented input: one sentence per non-empty line, never re-split
+
+
 class AlignMode(str, Enum):
     COMPARABLE = "comparable"  # independent reports of one event: any order, gaps allowed
     PARALLEL = "parallel"  # a true translation pair: monotonic, Bertalign-style DP
@@ -167,6 +172,45 @@ class AuditConfig:
     repetition: RepetitionConfig = field(default_factory=RepetitionConfig)
     names: NamesConfig = field(default_factory=NamesConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
+    segmentation: Segmentation = Segmentation.AUTO
+    # Parallel alignment (MT <-> reference in --mode parallel, MT <-> source always): a second
+    # pass re-scores groups from the embedding of their concatenated text (Bertalign/vecalign).
+    # False = the single sum-of-vectors pass used before (benchmarks/align_benchmark.py --before).
+    parallel_refine: bool = True
+    # Penalty per sentence beyond 1-1 in the second pass; fitted with the next two fields by
+    # `python benchmarks/align_benchmark.py --fit --limit 3` (5-fold CV grouped by source
+    # document over TED and news dev documents, MT<->refB and MT<->source, exact groups; chosen
+    # in 4 of 5 folds; CV strict F1 0.943, lax 0.994). anchor_similarity was not fitted: 0.7 and
+    # no anchors gave the same groups on a first 3-document run, 0.7 embeds fewer groups.
+    group_delta: float = 0.05
+    # A group's gain is its similarity margin times ((a + b) / 2) ** this (fitted as above).
+    size_exponent: float = 0.0
+    # Weight of the length-agreement term (log2(1 + short/long), 1 = lengths agree).
+    length_weight: float = 0.4
+    # First-pass 1-1 pairs at or above this cosine, inside a run of such pairs, are kept as
+    # anchors; everything else is re-aligned (above 1.0: re-align everything).
+    anchor_similarity: float = 0.7
+    # Second-pass search: cells within this many sentences of the first path; groups of at most
+    # this many sentences on both sides together (6 allows 1-5 and 5-1), as Bertalign's defaults.
+    refine_window: int = 3
+    max_group_sentences: int = 6
+    # Expected characters of English MT per character of the other side, by its language
+    # (mean over dev documents; `python benchmarks/align_benchmark.py --ratios`). Other pairs
+    # use the document's own character ratio.
+    length_ratio_en: float = 0.97
+    length_ratio_zh: float = 3.8
+
+    def __post_init__(self) -> None:
+        # Plain strings from library callers ("lines", "parallel") become the enums; an unknown
+        # value is a ValueError naming the choices.
+        for name, enum in (("mode", AlignMode), ("segmentation", Segmentation)):
+            value = getattr(self, name)
+            if not isinstance(value, enum):
+                try:
+                    object.__setattr__(self, name, enum(value))
+                except ValueError:
+                    choices = ", ".join(e.value for e in enum)
+                    raise ValueError(f"{name} must be one of {choices}, not {value!r}") from None
 
     def with_(self, **changes: Any) -> AuditConfig:
         return replace(self, **changes)
@@ -176,6 +220,7 @@ class AuditConfig:
         through the JSON and CSV sidecars unchanged."""
         out = asdict(self)
         out["mode"] = self.mode.value
+        out["segmentation"] = self.segmentation.value
         plain: dict[str, Any] = json.loads(json.dumps(out))
         return plain
 

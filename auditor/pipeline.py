@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditor.align import (
+    Group,
     align_comparable,
     align_parallel,
     cosine_matrix,
     lexical_similarity,
+    refine_parallel,
 )
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
@@ -48,6 +50,59 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DocumentInput = str | os.PathLike[str] | Document
+
+
+_NO_SPACE_LANGS = ("zh", "ja")  # sentences of these languages join without a space
+
+
+def expected_length_ratio(mt: SegmentedDocument, other: SegmentedDocument,
+                          config: AuditConfig) -> float:
+    """Characters of MT expected per character of `other`: fitted for English (same-language
+    references) and Chinese sources, otherwise the two documents' own ratio (Bertalign)."""
+    if other.doc.lang == mt.doc.lang == "en":
+        return config.length_ratio_en
+    if other.doc.lang == "zh" and mt.doc.lang == "en":
+        return config.length_ratio_zh
+    mt_chars = sum(len(t) for t in mt.texts)
+    other_chars = sum(len(t) for t in other.texts)
+    return mt_chars / other_chars if mt_chars and other_chars else 1.0
+
+
+def align_parallel_texts(
+    mt: SegmentedDocument,
+    other: SegmentedDocument,
+    mt_vectors: np.ndarray,
+    other_vectors: np.ndarray,
+    encoder: Encoder,
+    config: AuditConfig,
+    min_similarity: float,
+) -> tuple[list[Group], list[float] | None]:
+    """Parallel alignment: the sum-of-vectors first pass, then (config.parallel_refine) the
+    second pass scoring candidate groups from their concatenated text, embedded through
+    `encoder` (its cache sends each distinct text to the model once).
+    Returns the groups and their cosines (None from the first pass alone)."""
+    groups = align_parallel(mt_vectors, other_vectors, min_similarity=min_similarity,
+                            merge_delta=config.merge_delta)
+    if not config.parallel_refine or not groups:
+        return groups, None
+    docs = (mt, other)
+    joiners = tuple("" if d.doc.lang in _NO_SPACE_LANGS else " " for d in docs)
+
+    def embed_spans(side: int, spans: list[tuple[int, int]]) -> np.ndarray:
+        texts = docs[side].texts
+        return encoder.encode([joiners[side].join(texts[a:b]) for a, b in spans])
+
+    return refine_parallel(
+        groups, mt_vectors, other_vectors,
+        np.array([len(t) for t in mt.texts]), np.array([len(t) for t in other.texts]),
+        embed_spans,
+        min_similarity=min_similarity, group_delta=config.group_delta,
+        size_exponent=config.size_exponent,
+        length_weight=config.length_weight,
+        length_ratio=expected_length_ratio(mt, other, config),
+        anchor_similarity=config.anchor_similarity, window=config.refine_window,
+        max_sentences=config.max_group_sentences,
+    )
 
 
 class Auditor:
@@ -104,13 +159,13 @@ class Auditor:
         other_vectors: np.ndarray,
         cosine: np.ndarray,
         mode: AlignMode,
-    ):
-        """Groups of MT and `other` sentences; `cosine` is their (already computed) matrix."""
+    ) -> tuple[list[Group], list[float] | None]:
+        """Groups of MT and `other` sentences, with their cosines when measured on the groups'
+        own text; `cosine` is the (already computed) sentence matrix."""
         cfg = self.config
         if mode is AlignMode.PARALLEL:
-            return align_parallel(
-                mt_vectors, other_vectors,
-                min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
+            return align_parallel_texts(
+                mt, other, mt_vectors, other_vectors, self.encoder, cfg, cfg.min_similarity
             )
         sim = cosine
         if cfg.lexical_weight:
@@ -121,7 +176,7 @@ class Auditor:
             k=cfg.margin_k, margin_threshold=cfg.margin_threshold,
             min_similarity=cfg.min_similarity, merge_delta=cfg.merge_delta,
             max_merge=cfg.max_merge,
-        )
+        ), None
 
     # ---- entry points ------------------------------------------------------------------
     def audit(
@@ -139,12 +194,13 @@ class Auditor:
             from auditor.errors import InputError
 
             raise InputError("nothing to audit against: give at least one reference or a source")
-        mt_seg = segment_document(mt_doc)
+        how = self.config.segmentation.value
+        mt_seg = segment_document(mt_doc, how)
         ref_segs = tuple(
-            segment_document(load_document(r, max_bytes=max_bytes)) for r in references
+            segment_document(load_document(r, max_bytes=max_bytes), how) for r in references
         )
         src_seg = (
-            segment_document(load_document(source, max_bytes=max_bytes))
+            segment_document(load_document(source, max_bytes=max_bytes), how)
             if source is not None else None
         )
         return self.audit_segmented(mt_seg, ref_segs, src_seg)
@@ -168,8 +224,9 @@ class Auditor:
 
         alignments: list[AlignmentPair] = []
         for d, (ref, rv) in enumerate(zip(references, ref_vectors, strict=True)):
-            groups = self._align(mt, ref, mt_vectors, rv, similarity[d], self.config.mode)
-            alignments += score_groups(d, groups, mt, ref, mt_vectors, rv)
+            groups, group_sims = self._align(mt, ref, mt_vectors, rv, similarity[d],
+                                             self.config.mode)
+            alignments += score_groups(d, groups, mt, ref, mt_vectors, rv, group_sims)
 
         mt_src_vectors = src_vectors = src_similarity = None
         source_alignments: list[AlignmentPair] = []
@@ -178,13 +235,12 @@ class Auditor:
             both = encoder.encode(mt.texts + source.texts)
             mt_src_vectors, src_vectors = both[: len(mt.sentences)], both[len(mt.sentences):]
             src_similarity = cosine_matrix(mt_src_vectors, src_vectors)
-            groups = align_parallel(
-                mt_src_vectors, src_vectors,
-                min_similarity=self.config.source_min_similarity,
-                merge_delta=self.config.merge_delta,
+            groups, group_sims = align_parallel_texts(
+                mt, source, mt_src_vectors, src_vectors, encoder, self.config,
+                self.config.source_min_similarity,
             )
             source_alignments = score_groups(SOURCE_DOC, groups, mt, source, mt_src_vectors,
-                                             src_vectors)
+                                             src_vectors, group_sims)
         all_alignments = tuple(alignments + source_alignments)
         sentence_scores = score_sentences(mt, alignments if references else source_alignments)
 
@@ -332,9 +388,18 @@ def audit(
     model: str = DEFAULT_MODEL,
     config: AuditConfig | None = None,
     auditor: Auditor | None = None,
+    segmentation: str | None = None,
 ) -> AuditResult:
-    """Audit an MT (text or path) against references and/or its source. See `Auditor`."""
-    auditor = auditor or _shared_auditor(model, config or AuditConfig())
+    """Audit an MT (text or path) against references and/or its source. See `Auditor`.
+
+    `segmentation="lines"` takes pre-segmented input: one sentence per line, never re-split
+    (default "auto"; overrides the config's setting)."""
+    config = config or (auditor.config if auditor else AuditConfig())
+    if segmentation is not None and segmentation != config.segmentation.value:
+        config = config.with_(segmentation=segmentation)
+        if auditor is not None:  # same models, other settings
+            auditor = auditor.with_config(config)
+    auditor = auditor or _shared_auditor(model, config)
     return auditor.audit(mt, references, source)
 
 

@@ -43,12 +43,15 @@ def score_groups(
     other: SegmentedDocument,
     mt_vectors: np.ndarray,
     other_vectors: np.ndarray,
+    similarities: Sequence[float] | None = None,
 ) -> list[AlignmentPair]:
+    """Score each group; `similarities` (one per group) when the aligner measured them on the
+    group's own text, otherwise the cosine of the summed sentence vectors."""
     from sacrebleu.metrics import BLEU, CHRF
 
     chrf, bleu = CHRF(), BLEU(effective_order=True)
     pairs = []
-    for group in groups:
+    for k, group in enumerate(groups):
         hyp = " ".join(mt.sentences[i].text for i in group[0])
         ref = " ".join(other.sentences[j].text for j in group[1])
         pairs.append(
@@ -56,7 +59,8 @@ def score_groups(
                 doc=doc,
                 mt=group[0],
                 other=group[1],
-                similarity=group_similarity(mt_vectors, other_vectors, group),
+                similarity=(similarities[k] if similarities is not None
+                            else group_similarity(mt_vectors, other_vectors, group)),
                 chrf=float(chrf.sentence_score(hyp, [ref]).score),
                 bleu=float(bleu.sentence_score(hyp, [ref]).score),
             )

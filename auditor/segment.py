@@ -87,7 +87,26 @@ def _split_block(block: str, lang: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in segmenter.segment(flat)]
 
 
-def segment_document(doc: Document) -> SegmentedDocument:
+def segment_lines(doc: Document) -> SegmentedDocument:
+    """Pre-segmented input: each non-empty line is one sentence, never split or joined."""
+    sentences: list[Sentence] = []
+    for match in re.finditer(r"[^\n]+", doc.text):
+        raw = match.group()
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = match.start() + len(raw) - len(raw.lstrip())
+        sentences.append(Sentence(index=len(sentences), text=_WS.sub(" ", stripped),
+                                  start=start, end=start + len(stripped)))
+    return SegmentedDocument(doc=doc, sentences=tuple(sentences))
+
+
+def segment_document(doc: Document, segmentation: str = "auto") -> SegmentedDocument:
+    """Sentences of a document: automatic ("auto"), or one per non-empty line ("lines")."""
+    if segmentation == "lines":
+        return segment_lines(doc)
+    if segmentation != "auto":
+        raise ValueError(f"unknown segmentation {segmentation!r}: use 'auto' or 'lines'")
     sentences: list[Sentence] = []
     for p_start, p_end in _paragraph_spans(doc.text):
         block = doc.text[p_start:p_end]

@@ -36,6 +36,15 @@ _ABBREV = {
     "lexical_weight": "lex",
     "source_min_similarity": "srcsim",
     "max_input_bytes": "maxb",
+    "parallel_refine": "refine",
+    "group_delta": "gdelta",
+    "size_exponent": "gexp",
+    "length_weight": "lenw",
+    "anchor_similarity": "anchor",
+    "refine_window": "win",
+    "max_group_sentences": "gmax",
+    "length_ratio_en": "lr_en",
+    "length_ratio_zh": "lr_zh",
 }
 
 
@@ -72,7 +81,8 @@ class AuditSignature:
             auditor=__version__,
             model=model,
             backend=backend,
-            segmenter=f"pysbd-{_version('pysbd')}",
+            segmenter=("lines" if config.segmentation.value == "lines"
+                       else f"pysbd-{_version('pysbd')}"),
             config=config,
             packages=tuple((p, _version(p)) for p in _TRACKED),
             detectors=detectors,

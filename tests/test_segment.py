@@ -52,3 +52,23 @@ def test_script_detection():
     assert detect_lang("日本政府は輸出規制を発表しました。") == "ja"
     assert detect_lang("강경화 외교부 장관이 폼페이오 장관과 통화했다.") == "ko"
     assert detect_lang("The minister spoke to Pompeo.") == "en"
+
+
+def test_lines_segmentation_keeps_one_sentence_per_line():
+    """Pre-segmented input: every non-empty line is one sentence, never split or joined, even
+    where automatic segmentation would split ("Two. Sentences.") or join (a lower-case line)."""
+    lines = ["Two sentences here. They stay together.", "the minister said that",
+             "  the talks would go on.  ", "Dr. Smith arrived at 3 p.m. Then he left."]
+    text = "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]) + "\n"
+    seg = segment_document(Document(text=text), "lines")
+    assert len(seg.sentences) == len([x for x in text.splitlines() if x.strip()]) == 4
+    assert seg.texts == [x.strip() for x in lines]
+    for s in seg.sentences:
+        assert text[s.start : s.end] == s.text
+    assert len(segment_document(Document(text=text)).texts) != 4
+
+
+def test_lines_segmentation_of_chinese_does_not_split_on_full_stops():
+    text = "第一句。第二句。\r\n第三句！"
+    assert segment_document(Document(text=text, lang="zh"), "lines").texts == [
+        "第一句。第二句。", "第三句！"]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig
+from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig, Segmentation
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
 from auditor.result import SEVERITY_POINTS
@@ -57,6 +57,11 @@ def audit_command(
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")
     ] = AlignMode.COMPARABLE,
+    segmentation: Annotated[
+        Segmentation,
+        typer.Option("--segmentation", help="auto: split into sentences; lines: the input is "
+                     "pre-segmented, one sentence per line, never re-split."),
+    ] = Segmentation.AUTO,
     fail_under: Annotated[
         float | None,
         typer.Option("--fail-under", help="Exit 1 when the overall score (0-100) is below this."),
@@ -76,7 +81,8 @@ def audit_command(
     from auditor.pipeline import Auditor
     from auditor.report.json import render_json
 
-    config = AuditConfig(mode=mode, max_input_bytes=int(max_mb * 1_000_000))
+    config = AuditConfig(mode=mode, segmentation=segmentation,
+                         max_input_bytes=int(max_mb * 1_000_000))
     try:
         # Inputs are checked before the model loads, so bad input fails fast.
         docs = [load_document(p, max_bytes=config.max_input_bytes) for p in [mt, *(ref or [])]]

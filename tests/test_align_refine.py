@@ -1,0 +1,92 @@
+"""The second parallel pass (groups scored from their own text): pure maths on small vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from auditor.align import (
+    align_parallel,
+    fixed_anchors,
+    length_agreement,
+    path_window,
+    refine_parallel,
+)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def test_length_agreement_is_one_when_lengths_match_the_expected_ratio():
+    got = length_agreement(np.array([300, 300, 100]), np.array([100, 300, 300]), 3.0)
+    assert got[0] == 1.0 and got[1] < 0.6 and got[2] < got[1]
+
+
+def test_path_window_covers_skips_and_the_window():
+    lo, hi = path_window([((0,), (0,)), ((2,), (3,))], n=3, m=4, window=0)
+    # each step's rectangle counts: row 1 reaches column 3 through the skipped rectangle
+    # between corners (1, 1) and (2, 3)
+    assert (lo.tolist(), hi.tolist()) == ([0, 0, 1, 3], [1, 3, 4, 4])
+    lo, hi = path_window([((0,), (0,)), ((2,), (3,))], n=3, m=4, window=1)
+    assert lo[0] == 0 and hi[3] == 4 and lo[2] == 0
+
+
+def test_fixed_anchors_leave_the_neighbours_of_anything_else_open():
+    groups = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3, 4), (3,)), ((5,), (4,))]
+    sims = np.array([0.9, 0.9, 0.9, 0.9, 0.9])
+    assert fixed_anchors(groups, sims, 0.8) == [True, True, False, False, False]
+    assert fixed_anchors(groups, sims, 2.0) == [False] * 5
+
+
+def test_refine_finds_a_merge_from_the_joined_text_and_embeds_each_span_once():
+    """MT sentence 2 is two reference sentences: only the joined reference text (a vector the
+    sum of the two parts does not give) matches it. Spans are asked for once per side."""
+    rng = np.random.default_rng(0)
+    topics = _unit(rng.normal(size=(8, 64)))
+    mt = topics[[0, 1, 2, 3, 4, 5]]
+    ref = _unit(np.vstack([topics[0], topics[1], topics[6], topics[7], topics[3], topics[4],
+                           topics[5]]))
+    joined = {(2, 4): topics[2]}  # the two halves' joined text means what MT sentence 2 says
+    calls = []
+
+    def embed_spans(side: int, spans: list[tuple[int, int]]) -> np.ndarray:
+        calls.append((side, spans))
+        assert len(set(spans)) == len(spans)
+        out = []
+        for a, b in spans:
+            source = mt if side == 0 else ref
+            vec = joined.get((a, b)) if side == 1 else None
+            out.append(vec if vec is not None else _unit(source[a:b].sum(axis=0) + 0.0))
+        return np.vstack(out)
+
+    first = align_parallel(mt, ref)
+    assert ((2,), (2, 3)) not in first
+    groups, sims = refine_parallel(first, mt, ref, np.full(6, 50), np.full(7, 25), embed_spans,
+                                   min_similarity=0.4, length_weight=0.2, anchor_similarity=2.0)
+    assert groups == [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3)), ((3,), (4,)), ((4,), (5,)),
+                      ((5,), (6,))]
+    assert sims[2] > 0.99
+    assert sorted(side for side, _ in calls) == [0, 1]
+
+
+def test_refine_with_fixed_anchors_embeds_fewer_spans():
+    rng = np.random.default_rng(1)
+    base = _unit(rng.normal(size=(30, 32)))
+    other = _unit(base + 0.05 * rng.normal(size=base.shape))
+    asked = {}
+
+    def embed_spans(side, spans):
+        asked[side] = asked.get(side, 0) + len(spans)
+        source = base if side == 0 else other
+        return _unit(np.vstack([source[a:b].sum(axis=0) for a, b in spans]))
+
+    first = align_parallel(base, other)
+    lengths = np.full(30, 40)
+    everything, _ = refine_parallel(first, base, other, lengths, lengths, embed_spans,
+                                    anchor_similarity=2.0)
+    total = sum(asked.values())
+    asked.clear()
+    anchored, _ = refine_parallel(first, base, other, lengths, lengths, embed_spans,
+                                  anchor_similarity=0.7)
+    assert everything == anchored == [((i,), (i,)) for i in range(30)]
+    assert sum(asked.values()) == 0 < total
