@@ -214,10 +214,12 @@ class Auditor:
         sentence_scores = with_quality(sentence_scores, qualities)
         scores = score_document(mt, references, source, all_alignments, findings, qualities)
         sims = similarity + ((src_similarity,) if src_similarity is not None else ())
+        notes = tuple(n for d in (mt, *references, *([source] if source else []))
+                      for n in d.doc.notes)
         return AuditResult(
             signature=self.signature, mt=mt, references=references, source=source,
             alignments=all_alignments, sentence_scores=sentence_scores, scores=scores,
-            findings=tuple(findings), similarity=sims,
+            findings=tuple(findings), similarity=sims, notes=notes,
         )
 
     def audit_batch(
@@ -242,17 +244,22 @@ class Auditor:
         import pandas as pd
         from tqdm.auto import tqdm
 
-        from auditor.errors import AuditorError
+        from auditor.errors import AuditorError, InputError
 
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-        if mt_column not in frame.columns:
-            raise KeyError(f"no column {mt_column!r} in the batch")
-        if doc_column is not None:
-            return self._audit_segment_batch(frame, mt_column, reference_columns,
-                                             source_column, doc_column, progress)
         ref_cols = list(reference_columns) if reference_columns is not None else [
             c for c in frame.columns if str(c).startswith("ref")
         ]
+        for role, col in [("MT", mt_column), *(("reference", c) for c in ref_cols),
+                          *([("source", source_column)] if source_column else [])]:
+            if col not in frame.columns:
+                have = ", ".join(repr(str(c)) for c in list(frame.columns)[:12]) or "none"
+                raise InputError(f"no {role} column {col!r} in the batch (columns: {have})")
+        if doc_column is not None:
+            if doc_column not in frame.columns:
+                raise InputError(f"no document id column {doc_column!r} in the batch")
+            return self._audit_segment_batch(frame, mt_column, reference_columns,
+                                             source_column, doc_column, progress)
         out = []
         for _, row in tqdm(frame.iterrows(), total=len(frame), disable=not progress,
                            desc="auditing", unit="doc"):

@@ -25,6 +25,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value:g} is not a positive number of megabytes")
+    return value
+
+
 def audit_command(
     ctx: typer.Context,
     mt: Annotated[Path, typer.Argument(help="The machine translation (text or HTML file).")],
@@ -57,10 +63,12 @@ def audit_command(
     ] = AlignMode.COMPARABLE,
     fail_under: Annotated[
         float | None,
-        typer.Option("--fail-under", help="Exit 1 when the overall score (0-100) is below this."),
+        typer.Option("--fail-under", min=0, max=100,
+                     help="Exit 1 when the overall score (0-100) is below this."),
     ] = None,
     max_mb: Annotated[
-        float, typer.Option("--max-mb", help="Refuse inputs larger than this many megabytes.")
+        float, typer.Option("--max-mb", callback=_positive,
+                            help="Refuse inputs larger than this many megabytes.")
     ] = MAX_INPUT_BYTES / 1_000_000,
 ) -> None:
     """Audit one MT document; print a summary, write the reports asked for.
@@ -106,6 +114,8 @@ def audit_command(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write output: {exc.strerror or exc}")
+    for note in result.notes:
+        typer.echo(f"auditor: warning: {note}", err=True)
     if json_out != "-":
         typer.echo(_summary(result))
     if fail_under is not None and result.scores.overall < fail_under:
