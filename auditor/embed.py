@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -79,13 +80,31 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts of equal token length are batched together, so that no text is padded: a
+        padded batch changes a vector in its last bits (1e-7), and then the same sentence would
+        score differently depending on which sentences it was encoded with (one Auditor used
+        from several threads, or documents audited in another order)."""
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension() or 0), np.float32)
-        out = self._model.encode(
-            list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-            normalize_embeddings=True, show_progress_bar=False,
-        )
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(self._token_counts(texts)):
+            groups.setdefault(n, []).append(i)
+        out: np.ndarray | None = None
+        for rows in groups.values():
+            vectors = self._model.encode(
+                [texts[i] for i in rows], batch_size=self.batch_size, convert_to_numpy=True,
+                normalize_embeddings=True, show_progress_bar=False,
+            )
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+            out[rows] = vectors
+        assert out is not None
         return _normalise(out)
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        limit = self._model.max_seq_length
+        ids = self._model.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
+        return [len(x) for x in ids]
 
 
 class USEEncoder:
@@ -120,6 +139,7 @@ class CachedEncoder:
         self.name = inner.name
         self.multilingual = inner.multilingual
         self._cache: dict[bytes, np.ndarray] = {}
+        self._lock = threading.Lock()
         self._max_items = max_items
         self.encoded = 0  # texts actually sent to the model; read by benchmarks and tests
 
@@ -128,20 +148,23 @@ class CachedEncoder:
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Under a lock: threads sharing an Auditor must not clear the cache under each other,
+        and one model call at a time is what two cores can run anyway."""
         keys = [self._key(t) for t in texts]
-        missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in self._cache:
-                missing.setdefault(key, text)
-        if missing:
-            vectors = self.inner.encode(list(missing.values()))
-            self.encoded += len(missing)
-            if len(self._cache) + len(missing) > self._max_items:
-                self._cache.clear()
-            self._cache.update(zip(missing.keys(), vectors, strict=True))
-        if not keys:
-            return np.zeros((0, 0), np.float32)
-        return np.vstack([self._cache[k] for k in keys])
+        with self._lock:
+            missing: dict[bytes, str] = {}
+            for key, text in zip(keys, texts, strict=True):
+                if key not in self._cache:
+                    missing.setdefault(key, text)
+            if missing:
+                vectors = self.inner.encode(list(missing.values()))
+                self.encoded += len(missing)
+                if len(self._cache) + len(missing) > self._max_items:
+                    self._cache.clear()
+                self._cache.update(zip(missing.keys(), vectors, strict=True))
+            if not keys:
+                return np.zeros((0, 0), np.float32)
+            return np.vstack([self._cache[k] for k in keys])
 
 
 def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True) -> Encoder:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from auditor.result import (
     AlignmentPair,
     AuditResult,
     Document,
+    Finding,
     SegmentedDocument,
     finding_order,
 )
@@ -91,9 +93,10 @@ class Auditor:
 
     # ---- stage helpers -----------------------------------------------------------------
     def _source_encoder(self) -> Encoder:
-        if self.resources.source_encoder is None:
-            self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
-        return self.resources.source_encoder
+        with self.resources.lock:  # loaded once even when threads ask at the same moment
+            if self.resources.source_encoder is None:
+                self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
+            return self.resources.source_encoder
 
     def _align(
         self,
@@ -195,7 +198,7 @@ class Auditor:
             source_vectors=src_vectors, source_similarity=src_similarity,
             source_alignments=tuple(source_alignments),
         )
-        findings = [f for det in self.detectors for f in det.detect(ctx)]
+        findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),
                                has_source=source is not None)
@@ -301,6 +304,16 @@ class Auditor:
                             "doc_overall": overall, "error": seg.error,
                             "signature": signature})
         return pd.DataFrame(out, index=frame.index)
+
+
+def _anchored(finding: Finding, text: str) -> Finding:
+    """The promise of the JSON: `text[mt_start:mt_end] == mt_text`. Detectors work on sentence
+    text with whitespace runs collapsed, so a name written "Kang  Jing" (two spaces, a no-break
+    space, U+2029...) comes back as "Kang Jing": the document's own characters replace it."""
+    if finding.mt_start is None or finding.mt_end is None:
+        return finding
+    exact = text[finding.mt_start:finding.mt_end]
+    return finding if exact == finding.mt_text else replace(finding, mt_text=exact)
 
 
 def summary_row(result: AuditResult) -> dict[str, Any]:

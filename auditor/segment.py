@@ -9,7 +9,7 @@ split on their full-width sentence ends (。！？) with closing quotes kept in 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 
 from auditor.result import Document, SegmentedDocument, Sentence
 
@@ -65,11 +65,18 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     return joined
 
 
-@lru_cache(maxsize=8)
-def _pysbd(lang: str):
-    import pysbd
+_LOCAL = threading.local()
 
-    return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+
+def _pysbd(lang: str):
+    """One pysbd Segmenter per language and thread: a Segmenter keeps the text it is splitting
+    in its own attributes, so one shared by threads hands out another document's sentences."""
+    cache = _LOCAL.__dict__.setdefault("segmenters", {})
+    if lang not in cache:
+        import pysbd
+
+        cache[lang] = pysbd.Segmenter(language=lang, clean=False, char_span=True)
+    return cache[lang]
 
 
 def _split_block(block: str, lang: str) -> list[tuple[int, int]]:
