@@ -141,12 +141,13 @@ class Auditor:
             from auditor.errors import InputError
 
             raise InputError("nothing to audit against: give at least one reference or a source")
-        mt_seg = segment_document(mt_doc)
+        limit = self.config.max_sentence_chars
+        mt_seg = segment_document(mt_doc, limit)
         ref_segs = tuple(
-            segment_document(load_document(r, max_bytes=max_bytes)) for r in references
+            segment_document(load_document(r, max_bytes=max_bytes), limit) for r in references
         )
         src_seg = (
-            segment_document(load_document(source, max_bytes=max_bytes))
+            segment_document(load_document(source, max_bytes=max_bytes), limit)
             if source is not None else None
         )
         return self.audit_segmented(mt_seg, ref_segs, src_seg)
@@ -217,8 +218,9 @@ class Auditor:
         sentence_scores = with_quality(sentence_scores, qualities)
         scores = score_document(mt, references, source, all_alignments, findings, qualities)
         sims = similarity + ((src_similarity,) if src_similarity is not None else ())
-        notes = tuple(n for d in (mt, *references, *([source] if source else []))
-                      for n in d.doc.notes)
+        segs = (mt, *references, *([source] if source else []))
+        notes = tuple(n for d in segs for n in d.doc.notes) + tuple(
+            n for d in segs for n in d.notes) + tuple(ctx.notes)
         return AuditResult(
             signature=self.signature, mt=mt, references=references, source=source,
             alignments=all_alignments, sentence_scores=sentence_scores, scores=scores,

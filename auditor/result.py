@@ -73,6 +73,8 @@ class Sentence:
 class SegmentedDocument:
     doc: Document
     sentences: tuple[Sentence, ...]
+    notes: tuple[str, ...] = ()
+    """What segmenting had to do beyond sentence splitting (over-long sentences split)."""
 
     @property
     def texts(self) -> list[str]:

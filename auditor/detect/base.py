@@ -96,6 +96,7 @@ class _AuditCache:
 
     parsed: dict[int, list[ParsedSentence]] = field(default_factory=dict)
     clause_tables: ClauseTables | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,15 @@ class AuditContext:
             return bool(self.references)
         return (self.source is not None and self.source_vectors is not None
                 and self.mt_source_vectors is not None)
+
+    def note(self, line: str) -> None:
+        """A one-line note for the result: a detector had to cap its work on this input."""
+        if line not in self._cache.notes:
+            self._cache.notes.append(line)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._cache.notes)
 
     def sentence_of(self, offset: int) -> int | None:
         """Index of the MT sentence holding a character offset (`result.sentence_at`)."""
