@@ -51,6 +51,10 @@ def audit_command(
     csv_tables: Annotated[
         CsvTables, typer.Option("--csv-tables", help="findings only, or all three tables.")
     ] = CsvTables.FINDINGS,
+    csv_raw: Annotated[
+        bool, typer.Option("--csv-raw", help="Write CSV cells raw (by default a cell starting "
+                           "with = + - @ gets a leading apostrophe, against formula injection).")
+    ] = False,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
@@ -105,7 +109,7 @@ def audit_command(
                 csv_path.mkdir(parents=True, exist_ok=True)
             tables = ("findings", "sentences", "alignments") if (
                 csv_tables is CsvTables.ALL or csv_path.is_dir()) else ("findings",)
-            write_csv(result, csv_path, tables=tables)
+            write_csv(result, csv_path, tables=tables, neutralise=not csv_raw)
         if html_out:
             from auditor.report.html import write_html
 
