@@ -80,24 +80,30 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Texts of equal token length are batched together, so that no text is padded: a
-        padded batch changes a vector in its last bits (1e-7), and then the same sentence would
-        score differently depending on which sentences it was encoded with (one Auditor used
-        from several threads, or documents audited in another order)."""
+        """Every text is padded to a fixed bucket of its token length (8, 16, 24, 32, 48...),
+        whatever it is batched with: padding changes a vector in its last bits (1e-7), so with
+        padding to the longest text of the batch the same sentence would score differently
+        depending on its batch mates (one Auditor used from several threads, or documents
+        audited in another order). A filler text of exactly the bucket length in each batch
+        fixes the padding; the batch size itself does not change the vectors."""
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension() or 0), np.float32)
         groups: dict[int, list[int]] = {}
         for i, n in enumerate(self._token_counts(texts)):
-            groups.setdefault(n, []).append(i)
+            groups.setdefault(_bucket(n, self._model.max_seq_length), []).append(i)
         out: np.ndarray | None = None
-        for rows in groups.values():
-            vectors = self._model.encode(
-                [texts[i] for i in rows], batch_size=self.batch_size, convert_to_numpy=True,
-                normalize_embeddings=True, show_progress_bar=False,
-            )
-            if out is None:
-                out = np.zeros((len(texts), vectors.shape[1]), np.float32)
-            out[rows] = vectors
+        for bucket, rows in sorted(groups.items()):
+            filler = " ".join(["a"] * max(0, bucket - 2))  # [CLS] a a ... [SEP]
+            step = self.batch_size - 1
+            for k in range(0, len(rows), step):
+                chunk = rows[k:k + step]
+                vectors = self._model.encode(
+                    [filler] + [texts[i] for i in chunk], batch_size=self.batch_size,
+                    convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False,
+                )[1:]
+                if out is None:
+                    out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+                out[chunk] = vectors
         assert out is not None
         return _normalise(out)
 
@@ -105,6 +111,14 @@ class SentenceTransformerEncoder:
         limit = self._model.max_seq_length
         ids = self._model.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
         return [len(x) for x in ids]
+
+
+def _bucket(n: int, limit: int) -> int:
+    """The padded length of a text of n tokens: steps of 8 up to 32, then of 16, 32, 64."""
+    for size in (8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512):
+        if n <= size:
+            return min(size, limit)
+    return limit
 
 
 class USEEncoder:

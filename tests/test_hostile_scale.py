@@ -58,11 +58,18 @@ def test_pysbd_never_sees_a_block_over_its_limit(monkeypatch):
     assert len(seg.sentences) > 50
 
 
-def test_unpunctuated_line_audits_with_capped_candidates(auditor):
-    text = _unpunctuated(30_000)
+def test_unpunctuated_line_audits_with_capped_candidates():
+    """Small limits, so that a short input shows both caps acting (the full-size figures are
+    in benchmarks/long_input.py)."""
+    from auditor import Auditor
+
+    auditor = Auditor(config=AuditConfig(max_sentence_chars=300, max_name_candidates=5))
+    text = _unpunctuated(3_000)
     result = auditor.audit(text, [REF_SEEDS[0]])
+    assert all(len(s.text) <= 300 for s in result.mt.sentences)
     assert any("split" in n for n in result.notes), result.notes
     assert any("name candidates" in n for n in result.notes), result.notes
+    assert len([f for f in result.findings if f.kind.value == "name"]) <= 5
     for f in result.findings:
         if f.mt_start is not None:
             assert result.mt.doc.text[f.mt_start:f.mt_end] == f.mt_text
