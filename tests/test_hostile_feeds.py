@@ -3,10 +3,12 @@ others run with the problem stored."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from auditor.feed.config import FeedSource, FetchSettings, Role
-from auditor.feed.ingest import load_feed
+from auditor.feed.ingest import FeedItem, load_feed
 
 TITLE = "韩国外长康京和与美国国务卿蓬佩奥通电话"
 BODY = ("韩国外交部长康京和10日晚与美国国务卿蓬佩奥通电话，对日本限制出口表示关切。"
@@ -62,3 +64,31 @@ def test_an_unreadable_encoding_is_a_stored_problem(tmp_path, encoding):
     path.write_bytes(_rss("utf-8").replace(b'encoding="utf-8"', f'encoding="{encoding}"'.encode()))
     load = load_feed(FeedSource("odd", str(path), Role.TRANSLATED), FetchSettings())
     assert load.problems or load.items  # never an exception out of load_feed
+
+
+def test_a_killed_run_is_marked_interrupted_with_its_committed_counts(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from auditor.feed.store import FeedStore
+
+    db = tmp_path / "h.sqlite"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    with FeedStore.open(db) as store:
+        run = store.start_run("{}")
+        item = FeedItem("zh", Role.TRANSLATED, "g1", "t", "text " * 20, None,
+                        datetime(2026, 11, 12, tzinfo=timezone.utc), "h1")
+        [item_id] = store.add_items([item], run)
+        assert store.record_audit(item_id, run, [], {"scores": {"overall": 50.0},
+                                                       "findings": []}, "auditor:x", 0)
+        # the run was killed here: no finish_run; its process is gone
+        store.conn.execute("UPDATE runs SET pid=? WHERE id=?", (int(dead.stdout), run))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status, audited FROM runs").fetchall() == [("running", 1)]
+    with FeedStore.open(db) as store:
+        store.start_run("{}")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT status, audited FROM runs ORDER BY id").fetchall()
+    assert rows == [("interrupted", 1), ("running", 0)]

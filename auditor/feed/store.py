@@ -9,6 +9,8 @@ a run killed with SIGKILL leaves every item either fully audited or not audited 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,13 +29,15 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running',      -- running | complete | stopped
+    status TEXT NOT NULL DEFAULT 'running',      -- running | complete | stopped | interrupted
     config TEXT,
     new_items INTEGER DEFAULT 0,
     audited INTEGER DEFAULT 0,
     unmatched INTEGER DEFAULT 0,
     failed INTEGER DEFAULT 0,
-    rejected INTEGER DEFAULT 0
+    rejected INTEGER DEFAULT 0,
+    pid INTEGER,                                 -- the process, to tell a killed run
+    host TEXT
 );
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -103,6 +107,19 @@ class StoredItem:
     published: datetime
 
 
+def _alive(pid: int | None) -> bool:
+    """Whether a process of this host is still running (a killed run's is not)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -132,6 +149,10 @@ class FeedStore:
             if version > SCHEMA_VERSION:
                 raise InputError(f"{path}: written by a newer auditor (schema {version})")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+            if "pid" not in columns:  # databases from before runs recorded their process
+                conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+                conn.execute("ALTER TABLE runs ADD COLUMN host TEXT")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not a usable SQLite database ({exc})") from None
@@ -159,9 +180,17 @@ class FeedStore:
 
     # ---- runs and problems -------------------------------------------------------------
     def start_run(self, config_json: str) -> int:
+        """A new run; runs of this host still `running` whose process is gone (killed) are
+        marked `interrupted` first, keeping the counts they committed."""
+        host = socket.gethostname()
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO runs(started_at, config) VALUES (?, ?)",
-                            (_now(), config_json))
+            for run_id, pid in c.execute("SELECT id, pid FROM runs WHERE status='running' AND "
+                                         "host=?", (host,)).fetchall():
+                if not _alive(pid):
+                    c.execute("UPDATE runs SET status='interrupted', finished_at=? WHERE id=?",
+                              (_now(), run_id))
+            cur = c.execute("INSERT INTO runs(started_at, config, pid, host) VALUES (?,?,?,?)",
+                            (_now(), config_json, os.getpid(), host))
             return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
@@ -274,6 +303,8 @@ class FeedStore:
             )
             c.execute("UPDATE items SET status='matched', status_message=NULL, checked_refs=? "
                       "WHERE id=?", (checked_refs, item_id))
+            # counted in the audit's own transaction: a killed run keeps its true count
+            c.execute("UPDATE runs SET audited = audited + 1 WHERE id=?", (run_id,))
         return True
 
     @staticmethod
