@@ -92,3 +92,56 @@ def test_a_killed_run_is_marked_interrupted_with_its_committed_counts(tmp_path):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT status, audited FROM runs ORDER BY id").fetchall()
     assert rows == [("interrupted", 1), ("running", 0)]
+
+
+class _CountingAuditor:
+    """The real Auditor, counting the audits performed (stored or not)."""
+
+    def __init__(self, inner):
+        self._inner, self.audits = inner, 0
+        self._lock = __import__("threading").Lock()
+
+    def audit(self, *args, **kwargs):
+        with self._lock:
+            self.audits += 1
+        return self._inner.audit(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def test_two_concurrent_runners_split_the_work(auditor, tmp_path):
+    import sqlite3
+    import threading
+
+    from auditor.feed.config import config_from_dict
+    from auditor.feed.runner import Status, run_feeds
+    from tests.test_feed import MATCHED, _copy_fixtures
+
+    root = _copy_fixtures(tmp_path / "site")
+    db = tmp_path / "shared.sqlite"
+    config = config_from_dict({"store": {"path": str(db)}, "feeds": [
+        {"name": "wire", "path": str(root / "translated.rss"), "role": "translated"},
+        {"name": "wire-jsonl", "path": str(root / "translated.jsonl"), "role": "translated"},
+        {"name": "english", "path": str(root / "references.atom"), "role": "reference"},
+        {"name": "english-folder", "path": str(root / "references"), "role": "reference"},
+    ]})
+    counting = _CountingAuditor(auditor)
+    outcomes: list[list] = [[], []]
+    start = threading.Barrier(2)
+
+    def runner(k: int) -> None:
+        start.wait()
+        outcomes[k] = list(run_feeds(config, counting, progress=False))
+
+    threads = [threading.Thread(target=runner, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    audited = [o.guid for out in outcomes for o in out if o.status is Status.AUDITED]
+    assert sorted(audited) == sorted(MATCHED)
+    assert counting.audits == len(MATCHED)  # performed, not only stored: none thrown away
+    with sqlite3.connect(db) as conn:
+        per_item = conn.execute("SELECT item_id, COUNT(*) FROM audits GROUP BY item_id")
+        assert {n for _, n in per_item} == {1}

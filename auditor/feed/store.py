@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ CREATE TABLE IF NOT EXISTS runs (
     rejected INTEGER DEFAULT 0,
     pid INTEGER,                                 -- the process, to tell a killed run
     host TEXT
+);
+CREATE TABLE IF NOT EXISTS claims (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    run_id INTEGER NOT NULL,
+    expires_at REAL NOT NULL                     -- unix time
 );
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -202,6 +208,22 @@ class FeedStore:
                  counts.get("unmatched", 0), counts.get("failed", 0),
                  counts.get("rejected", 0), run_id),
             )
+
+    def claim(self, item_id: int, run_id: int, lease_seconds: float) -> bool:
+        """Claim an item for this run before auditing it (in one IMMEDIATE transaction, so two
+        runners cannot both win): False when it has an audit, or another live run holds an
+        unexpired claim on it."""
+        now = time.time()
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM audits WHERE item_id=?", (item_id,)).fetchone():
+                return False
+            held = c.execute("SELECT run_id, expires_at FROM claims WHERE item_id=?",
+                             (item_id,)).fetchone()
+            if held is not None and held[0] != run_id and held[1] > now:
+                return False
+            c.execute("INSERT OR REPLACE INTO claims(item_id, run_id, expires_at) "
+                      "VALUES (?,?,?)", (item_id, run_id, now + lease_seconds))
+        return True
 
     def add_problem(self, run_id: int, feed: str | None, message: str,
                     guid: str | None = None) -> None:
