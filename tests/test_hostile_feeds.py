@@ -116,9 +116,9 @@ def test_two_concurrent_runners_split_the_work(auditor, tmp_path):
 
     from auditor.feed.config import config_from_dict
     from auditor.feed.runner import Status, run_feeds
-    from tests.test_feed import MATCHED, _copy_fixtures
+    from tests.feeds import MATCHED, copy_fixtures
 
-    root = _copy_fixtures(tmp_path / "site")
+    root = copy_fixtures(tmp_path / "site")
     db = tmp_path / "shared.sqlite"
     config = config_from_dict({"store": {"path": str(db)}, "feeds": [
         {"name": "wire", "path": str(root / "translated.rss"), "role": "translated"},

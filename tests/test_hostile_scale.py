@@ -3,6 +3,8 @@ linearly with the input (timings themselves live in benchmarks/speed.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from auditor.config import AuditConfig
 from auditor.result import Document
 from auditor.segment import segment_document
@@ -63,7 +65,8 @@ def test_unpunctuated_line_audits_with_capped_candidates():
     in benchmarks/long_input.py)."""
     from auditor import Auditor
 
-    auditor = Auditor(config=AuditConfig(max_sentence_chars=300, max_name_candidates=5))
+    config = AuditConfig(max_sentence_chars=300)
+    auditor = Auditor(config=config.with_(names=replace(config.names, max_candidates=5)))
     text = _unpunctuated(3_000)
     result = auditor.audit(text, [REF_SEEDS[0]])
     assert all(len(s.text) <= 300 for s in result.mt.sentences)
