@@ -195,12 +195,14 @@ class FeedStore:
                 if not _alive(pid):
                     c.execute("UPDATE runs SET status='interrupted', finished_at=? WHERE id=?",
                               (_now(), run_id))
+                    c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
             cur = c.execute("INSERT INTO runs(started_at, config, pid, host) VALUES (?,?,?,?)",
                             (_now(), config_json, os.getpid(), host))
             return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
         with self.transaction() as c:
+            c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
             c.execute(
                 "UPDATE runs SET finished_at=?, status=?, new_items=?, audited=?, unmatched=?, "
                 "failed=?, rejected=? WHERE id=?",
@@ -217,9 +219,13 @@ class FeedStore:
         with self.transaction() as c:
             if c.execute("SELECT 1 FROM audits WHERE item_id=?", (item_id,)).fetchone():
                 return False
-            held = c.execute("SELECT run_id, expires_at FROM claims WHERE item_id=?",
+            held = c.execute("SELECT c.run_id, c.expires_at, r.status FROM claims c LEFT JOIN "
+                             "runs r ON r.id = c.run_id WHERE c.item_id=?",
                              (item_id,)).fetchone()
-            if held is not None and held[0] != run_id and held[1] > now:
+            # a claim holds while it has not expired and its run is still running (a killed
+            # run is marked interrupted by the next start, and its claims lapse with it)
+            if held is not None and held[0] != run_id and held[1] > now and \
+                    held[2] == "running":
                 return False
             c.execute("INSERT OR REPLACE INTO claims(item_id, run_id, expires_at) "
                       "VALUES (?,?,?)", (item_id, run_id, now + lease_seconds))
