@@ -9,6 +9,10 @@ Defaults come from general reasoning about the measures or from fits on the publ
   human reference; benchmarks/align_benchmark.py), not on the seeds.
 - `lexical_weight`: share of TF-IDF word overlap in the similarity used to align comparable
   reports (the rest is embedding cosine); see `align.lexical_similarity`.
+- `max_sentence_chars`: a longer sentence is split into pieces (the encoder reads about 1,000
+  characters anyway); with `names.max_candidates` and `names.max_words` it keeps a run-on or
+  hostile input near-linear, and the result's notes say when it acted. Set for safety, not
+  fitted: no dev document comes near it.
 - `min_similarity`: floor on raw cosine, so that margin alone cannot link two unrelated sentences
   in a tiny document where every neighbour is unrelated.
 """
@@ -124,6 +128,13 @@ class NamesConfig:
     cluster_skeleton: float = 0.85
     # Words before a mention searched for a title ("Foreign Minister of Japan X").
     role_window: int = 5
+    # Work caps that keep a run-on or hostile input near-linear (set for safety, not fitted: no
+    # dev document comes near them; the result's notes say when they acted). At most this many
+    # unsupported names are scored per MT (a real article has a few dozen) ...
+    max_candidates: int = 300
+    # ... each of at most this many words ("Ursula von der Leyen" is 4, "Ministry of Foreign
+    # Affairs of Japan" 6; a longer run of capitals is a headline or a list).
+    max_words: int = 8
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,7 @@ class AuditConfig:
     lexical_weight: float = 0.25
     source_min_similarity: float = 0.30
     max_input_bytes: int = MAX_INPUT_BYTES
+    max_sentence_chars: int = 1_000
     clauses: ClauseConfig = field(default_factory=ClauseConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     numbers: NumbersConfig = field(default_factory=NumbersConfig)

@@ -97,13 +97,45 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Every text is padded to a fixed bucket of its token length (8, 16, 24, 32, 48...),
+        whatever it is batched with: padding changes a vector in its last bits (1e-7), so with
+        padding to the longest text of the batch the same sentence would score differently
+        depending on its batch mates (one Auditor used from several threads, or documents
+        audited in another order). A filler text of exactly the bucket length in each batch
+        fixes the padding; the batch size itself does not change the vectors."""
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension() or 0), np.float32)
-        out = self._model.encode(
-            list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-            normalize_embeddings=True, show_progress_bar=False,
-        )
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(self._token_counts(texts)):
+            groups.setdefault(_bucket(n, self._model.max_seq_length), []).append(i)
+        out: np.ndarray | None = None
+        for bucket, rows in sorted(groups.items()):
+            filler = " ".join(["a"] * max(0, bucket - 2))  # [CLS] a a ... [SEP]
+            step = self.batch_size - 1
+            for k in range(0, len(rows), step):
+                chunk = rows[k:k + step]
+                vectors = self._model.encode(
+                    [filler] + [texts[i] for i in chunk], batch_size=self.batch_size,
+                    convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False,
+                )[1:]
+                if out is None:
+                    out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+                out[chunk] = vectors
+        assert out is not None
         return _normalise(out)
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        limit = self._model.max_seq_length
+        ids = self._model.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
+        return [len(x) for x in ids]
+
+
+def _bucket(n: int, limit: int) -> int:
+    """The padded length of a text of n tokens: steps of 8 up to 32, then of 16, 32, 64."""
+    for size in (8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512):
+        if n <= size:
+            return min(size, limit)
+    return limit
 
 
 def _version(package: str) -> str:
@@ -254,6 +286,7 @@ class CachedEncoder:
         self.backend = getattr(inner, "backend", "")
         self.multilingual = inner.multilingual
         self._cache: dict[bytes, np.ndarray] = {}
+        self._lock = threading.Lock()
         self._max_items = max_items
         self.encoded = 0  # texts actually sent to the model; read by benchmarks and tests
 
@@ -262,20 +295,23 @@ class CachedEncoder:
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Under a lock: threads sharing an Auditor must not clear the cache under each other,
+        and one model call at a time is what two cores can run anyway."""
         keys = [self._key(t) for t in texts]
-        missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in self._cache:
-                missing.setdefault(key, text)
-        if missing:
-            vectors = self.inner.encode(list(missing.values()))
-            self.encoded += len(missing)
-            if len(self._cache) + len(missing) > self._max_items:
-                self._cache.clear()
-            self._cache.update(zip(missing.keys(), vectors, strict=True))
-        if not keys:
-            return np.zeros((0, 0), np.float32)
-        return np.vstack([self._cache[k] for k in keys])
+        with self._lock:
+            missing: dict[bytes, str] = {}
+            for key, text in zip(keys, texts, strict=True):
+                if key not in self._cache:
+                    missing.setdefault(key, text)
+            if missing:
+                vectors = self.inner.encode(list(missing.values()))
+                self.encoded += len(missing)
+                if len(self._cache) + len(missing) > self._max_items:
+                    self._cache.clear()
+                self._cache.update(zip(missing.keys(), vectors, strict=True))
+            if not keys:
+                return np.zeros((0, 0), np.float32)
+            return np.vstack([self._cache[k] for k in keys])
 
 
 def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True) -> Encoder:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from auditor.config import MAX_INPUT_BYTES
@@ -14,7 +17,13 @@ from auditor.errors import InputError
 from auditor.result import Document
 from auditor.segment import detect_lang
 
-_PATHLIKE = re.compile(r"^[^\n\r<>]{1,1024}\.(txt|text|md|html?|xhtml)$", re.IGNORECASE)
+# A str with no whitespace ending in a document extension is meant as a path even when the
+# file is missing (then "no such file" is the helpful answer); any other str is a path only
+# when it names an existing file.
+_PATHLIKE = re.compile(r"^[^\s<>]{1,1024}\.(txt|text|md|html?|xhtml)$", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _HTML_HINT = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 MIN_ARTICLE_WORDS = 5
 
@@ -28,20 +37,60 @@ def _is_binary(data: bytes) -> bool:
     return controls > max(8, len(sample) // 100)
 
 
-def decode_bytes(data: bytes, name: str) -> str:
-    """UTF-8 first (with or without BOM); otherwise a confident charset_normalizer guess."""
+def decode_bytes(data: bytes, name: str, notes: list[str] | None = None) -> str:
+    """A byte order mark first (UTF-8, UTF-16, UTF-32), then UTF-8; UTF-8 with a few invalid
+    bytes is decoded with U+FFFD for them (and a note), since a legacy encoding produces valid
+    UTF-8 sequences only by accident; otherwise a confident charset_normalizer guess."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _decode_wide(data[len(bom):], codec, name)
     if _is_binary(data):
         raise InputError(f"{name}: binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    bad = len(_SURROGATE.findall(escaped))
+    good = sum(1 for c in escaped if ord(c) > 0x7F) - bad
+    if good and bad <= good:
+        if notes is not None:
+            notes.append(f"{name}: {bad} invalid UTF-8 byte{'s' * (bad != 1)} replaced by U+FFFD")
+        return data.decode("utf-8-sig", errors="replace")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or best.chaos > 0.2:
         raise InputError(f"{name}: not UTF-8 and no text encoding could be detected")
     return str(best)
+
+
+def _decode_wide(data: bytes, codec: str, name: str) -> str:
+    """UTF-16/32 after its byte order mark; unassigned or control characters mean the mark was
+    an accident of binary data, not text."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: starts with a {codec[:6].upper()} byte order mark but is not "
+                         f"valid {codec[:6].upper()}") from None
+    odd = sum(1 for c in text[:65536] if unicodedata.category(c) in ("Cn", "Co", "Cs")
+              or (unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v"))
+    if odd > max(2, len(text[:65536]) // 100):
+        raise InputError(f"{name}: binary file, not text")
+    return text
+
+
+def clean_text(text: str, name: str, notes: list[str] | None = None) -> str:
+    """Text that encodes to UTF-8: surrogate pairs joined, lone surrogates replaced by U+FFFD
+    (a Python str can hold them; the encoders and the JSON writer cannot)."""
+    if not _SURROGATE.search(text):
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    lone = joined.count("\ufffd") - text.count("\ufffd")
+    if notes is not None and lone:
+        notes.append(f"{name}: {lone} lone surrogate code point{'s' * (lone != 1)} "
+                     "replaced by U+FFFD")
+    return joined
 
 
 def html_to_text(html: str, name: str) -> str:
@@ -69,17 +118,20 @@ def document_from_bytes(
         raise InputError(
             f"{name}: too large ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
         )
-    text = decode_bytes(data, name)
+    notes: list[str] = []
+    text = decode_bytes(data, name, notes)
     if looks_like_html(data):
         text = html_to_text(text, name)
-    return _checked(text, name, lang)
+    return _checked(text, name, lang, notes)
 
 
-def _checked(text: str, name: str, lang: str | None) -> Document:
+def _checked(text: str, name: str, lang: str | None, notes: list[str] | None = None) -> Document:
+    notes = list(notes or ())
+    text = clean_text(text, name, notes)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError(f"{name}: empty document (no text to audit)")
-    return Document(text=text, name=name, lang=lang or detect_lang(text))
+    return Document(text=text, name=name, lang=lang or detect_lang(text), notes=tuple(notes))
 
 
 def load_document(
@@ -88,9 +140,13 @@ def load_document(
     max_bytes: int = MAX_INPUT_BYTES,
     name: str | None = None,
 ) -> Document:
-    """Accept a Document, a path (Path, or a str that names a file) or the text itself."""
+    """Accept a Document, a path or the text itself. A `pathlib.Path` (any os.PathLike) is a
+    path; a `str` is a path only when it names an existing file, or when it is one word ending
+    in .txt/.md/.html (so a mistyped file name fails as missing); any other str is the text."""
     if isinstance(item, Document):
-        return item
+        notes: list[str] = list(item.notes)
+        text = clean_text(item.text, item.name, notes)
+        return item if text is item.text else replace(item, text=text, notes=tuple(notes))
     if isinstance(item, os.PathLike) or (
         isinstance(item, str)
         and item.strip()
@@ -119,15 +175,27 @@ def read_file_bytes(
         raise InputError(f"{label}: no such file")
     if path.is_dir():
         raise InputError(f"{label}: is a directory, {directory_hint}")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(
-            f"{label}: too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
-        )
     try:
-        return path.read_bytes()
+        # O_NONBLOCK: opening a FIFO for reading must not wait for a writer; the fstat of the
+        # opened file (not of the name, which may change in between) decides.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{label}: not a regular file (a pipe, socket or device), "
+                             f"{directory_hint}")
+        if info.st_size > max_bytes:
+            raise InputError(f"{label}: too large ({info.st_size / 1e6:.1f} MB; "
+                             f"the limit is {max_bytes / 1e6:.1f} MB)")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    if len(data) > max_bytes:  # the file grew after fstat
+        raise InputError(f"{label}: too large (the limit is {max_bytes / 1e6:.1f} MB)")
+    return data
 
 
 def _exists(candidate: str) -> bool:

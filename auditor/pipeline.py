@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from auditor.result import (
     AlignmentPair,
     AuditResult,
     Document,
+    Finding,
     SegmentedDocument,
     finding_order,
 )
@@ -147,9 +149,10 @@ class Auditor:
 
     # ---- stage helpers -----------------------------------------------------------------
     def _source_encoder(self) -> Encoder:
-        if self.resources.source_encoder is None:
-            self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
-        return self.resources.source_encoder
+        with self.resources.lock:  # loaded once even when threads ask at the same moment
+            if self.resources.source_encoder is None:
+                self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
+            return self.resources.source_encoder
 
     def _align(
         self,
@@ -195,12 +198,14 @@ class Auditor:
 
             raise InputError("nothing to audit against: give at least one reference or a source")
         how = self.config.segmentation.value
-        mt_seg = segment_document(mt_doc, how)
+        limit = self.config.max_sentence_chars
+        mt_seg = segment_document(mt_doc, how, limit)
         ref_segs = tuple(
-            segment_document(load_document(r, max_bytes=max_bytes), how) for r in references
+            segment_document(load_document(r, max_bytes=max_bytes), how, limit)
+            for r in references
         )
         src_seg = (
-            segment_document(load_document(source, max_bytes=max_bytes), how)
+            segment_document(load_document(source, max_bytes=max_bytes), how, limit)
             if source is not None else None
         )
         return self.audit_segmented(mt_seg, ref_segs, src_seg)
@@ -252,7 +257,7 @@ class Auditor:
             source_vectors=src_vectors, source_similarity=src_similarity,
             source_alignments=tuple(source_alignments),
         )
-        findings = [f for det in self.detectors for f in det.detect(ctx)]
+        findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),
                                has_source=source is not None)
@@ -271,10 +276,13 @@ class Auditor:
         sentence_scores = with_quality(sentence_scores, qualities)
         scores = score_document(mt, references, source, all_alignments, findings, qualities)
         sims = similarity + ((src_similarity,) if src_similarity is not None else ())
+        segs = (mt, *references, *([source] if source else []))
+        notes = tuple(n for d in segs for n in d.doc.notes) + tuple(
+            n for d in segs for n in d.notes) + tuple(ctx.notes)
         return AuditResult(
             signature=self.signature, mt=mt, references=references, source=source,
             alignments=all_alignments, sentence_scores=sentence_scores, scores=scores,
-            findings=tuple(findings), similarity=sims,
+            findings=tuple(findings), similarity=sims, notes=notes,
         )
 
     def audit_batch(
@@ -299,17 +307,22 @@ class Auditor:
         import pandas as pd
         from tqdm.auto import tqdm
 
-        from auditor.errors import AuditorError
+        from auditor.errors import AuditorError, InputError
 
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-        if mt_column not in frame.columns:
-            raise KeyError(f"no column {mt_column!r} in the batch")
-        if doc_column is not None:
-            return self._audit_segment_batch(frame, mt_column, reference_columns,
-                                             source_column, doc_column, progress)
         ref_cols = list(reference_columns) if reference_columns is not None else [
             c for c in frame.columns if str(c).startswith("ref")
         ]
+        for role, col in [("MT", mt_column), *(("reference", c) for c in ref_cols),
+                          *([("source", source_column)] if source_column else [])]:
+            if col not in frame.columns:
+                have = ", ".join(repr(str(c)) for c in list(frame.columns)[:12]) or "none"
+                raise InputError(f"no {role} column {col!r} in the batch (columns: {have})")
+        if doc_column is not None:
+            if doc_column not in frame.columns:
+                raise InputError(f"no document id column {doc_column!r} in the batch")
+            return self._audit_segment_batch(frame, mt_column, reference_columns,
+                                             source_column, doc_column, progress)
         out = []
         for _, row in tqdm(frame.iterrows(), total=len(frame), disable=not progress,
                            desc="auditing", unit="doc"):
@@ -351,6 +364,16 @@ class Auditor:
                             "doc_overall": overall, "error": seg.error,
                             "signature": signature})
         return pd.DataFrame(out, index=frame.index)
+
+
+def _anchored(finding: Finding, text: str) -> Finding:
+    """The promise of the JSON: `text[mt_start:mt_end] == mt_text`. Detectors work on sentence
+    text with whitespace runs collapsed, so a name written "Kang  Jing" (two spaces, a no-break
+    space, U+2029...) comes back as "Kang Jing": the document's own characters replace it."""
+    if finding.mt_start is None or finding.mt_end is None:
+        return finding
+    exact = text[finding.mt_start:finding.mt_end]
+    return finding if exact == finding.mt_text else replace(finding, mt_text=exact)
 
 
 def summary_row(result: AuditResult) -> dict[str, Any]:

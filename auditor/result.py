@@ -50,11 +50,13 @@ class FindingKind(str, Enum):
 
 @dataclass(frozen=True)
 class Document:
-    """A decoded input text. `name` is a path or a label; `lang` an ISO 639-1 code."""
+    """A decoded input text. `name` is a path or a label; `lang` an ISO 639-1 code; `notes` say
+    what loading had to repair (invalid UTF-8 bytes, lone surrogates), one line each."""
 
     text: str
     name: str = "<string>"
     lang: str = "en"
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Sentence:
 class SegmentedDocument:
     doc: Document
     sentences: tuple[Sentence, ...]
+    notes: tuple[str, ...] = ()
+    """What segmenting had to do beyond sentence splitting (over-long sentences split)."""
 
     @property
     def texts(self) -> list[str]:
@@ -222,6 +226,9 @@ class AuditResult:
     findings: tuple[Finding, ...]
     similarity: tuple[Any, ...] = field(default=(), repr=False)
     """MT x other-document cosine matrices (numpy), references first, then the source."""
+    notes: tuple[str, ...] = ()
+    """One line each for what the audit had to repair, split or cap (invalid bytes replaced,
+    an over-long sentence split, candidates capped): the result is still complete otherwise."""
 
     # ---- conversions -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -263,6 +270,7 @@ class AuditResult:
                 for a in self.alignments
             ],
             "findings": [f.to_json() for f in self.findings],
+            "notes": list(self.notes),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

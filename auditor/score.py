@@ -59,8 +59,9 @@ def score_groups(
                 doc=doc,
                 mt=group[0],
                 other=group[1],
-                similarity=(similarities[k] if similarities is not None
-                            else group_similarity(mt_vectors, other_vectors, group)),
+                # float32 cosines overshoot 1 by an ulp: keep the documented 0..1 range
+                similarity=min(1.0, max(0.0, similarities[k] if similarities is not None
+                                        else group_similarity(mt_vectors, other_vectors, group))),
                 chrf=float(chrf.sentence_score(hyp, [ref]).score),
                 bleu=float(bleu.sentence_score(hyp, [ref]).score),
             )

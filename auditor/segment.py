@@ -9,7 +9,7 @@ split on their full-width sentence ends (。！？) with closing quotes kept in 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 
 from auditor.result import Document, SegmentedDocument, Sentence
 
@@ -29,6 +29,13 @@ _WS = re.compile(r"\s+")
 # double quotes. (Greek, Arabic, Devanagari, Armenian... have sentence marks of their own.)
 _PLAIN_PUNCTUATION_LANGS = {"en", "de", "fr", "es", "it", "nl", "da", "pl", "sk", "ru", "bg", "kk"}
 _MAY_SPLIT = re.compile(r"[.!?…)\]\"“”]")
+_PIECE_END = re.compile(r"[.!?。！？…][\"'”’)\]]*\s+")
+# The longest sentence kept whole: the encoder reads 256 word pieces (about 1,000-1,200
+# characters of English), so a longer "sentence" is a run-on line or a list, not a sentence.
+MAX_SENTENCE_CHARS = 1_000
+# pysbd's time grows with the square of its input (20,000 characters 2.3 s, 80,000 27 s);
+# real paragraphs are far shorter, so longer ones are cut at a sentence end first.
+MAX_PYSBD_CHARS = 5_000
 _CLOSING = ".!?…)]\"”’' "
 
 
@@ -65,11 +72,18 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     return joined
 
 
-@lru_cache(maxsize=8)
-def _pysbd(lang: str):
-    import pysbd
+_LOCAL = threading.local()
 
-    return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+
+def _pysbd(lang: str):
+    """One pysbd Segmenter per language and thread: a Segmenter keeps the text it is splitting
+    in its own attributes, so one shared by threads hands out another document's sentences."""
+    cache = _LOCAL.__dict__.setdefault("segmenters", {})
+    if lang not in cache:
+        import pysbd
+
+        cache[lang] = pysbd.Segmenter(language=lang, clean=False, char_span=True)
+    return cache[lang]
 
 
 def _split_block(block: str, lang: str) -> list[tuple[int, int]]:
@@ -101,28 +115,63 @@ def segment_lines(doc: Document) -> SegmentedDocument:
     return SegmentedDocument(doc=doc, sentences=tuple(sentences))
 
 
-def segment_document(doc: Document, segmentation: str = "auto") -> SegmentedDocument:
-    """Sentences of a document: automatic ("auto"), or one per non-empty line ("lines")."""
+def _pieces(block: str, limit: int) -> list[tuple[int, int]]:
+    """A block cut into pieces of at most `limit` characters, each after the last sentence end
+    (or else the last space) of its window: the unit pysbd and the sentence cap work on."""
+    out, start = [], 0
+    while len(block) - start > limit:
+        window = block[start:start + limit]
+        ends = [m.end() for m in _PIECE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 4 else 0
+        if not cut:
+            space = max(window.rfind(" "), window.rfind("\t"), window.rfind("\u3000"))
+            cut = space + 1 if space > limit // 4 else limit
+        out.append((start, start + cut))
+        start += cut
+    out.append((start, len(block)))
+    return out
+
+
+def segment_document(doc: Document, segmentation: str = "auto",
+                     max_chars: int = MAX_SENTENCE_CHARS) -> SegmentedDocument:
+    """Sentences with document offsets: automatic ("auto"), or one per non-empty line
+    ("lines"). In "auto", a paragraph over `MAX_PYSBD_CHARS` reaches pysbd in pieces, and a
+    sentence over `max_chars` is split (at a space when it has one); both are said in the
+    result's notes."""
     if segmentation == "lines":
         return segment_lines(doc)
     if segmentation != "auto":
         raise ValueError(f"unknown segmentation {segmentation!r}: use 'auto' or 'lines'")
     sentences: list[Sentence] = []
+    split = 0
     for p_start, p_end in _paragraph_spans(doc.text):
         block = doc.text[p_start:p_end]
-        for s_start, s_end in _split_block(block, doc.lang):
+        spans = [(c0 + s0, c0 + s1) for c0, c1 in _pieces(block, MAX_PYSBD_CHARS)
+                 for s0, s1 in _split_block(block[c0:c1], doc.lang)]
+        for s_start, s_end in spans:
             raw = block[s_start:s_end]
             lead = len(raw) - len(raw.lstrip())
             stripped = raw.strip()
             if not stripped:
                 continue
             start = p_start + s_start + lead
-            sentences.append(
-                Sentence(
-                    index=len(sentences),
-                    text=_WS.sub(" ", stripped),
-                    start=start,
-                    end=start + len(stripped),
+            parts = _pieces(stripped, max_chars) if len(stripped) > max_chars else [
+                (0, len(stripped))]
+            split += len(parts) > 1
+            for a, b in parts:
+                piece = stripped[a:b]
+                text = piece.strip()
+                if not text:
+                    continue
+                lead_in = a + len(piece) - len(piece.lstrip())
+                sentences.append(
+                    Sentence(
+                        index=len(sentences),
+                        text=_WS.sub(" ", text),
+                        start=start + lead_in,
+                        end=start + lead_in + len(text),
+                    )
                 )
-            )
-    return SegmentedDocument(doc=doc, sentences=tuple(sentences))
+    notes = (f"{doc.name}: {split} sentence{'s' * (split != 1)} longer than {max_chars:,} "
+             "characters split into pieces",) if split else ()
+    return SegmentedDocument(doc=doc, sentences=tuple(sentences), notes=notes)

@@ -40,11 +40,11 @@ def test_an_injected_auditor_is_reused_with_the_command_options(auditor):
 
 
 def test_cli_json_to_stdout_and_fail_under(auditor):
-    result = runner.invoke(app, [*ARGS, "--json", "-", "--fail-under", "101"], obj=auditor)
+    result = runner.invoke(app, [*ARGS, "--json", "-", "--fail-under", "100"], obj=auditor)
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert data["scores"]["overall"] < 101
-    assert "is under 101" in result.stderr
+    assert data["scores"]["overall"] < 100
+    assert "is under 100" in result.stderr
     passing = runner.invoke(app, [*ARGS, "--json", "-", "--fail-under", "0"], obj=auditor)
     assert passing.exit_code == 0
 

@@ -151,9 +151,10 @@ def test_killed_run_resumes_with_one_audit_per_item(auditor, tmp_path):
         mismatched = conn.execute(
             "SELECT COUNT(*) FROM audits a WHERE a.n_findings != "
             "(SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id)").fetchone()[0]
-        statuses = [r[0] for r in conn.execute("SELECT status FROM runs ORDER BY id")]
+        runs = conn.execute("SELECT status, audited FROM runs ORDER BY id").fetchall()
     assert mismatched == 0
-    assert statuses == ["running", "complete"]  # the killed run shows as never finished
+    # the killed run is marked interrupted by the next start, with the audits it committed
+    assert runs == [("interrupted", done_before), ("complete", total - done_before)]
 
 
 @pytest.mark.slow

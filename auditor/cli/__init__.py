@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from auditor.cli.audit import audit_command
-from auditor.cli.entry import run_app
+from auditor.cli.entry import OneLineErrors, run_app
 from auditor.cli.feed import feed_app
 from auditor.cli.score import score_command
 
@@ -15,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 app.command("audit")(audit_command)
 app.command("score")(score_command)

@@ -25,6 +25,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value:g} is not a positive number of megabytes")
+    return value
+
+
 def audit_command(
     ctx: typer.Context,
     mt: Annotated[Path, typer.Argument(help="The machine translation (text or HTML file).")],
@@ -45,6 +51,10 @@ def audit_command(
     csv_tables: Annotated[
         CsvTables, typer.Option("--csv-tables", help="findings only, or all three tables.")
     ] = CsvTables.FINDINGS,
+    csv_raw: Annotated[
+        bool, typer.Option("--csv-raw", help="Write CSV cells raw (by default a cell starting "
+                           "with = + - @ gets a leading apostrophe, against formula injection).")
+    ] = False,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
@@ -64,10 +74,12 @@ def audit_command(
     ] = Segmentation.AUTO,
     fail_under: Annotated[
         float | None,
-        typer.Option("--fail-under", help="Exit 1 when the overall score (0-100) is below this."),
+        typer.Option("--fail-under", min=0, max=100,
+                     help="Exit 1 when the overall score (0-100) is below this."),
     ] = None,
     max_mb: Annotated[
-        float, typer.Option("--max-mb", help="Refuse inputs larger than this many megabytes.")
+        float, typer.Option("--max-mb", callback=_positive,
+                            help="Refuse inputs larger than this many megabytes.")
     ] = MAX_INPUT_BYTES / 1_000_000,
 ) -> None:
     """Audit one MT document; print a summary, write the reports asked for.
@@ -105,7 +117,7 @@ def audit_command(
                 csv_path.mkdir(parents=True, exist_ok=True)
             tables = ("findings", "sentences", "alignments") if (
                 csv_tables is CsvTables.ALL or csv_path.is_dir()) else ("findings",)
-            write_csv(result, csv_path, tables=tables)
+            write_csv(result, csv_path, tables=tables, neutralise=not csv_raw)
         if html_out:
             from auditor.report.html import write_html
 
@@ -114,6 +126,8 @@ def audit_command(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write output: {exc.strerror or exc}")
+    for note in result.notes:
+        typer.echo(f"auditor: warning: {note}", err=True)
     if json_out != "-":
         typer.echo(_summary(result))
     if fail_under is not None and result.scores.overall < fail_under:

@@ -1,12 +1,48 @@
-"""Running a typer app as a console command: library errors become one line and exit code 2."""
+"""Running a typer app as a console command: library errors and usage errors become one line
+and exit code 2, as every other bad input does."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from auditor.errors import AuditorError
+
+
+class OneLineErrors(TyperGroup):
+    """A command group whose usage errors (bad option value, unknown option, missing argument)
+    print one `auditor: error:` line instead of typer's boxed usage message."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # typer's (vendored) click usage errors
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # type: ignore[attr-defined]  # the help text, as before
+            else:
+                typer.echo(f"auditor: error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("auditor: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def run_app(app: typer.Typer, prog_name: str | None = None) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli.entry import run_app
+from auditor.cli.entry import OneLineErrors, run_app
 from auditor.errors import AuditorError
 from auditor.feed.config import Executor, FeedConfig
 
@@ -24,6 +24,7 @@ feed_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 
 ConfigArg = Annotated[Path, typer.Argument(help="Feed config (.toml, .yaml or .yml).")]

@@ -8,6 +8,7 @@ the base skips it when an input is missing, stamps its id on its findings and so
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,8 @@ class Resources:
     """Models shared by all detectors of one Auditor: loaded once, injected, never global.
 
     `nlp` is spaCy's en_core_web_sm, loaded on first use (only detectors that need it pay).
+    One Auditor may be shared by threads: spaCy's pipeline and the parse cache (whose Docs
+    the entity recogniser completes in place) are only touched under `lock`.
     """
 
     encoder: Encoder
@@ -53,14 +56,16 @@ class Resources:
     max_parses: int = 20_000
     _nlp: Any = field(default=None, repr=False)
     _parses: dict[str, Any] = field(default_factory=dict, repr=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @property
     def nlp(self) -> Any:
-        if self._nlp is None:
-            if self.nlp_loader is None:
-                raise RuntimeError("no spaCy loader configured")
-            self._nlp = self.nlp_loader()
-        return self._nlp
+        with self.lock:
+            if self._nlp is None:
+                if self.nlp_loader is None:
+                    raise RuntimeError("no spaCy loader configured")
+                self._nlp = self.nlp_loader()
+            return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """spaCy Docs of `texts` (no entities: see `AuditContext.parsed`), each distinct text
@@ -69,12 +74,20 @@ class Resources:
         Several detectors read the same sentences; parsing is the costliest step after
         encoding, so it is shared here as `CachedEncoder` shares embeddings.
         """
-        missing = list(dict.fromkeys(t for t in texts if t not in self._parses))
-        if missing:
-            if len(self._parses) + len(missing) > self.max_parses:
-                self._parses.clear()
-            self._parses.update(zip(missing, parse_sentences(self.nlp, missing), strict=True))
-        return [self._parses[t] for t in texts]
+        with self.lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._parses))
+            if missing:
+                if len(self._parses) + len(missing) > self.max_parses:
+                    self._parses.clear()
+                self._parses.update(zip(missing, parse_sentences(self.nlp, missing),
+                                        strict=True))
+            return [self._parses[t] for t in texts]
+
+    def add_entities(self, docs: Sequence[Any]) -> None:
+        """`nlp.add_entities` under the lock: the Docs may be cached and shared by threads;
+        once a Doc has its entities it is never written again."""
+        with self.lock:
+            add_entities(self.nlp, docs)
 
 
 @dataclass
@@ -84,6 +97,7 @@ class _AuditCache:
     parsed: dict[int, list[ParsedSentence]] = field(default_factory=dict)
     clause_tables: ClauseTables | None = None
     word_evidence: dict[str, Any] = field(default_factory=dict)  # auditor.detect.coverage
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ class AuditContext:
             items = parsed_sentences(seg, self.resources.parse(seg.texts))
             self._cache.parsed[doc] = items
         if entities:
-            add_entities(self.resources.nlp, [p.parsed for p in items])
+            self.resources.add_entities([p.parsed for p in items])
         return items
 
     def clause_tables(self) -> ClauseTables:
@@ -153,6 +167,15 @@ class AuditContext:
             return bool(self.references)
         return (self.source is not None and self.source_vectors is not None
                 and self.mt_source_vectors is not None)
+
+    def note(self, line: str) -> None:
+        """A one-line note for the result: a detector had to cap its work on this input."""
+        if line not in self._cache.notes:
+            self._cache.notes.append(line)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._cache.notes)
 
     def sentence_of(self, offset: int) -> int | None:
         """Index of the MT sentence holding a character offset (`result.sentence_at`)."""

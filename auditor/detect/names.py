@@ -416,15 +416,26 @@ def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
                              reading.describe() if reading else "")
 
 
-def _aligned_score(ctx: AuditContext, mention: NameMention, entity: RefEntity) -> float:
+def _aligned_pairs(ctx: AuditContext) -> dict[int, set[tuple[int, int]]]:
+    """MT sentence -> the (reference, sentence) pairs aligned to it, built once per audit."""
+    out: dict[int, set[tuple[int, int]]] = {}
+    for a in ctx.alignments:
+        for i in a.mt:
+            out.setdefault(i, set()).update((a.doc, j) for j in a.other)
+    return out
+
+
+def _aligned_score(ctx: AuditContext, mention: NameMention, entity: RefEntity,
+                   aligned_to: dict[int, set[tuple[int, int]]] | None = None) -> float:
     """1 if the mention's sentence is aligned to a reference sentence naming the entity,
     0.5 if that sentence is only its nearest reference sentence, else 0."""
     if mention.sentence is None:
         return 0.0
     named = {(m.doc, m.sentence) for m in entity.mentions}
-    for a in ctx.alignments:
-        if mention.sentence in a.mt and any((a.doc, j) in named for j in a.other):
-            return 1.0
+    if aligned_to is None:
+        aligned_to = _aligned_pairs(ctx)
+    if aligned_to.get(mention.sentence, set()) & named:
+        return 1.0
     score = ctx.sentence_scores[mention.sentence] if mention.sentence < len(
         ctx.sentence_scores) else None
     if score is not None and (score.best_doc, score.best_sentence) in named:
@@ -464,14 +475,17 @@ def cluster_variants(mentions: Sequence[NameMention],
             i = parent[i]
         return i
 
-    for i, a in enumerate(mentions):
+    folds = [fold(m.text) for m in mentions]
+    words = [{w for w in m.words if len(w) >= 3} for m in mentions]
+    skeletons = [skeleton(m.text) for m in mentions]
+    for i in range(len(mentions)):
         for j in range(i):
-            b = mentions[j]
-            fa, fb = fold(a.text), fold(b.text)
-            same = bool({w for w in a.words if len(w) >= 3} & {w for w in b.words if len(w) >= 3})
+            fa, fb = folds[i], folds[j]
+            same = bool(words[i] & words[j])
             contains = len(fa) >= 4 and len(fb) >= 4 and (fa in fb or fb in fa)
-            sa, sb = skeleton(a.text), skeleton(b.text)
-            close = min(len(sa), len(sb)) >= 3 and skeleton_similarity(sa, sb) >= min_skeleton
+            sa, sb = skeletons[i], skeletons[j]
+            close = (not (same or contains) and min(len(sa), len(sb)) >= 3
+                     and skeleton_similarity(sa, sb) >= min_skeleton)
             if same or contains or close:
                 parent[find(i)] = find(j)
     return [find(i) for i in range(len(mentions))]
@@ -551,8 +565,18 @@ class NameDetector(Detector):
         references_text = "\n".join(r.doc.text for r in ctx.references)
         unsupported = [m for m in mt_mentions
                        if not is_supported(m, phrases, entities, references_text)]
+        # a run of more capitalised words than `max_words` is a headline or a list, not one
+        # name; its spelling comparisons cost with the square of its length
+        limits = ctx.config.names
+        unsupported = [m for m in unsupported if len(m.words) <= limits.max_words]
+        cap = limits.max_candidates
+        if len(unsupported) > cap:
+            ctx.note(f"names: {len(unsupported):,} name candidates the references do not "
+                     f"carry; the first {cap:,} were checked")
+            unsupported = unsupported[:cap]
         dictionary = english_words(nlp)
-        features = [[candidate_features(m, e, _aligned_score(ctx, m, e), dictionary)
+        aligned_to = _aligned_pairs(ctx)
+        features = [[candidate_features(m, e, _aligned_score(ctx, m, e, aligned_to), dictionary)
                      for e in entities] for m in unsupported]
         return NameAnalysis(mt_parsed, ref_parsed, mt_mentions, entities, phrases, unsupported,
                             features, nlp, dictionary)
@@ -569,6 +593,16 @@ class NameDetector(Detector):
                     for e, f in zip(entities, feats, strict=True)], feats)
                   for m, feats in zip(unsupported, analysis.features, strict=True)]
         clusters = cluster_variants(unsupported, settings.cluster_skeleton)
+        folds = [fold(m.text) for m in unsupported]
+        # per cluster and entity, the best score of each distinct spelling: a sibling is the
+        # best other spelling in the cluster (linear, not a scan of all pairs per mention)
+        by_cluster: dict[tuple[int, int], dict[str, float]] = {}
+        for i, (probs, _) in enumerate(scored):
+            for k, p in enumerate(probs):
+                best = by_cluster.setdefault((clusters[i], k), {})
+                best[folds[i]] = max(best.get(folds[i], 0.0), p)
+        top_two = {key: sorted(v.items(), key=lambda kv: -kv[1])[:2]
+                   for key, v in by_cluster.items()}
         # noisy-OR with the best sibling in the same cluster, per entity
         final: list[list[float]] = []
         for i, (probs, feats) in enumerate(scored):
@@ -576,10 +610,8 @@ class NameDetector(Detector):
             for k, p in enumerate(probs):
                 # a sibling vouches for who a variant is, not for a variant unlike the name
                 looks_like = feats[k].name_evidence >= settings.own_name_evidence
-                sibling = max((scored[j][0][k] for j in range(len(unsupported))
-                               if j != i and clusters[j] == clusters[i]
-                               and fold(unsupported[j].text) != fold(unsupported[i].text)),
-                              default=0.0)
+                sibling = max((score for spelling, score in top_two[(clusters[i], k)]
+                               if spelling != folds[i]), default=0.0)
                 vouched = 1 - (1 - p) * (1 - settings.sibling_weight * sibling)
                 row.append(vouched if looks_like else p)
             final.append(row)

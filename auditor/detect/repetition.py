@@ -127,13 +127,18 @@ class RepetitionDetector(Detector):
         return findings
 
     def _fragments(self, ctx: AuditContext) -> list[Finding]:
+        """Dangling and verbless fragments; one a reference also has as a sentence is the
+        house style of the story (a "Credit :" line), not a translation error."""
         text = ctx.mt.doc.text
         sentences = ctx.mt.sentences
         starts = [o.start for o in sentences]  # in document order
         candidates: list[tuple[Any, str]] = []
         verbless: list[Any] = []  # sentences whose parse decides: only those are parsed
+        in_references = {_normalised(s.text) for r in ctx.references for s in r.sentences}
         for sent in sentences:
             stripped = sent.text.rstrip()
+            if _normalised(stripped) in in_references:
+                continue
             if stripped.endswith(DANGLING_END):
                 candidates.append((sent, "ends on a joining mark with nothing after it"))
             elif (stripped.endswith((".", "!", "?"))

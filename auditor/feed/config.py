@@ -106,6 +106,10 @@ class AuditSettings:
     executor: Executor = Executor.LOCAL
     workers: int = 2
     dask_address: str | None = None  # an existing scheduler; None starts a LocalCluster
+    # A runner claims an item for this long before auditing it, so that two `feed run`
+    # processes on one database split the work; a claim older than this belongs to a run that
+    # died, and another run may take the item. An audit takes seconds: 15 minutes is ample.
+    lease_seconds: float = 900.0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from statistics import mean
 from typing import Any
 
 from auditor.feed.store import FeedStore
+from auditor.report.safety import neutralise_cell, page_csp, safe_url, visible_controls
 
 WORST_ITEMS = 20
 RECURRING_NAMES = 30
@@ -179,15 +180,40 @@ def _environment() -> Any:
         loader=PackageLoader("auditor.feed", "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
         trim_blocks=True, lstrip_blocks=True,
+        finalize=visible_controls,  # a bidi override in a feed is shown, not obeyed
     )
 
 
+def _page(env: Any, template: str, **context: Any) -> str:
+    """A page with the inline style and the same Content-Security-Policy as the audit report
+    (no script at all: nothing a feed smuggles in can run)."""
+    from markupsafe import Markup
+
+    style = env.get_template("_style.css.j2").render()
+    return env.get_template(template).render(style=Markup(style), csp=page_csp(style),
+                                             **context)
+
+
 def render_history_html(view: HistoryView) -> str:
-    return _environment().get_template("history.html.j2").render(view=view)
+    return _page(_environment(), "history.html.j2", view=view)
 
 
-def write_history_csv(view: HistoryView, directory: Path) -> list[Path]:
-    """history_items, history_feeds (per feed and day), recurring_names, findings, runs."""
+def render_item_page(row: dict[str, Any], result: dict[str, Any],
+                     references: list[dict[str, Any]], findings: list[dict[str, Any]],
+                     env: Any = None) -> str:
+    """One item's page. Feed links are kept only when they are http(s) (`safe_url`)."""
+    item = {**row, "link": safe_url(row.get("link"))}
+    refs = [{**r, "link": safe_url(r.get("link"))} for r in references]
+    return _page(env or _environment(), "item.html.j2", item=item, result=result,
+                 references=refs, findings=findings,
+                 pieces=_highlight(row["text"], findings))
+
+
+def write_history_csv(view: HistoryView, directory: Path, neutralise: bool = True
+                      ) -> list[Path]:
+    """history_items, history_feeds (per feed and day), recurring_names, findings, runs.
+    `neutralise`: formula-like text cells get a leading apostrophe, as in the audit CSV
+    (`auditor.report.csv.read_csv` removes it)."""
     signature = " ; ".join(view.signatures)
     tables: dict[str, tuple[list[str], list[dict[str, Any]]]] = {
         "history_items.csv": (
@@ -217,7 +243,8 @@ def write_history_csv(view: HistoryView, directory: Path) -> list[Path]:
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(({k: neutralise_cell(v) for k, v in row.items()} for row in rows)
+                             if neutralise else rows)
         written.append(path)
     return written
 
@@ -244,7 +271,6 @@ def _highlight(text: str, findings: list[dict[str, Any]]) -> list[tuple[str, dic
 def write_item_pages(store: FeedStore, directory: Path) -> int:
     """One HTML page and the stored JSON per audited item, from the database alone."""
     env = _environment()
-    template = env.get_template("item.html.j2")
     directory.mkdir(parents=True, exist_ok=True)
     rows = store.query("SELECT i.*, a.overall, a.fidelity, a.mqm, a.signature, a.result_json, "
                        "a.audited_at, a.report_path FROM items i JOIN audits a "
@@ -257,8 +283,7 @@ def write_item_pages(store: FeedStore, directory: Path) -> int:
         findings = result.get("findings", [])
         if row["report_path"] and Path(row["report_path"]).exists():
             row["report_href"] = Path(os.path.relpath(row["report_path"], directory)).as_posix()
-        html = template.render(item=row, result=result, references=refs, findings=findings,
-                               pieces=_highlight(row["text"], findings))
+        html = render_item_page(row, result, refs, findings, env)
         (directory / f"item-{row['id']}.html").write_text(html, encoding="utf-8")
         (directory / f"item-{row['id']}.json").write_text(
             json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

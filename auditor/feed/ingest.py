@@ -9,6 +9,7 @@ feedparser ever sees the document.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -121,6 +122,11 @@ def load_feed(source: FeedSource, settings: FetchSettings, now: datetime | None 
                 raw_items, problems = _read_xml_feed(data, source)
     except InputError as exc:
         return FeedLoad(source, (), (FeedProblem(source.name, f"feed {source.name!r}: {exc}"),))
+    except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the others
+        message = " ".join(str(exc).split())[:200]
+        return FeedLoad(source, (), (FeedProblem(
+            source.name, f"feed {source.name!r}: cannot be read ({type(exc).__name__}: "
+            f"{message})"),))
     items, more = _checked_items(raw_items, source, settings, now)
     return FeedLoad(source, tuple(items), tuple(problems + more))
 
@@ -153,9 +159,49 @@ class MalformedXMLError(InputError):
     """The document is not well-formed XML (but declares nothing dangerous)."""
 
 
+_XML_DECLARATION = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"'][^>]*\?>")
+
+
+def to_utf8(data: bytes) -> bytes:
+    """The feed in UTF-8 with its XML declaration saying so. expat (under defusedxml) reads
+    only UTF-8, UTF-16 and single-byte encodings: a GB18030, Big5, Shift-JIS, EUC-KR or GBK
+    feed is decoded here with the encoding it declares, and the declaration rewritten."""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return _redeclared(_decode_as(data, codec))
+    match = _XML_DECLARATION.match(data)
+    if match is None:
+        return data
+    declared = match.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        raise InputError(f"unknown encoding {declared!r} in the XML declaration") from None
+    if codec in ("utf-8", "ascii"):
+        return data
+    return _redeclared(_decode_as(data, codec))
+
+
+def _decode_as(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid {codec} at byte {exc.start}, as its XML declaration "
+                         "says") from None
+
+
+def _redeclared(text: str) -> bytes:
+    text = text.lstrip("\ufeff")
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", '<?xml version="1.0" encoding="utf-8"?>', text, count=1)
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _read_xml_feed(data: bytes, source: FeedSource) -> tuple[list[_RawItem], list[FeedProblem]]:
     problems: list[FeedProblem] = []
     malformed: str | None = None
+    data = to_utf8(data)
     try:
         check_xml(data)
     except MalformedXMLError as exc:
@@ -197,17 +243,25 @@ def _read_xml_feed(data: bytes, source: FeedSource) -> tuple[list[_RawItem], lis
 def check_xml(data: bytes) -> None:
     """Refuse hostile or broken XML before any lenient parser sees it.
 
-    defusedxml rejects entity declarations (billion laughs, quadratic blow-up) and external
-    entities or DTDs; a document that is not well-formed is refused rather than guessed at.
+    defusedxml rejects any DTD, entity declarations (billion laughs, quadratic blow-up) and
+    external entities; a document that is not well-formed is refused rather than guessed at.
     """
     from xml.etree.ElementTree import ParseError
 
     import defusedxml
     import defusedxml.ElementTree as SafeET
 
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True,
+    def parse(forbid_dtd: bool):  # noqa: ANN202 - an ElementTree element
+        return SafeET.fromstring(data, forbid_dtd=forbid_dtd, forbid_entities=True,
                                  forbid_external=True)
+
+    try:
+        try:
+            root = parse(forbid_dtd=True)
+        except defusedxml.DTDForbidden:
+            parse(forbid_dtd=False)  # a bomb or broken XML says so; else the DTD is refused
+            raise InputError("XML with a DTD; refused (a feed needs none, and a DTD is where "
+                             "entity bombs and external entities live)") from None
     except defusedxml.EntitiesForbidden:
         raise InputError("refused: the XML declares entities (possible entity-expansion bomb)"
                          ) from None

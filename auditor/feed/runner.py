@@ -11,7 +11,7 @@ and the next run picks up exactly the items still unaudited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -66,6 +66,7 @@ class TaskResult:
     item_id: int
     result: AuditResult | None
     error: str | None = None
+    skipped: bool = False  # another runner claimed the item: nothing to record
 
 
 def audit_task(auditor: Auditor, task: AuditTask) -> TaskResult:
@@ -164,12 +165,19 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
         return
     from tqdm.auto import tqdm
 
-    results = (_dask_results(tasks, auditor, config) if executor is Executor.DASK
-               else _local_results(tasks, auditor))
+    lease = config.audit.lease_seconds
+    if executor is Executor.DASK:  # the whole batch travels at once: claim it first
+        tasks = [t for t in tasks if store.claim(t.item_id, run_id, lease)]
+        results = _dask_results(tasks, auditor, config) if tasks else iter(())
+    else:  # one at a time, so a second runner takes the items this one has not reached
+        results = _local_results(
+            tasks, auditor, claim=lambda item_id: store.claim(item_id, run_id, lease))
     with tqdm(total=len(tasks), desc="auditing", unit="item", disable=not progress) as bar:
         for done in results:
             item = by_id[done.item_id]
             bar.update(1)
+            if done.skipped:
+                continue
             if done.result is None:
                 message = f"feed {item.feed!r} item {item.guid!r}: audit failed ({done.error})"
                 log.warning(message)
@@ -199,8 +207,13 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
             )
 
 
-def _local_results(tasks: Sequence[AuditTask], auditor: Auditor) -> Iterator[TaskResult]:
+def _local_results(tasks: Sequence[AuditTask], auditor: Auditor,
+                   claim: Callable[[int], bool] | None = None) -> Iterator[TaskResult]:
+    """Audit each task this run can claim; an item another runner holds is skipped (None)."""
     for task in tasks:
+        if claim is not None and not claim(task.item_id):
+            yield TaskResult(task.item_id, None, skipped=True)
+            continue
         yield audit_task(auditor, task)
 
 

@@ -9,7 +9,10 @@ a run killed with SIGKILL leaves every item either fully audited or not audited 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,13 +30,20 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running',      -- running | complete | stopped
+    status TEXT NOT NULL DEFAULT 'running',      -- running | complete | stopped | interrupted
     config TEXT,
     new_items INTEGER DEFAULT 0,
     audited INTEGER DEFAULT 0,
     unmatched INTEGER DEFAULT 0,
     failed INTEGER DEFAULT 0,
-    rejected INTEGER DEFAULT 0
+    rejected INTEGER DEFAULT 0,
+    pid INTEGER,                                 -- the process, to tell a killed run
+    host TEXT
+);
+CREATE TABLE IF NOT EXISTS claims (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    run_id INTEGER NOT NULL,
+    expires_at REAL NOT NULL                     -- unix time
 );
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -103,6 +113,19 @@ class StoredItem:
     published: datetime
 
 
+def _alive(pid: int | None) -> bool:
+    """Whether a process of this host is still running (a killed run's is not)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -132,6 +155,10 @@ class FeedStore:
             if version > SCHEMA_VERSION:
                 raise InputError(f"{path}: written by a newer auditor (schema {version})")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+            if "pid" not in columns:  # databases from before runs recorded their process
+                conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+                conn.execute("ALTER TABLE runs ADD COLUMN host TEXT")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not a usable SQLite database ({exc})") from None
@@ -159,13 +186,23 @@ class FeedStore:
 
     # ---- runs and problems -------------------------------------------------------------
     def start_run(self, config_json: str) -> int:
+        """A new run; runs of this host still `running` whose process is gone (killed) are
+        marked `interrupted` first, keeping the counts they committed."""
+        host = socket.gethostname()
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO runs(started_at, config) VALUES (?, ?)",
-                            (_now(), config_json))
+            for run_id, pid in c.execute("SELECT id, pid FROM runs WHERE status='running' AND "
+                                         "host=?", (host,)).fetchall():
+                if not _alive(pid):
+                    c.execute("UPDATE runs SET status='interrupted', finished_at=? WHERE id=?",
+                              (_now(), run_id))
+                    c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
+            cur = c.execute("INSERT INTO runs(started_at, config, pid, host) VALUES (?,?,?,?)",
+                            (_now(), config_json, os.getpid(), host))
             return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
         with self.transaction() as c:
+            c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
             c.execute(
                 "UPDATE runs SET finished_at=?, status=?, new_items=?, audited=?, unmatched=?, "
                 "failed=?, rejected=? WHERE id=?",
@@ -173,6 +210,26 @@ class FeedStore:
                  counts.get("unmatched", 0), counts.get("failed", 0),
                  counts.get("rejected", 0), run_id),
             )
+
+    def claim(self, item_id: int, run_id: int, lease_seconds: float) -> bool:
+        """Claim an item for this run before auditing it (in one IMMEDIATE transaction, so two
+        runners cannot both win): False when it has an audit, or another live run holds an
+        unexpired claim on it."""
+        now = time.time()
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM audits WHERE item_id=?", (item_id,)).fetchone():
+                return False
+            held = c.execute("SELECT c.run_id, c.expires_at, r.status FROM claims c LEFT JOIN "
+                             "runs r ON r.id = c.run_id WHERE c.item_id=?",
+                             (item_id,)).fetchone()
+            # a claim holds while it has not expired and its run is still running (a killed
+            # run is marked interrupted by the next start, and its claims lapse with it)
+            if held is not None and held[0] != run_id and held[1] > now and \
+                    held[2] == "running":
+                return False
+            c.execute("INSERT OR REPLACE INTO claims(item_id, run_id, expires_at) "
+                      "VALUES (?,?,?)", (item_id, run_id, now + lease_seconds))
+        return True
 
     def add_problem(self, run_id: int, feed: str | None, message: str,
                     guid: str | None = None) -> None:
@@ -274,6 +331,8 @@ class FeedStore:
             )
             c.execute("UPDATE items SET status='matched', status_message=NULL, checked_refs=? "
                       "WHERE id=?", (checked_refs, item_id))
+            # counted in the audit's own transaction: a killed run keeps its true count
+            c.execute("UPDATE runs SET audited = audited + 1 WHERE id=?", (run_id,))
         return True
 
     @staticmethod

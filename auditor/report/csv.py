@@ -3,8 +3,10 @@
 Every row carries the run's short `signature` in its own column, so rows stay attributable when
 tables from many audits are concatenated; the full signature and configuration go to a JSON
 sidecar (`<name>.signature.json`, or `signature.json` in a directory), which also survives a
-table with no rows. Text cells are written verbatim (a spreadsheet may interpret a cell starting
-with `=` as a formula: import as text). An empty cell means "no value".
+table with no rows. A text cell starting with `=`, `+`, `-`, `@`, a tab, a carriage return or
+an apostrophe gets a leading apostrophe (OWASP's advice against CSV formula injection: document
+text is untrusted and CSV files open in spreadsheets); `read_csv` removes it again, and
+`neutralise=False` writes cells raw. An empty cell means "no value".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import InputError
+from auditor.report.safety import neutralise_cell, restore_cell
 from auditor.result import ALIGNMENT_COLUMNS, FINDING_COLUMNS
 
 if TYPE_CHECKING:
@@ -117,19 +120,26 @@ def signature_path(path: str | Path) -> Path:
 
 
 def write_csv(
-    result: AuditResult, path: str | Path, tables: str | Sequence[str] | None = None
+    result: AuditResult, path: str | Path, tables: str | Sequence[str] | None = None,
+    neutralise: bool = True,
 ) -> dict[str, Path]:
     """Write the chosen tables (UTF-8, header row, no index) and the signature sidecar.
 
     `tables`: names from TABLES or "all"; by default the findings for a file path and all
-    three tables for a directory.
+    three tables for a directory. `neutralise`: prefix formula-like text cells with an
+    apostrophe (see the module docstring); False writes them raw.
 
     Returns the path of each table written.
     """
     paths = csv_paths(path, tables)
     for table, target in paths.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        table_frame(result, table).to_csv(target, index=False, encoding="utf-8")
+        frame = table_frame(result, table)
+        if neutralise:
+            text = [c for c, t in column_dtypes(table).items() if t == "string"]
+            frame[text] = frame[text].apply(lambda col: col.map(neutralise_cell,
+                                                                 na_action="ignore"))
+        frame.to_csv(target, index=False, encoding="utf-8")
     sidecar = signature_path(path)
     sidecar.parent.mkdir(parents=True, exist_ok=True)
     sidecar.write_text(
@@ -145,14 +155,21 @@ def write_csv(
     return paths
 
 
-def read_csv(path: str | Path, table: str = "findings") -> pd.DataFrame:
-    """Read a table written by `write_csv` back with its documented dtypes.
+def read_csv(path: str | Path, table: str = "findings", neutralised: bool = True
+             ) -> pd.DataFrame:
+    """Read a table written by `write_csv` back with its documented dtypes and text.
 
     Only an empty cell is missing: text such as "NA" or "null" in a document stays text.
+    `neutralised`: undo the apostrophe `write_csv` puts before formula-like cells (False for a
+    table written with `neutralise=False`).
     """
     import pandas as pd
 
     if table not in DTYPES:
         raise InputError(f"unknown CSV table {table!r}; choose from {', '.join(TABLES)}")
-    return pd.read_csv(path, dtype=column_dtypes(table), keep_default_na=False,
-                       na_values=[""], encoding="utf-8")
+    frame = pd.read_csv(path, dtype=column_dtypes(table), keep_default_na=False,
+                        na_values=[""], encoding="utf-8")
+    if neutralised:
+        text = [c for c, t in column_dtypes(table).items() if t == "string" and c in frame]
+        frame[text] = frame[text].apply(lambda col: col.map(restore_cell, na_action="ignore"))
+    return frame

@@ -3,15 +3,16 @@
 All document text is untrusted. It reaches the page only through Jinja2 autoescape (HTML) or
 through `script_json` (a `<script type="application/json">` block), and the page carries a
 Content-Security-Policy that lets only our own script and style (by SHA-256 hash) run.
+Bidi overrides and control characters in document text are shown as `⟦U+202E⟧`, not obeyed.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from auditor.report.safety import page_csp, visible_controls
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -30,11 +31,6 @@ def script_json(data: Any) -> str:
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
 
 
-def _csp_hash(text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
 def _environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -45,6 +41,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=visible_controls,  # a bidi override in a document is shown, not obeyed
     )
 
 
@@ -58,11 +55,7 @@ def render_html(result: AuditResult) -> str:
     env = _environment()
     style = env.get_template("style.css.j2").render()
     script = env.get_template("script.js.j2").render()
-    csp = (
-        "default-src 'none'; "
-        f"script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
-    )
+    csp = page_csp(style, script)
     return env.get_template("page.html.j2").render(
         m=model,
         style=Markup(style),

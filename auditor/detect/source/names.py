@@ -171,11 +171,10 @@ NOT_PERSON_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG", "NORP", "PRODUCT", "E
 def _not_people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int]]:
     """Document spans of MT entities (in these sentences) that spaCy labels as no person."""
     from auditor.detect.clauses import sentence_offsets
-    from auditor.detect.nlp import add_entities
 
     chosen = [ctx.mt.sentences[i] for i in sentences]
     docs = ctx.resources.parse([s.text for s in chosen])
-    add_entities(ctx.resources.nlp, docs)
+    ctx.resources.add_entities(docs)
     spans = []
     for sent, doc in zip(chosen, docs, strict=True):
         offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
