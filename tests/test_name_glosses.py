@@ -150,3 +150,20 @@ def test_another_person_where_the_source_names_a_dictionary_person(auditor) -> N
     found = _source_names(auditor, right.replace("Einstein", "Isaac Newton"), src)
     assert [(f.mt_text, f.canonical) for f in found] == [("Isaac Newton", "Albert Einstein")]
     assert "CC-CEDICT: 爱因斯坦 = Albert Einstein" in found[0].evidence
+
+
+# ---- reference side, through the real pipeline ---------------------------------------------
+SENDAI_REF = ("Ministers met in Sendai on Tuesday to discuss trade. They agreed to meet again "
+              "next year.")
+
+
+@pytest.mark.parametrize("rendering", ["Xiantai", "Xian Tai"])
+def test_a_pinyin_rendering_maps_to_the_reference_place_through_the_dictionary(
+        auditor, rendering: str) -> None:
+    from auditor.result import Document, FindingKind
+
+    mt = SENDAI_REF.replace("Sendai", rendering)
+    result = auditor.audit(Document(mt), [Document(SENDAI_REF)])
+    names = [f for f in result.findings if f.kind is FindingKind.NAME]
+    assert [(f.mt_text, f.canonical) for f in names] == [(rendering, "Sendai")]
+    assert "CC-CEDICT: 仙台 = Sendai" in names[0].evidence
