@@ -27,6 +27,8 @@ from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from auditor.embed import cache_dir  # one cache folder rule for all derived files
+
 _DATA_FILE = "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 _INDEX_FORMAT = 1  # bump when the index layout changes
 MAX_MATCH = 12  # longest headword `longest_match` tries; longer entries are idioms and phrases
@@ -201,16 +203,6 @@ def _build(path: Path | str) -> None:
         db.commit()
     finally:
         db.close()
-
-
-def cache_dir() -> Path:
-    """Where built indexes live: $AUDITOR_CACHE_DIR, else $XDG_CACHE_HOME/auditor, else
-    ~/.cache/auditor."""
-    explicit = os.environ.get("AUDITOR_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "auditor"
 
 
 _LOCK = threading.Lock()
