@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from auditor.errors import ModelError
@@ -27,6 +28,21 @@ from auditor.errors import ModelError
 # Bumped when the exported graph changes, so older cached files are not reused.
 EXPORT_VERSION = "1"
 OPSET = 17
+
+
+@contextmanager
+def _written_atomically(target: Path) -> Iterator[str]:
+    """A temporary file beside `target` that replaces it only when the block succeeds, so a
+    killed export never leaves a half-written model in the shared cache."""
+    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def export_minilm(target: Path) -> Path:
@@ -73,9 +89,7 @@ def export_minilm(target: Path) -> Path:
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.int64)
     mask = (ids != 0).to(torch.int64)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
+    with _written_atomically(target) as tmp:
         # The tracer's warnings are about branches that are constant for this model.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -86,11 +100,6 @@ def export_minilm(target: Path) -> Path:
                               "attention_mask": {0: "batch", 1: "tokens"},
                               "sentence_vector": {0: "batch"}},
             )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
@@ -98,16 +107,9 @@ def quantize_int8(source: Path, target: Path) -> Path:
     """Dynamic int8 quantisation of the matrix multiplications (onnxruntime's tool)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
+    with _written_atomically(target) as tmp:
         quantize_dynamic(str(source), tmp, weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
