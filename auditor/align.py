@@ -336,6 +336,26 @@ def length_agreement(mt_chars: np.ndarray, other_chars: np.ndarray, ratio: float
     return np.log2(1.0 + np.minimum(a, b) / np.maximum(np.maximum(a, b), 1e-9))
 
 
+def pair_single_gaps(groups: list[Group], n: int, m: int) -> list[Group]:
+    """Pair one unmatched sentence with one unmatched sentence where they are all that lies
+    between two matched groups (or a group and a document edge) on both sides.
+
+    In a true translation, position is the strongest evidence: a lone sentence on each side
+    between matched neighbours is the other's translation however poorly it reads (a garbled
+    or mistranslated sentence), not one dropped sentence plus one invented one.
+    """
+    out: list[Group] = []
+    prev_mt, prev_other = 0, 0
+    for group in [*groups, ((n,), (m,))]:
+        mt_side, other_side = group
+        if mt_side[0] - prev_mt == 1 and other_side[0] - prev_other == 1:
+            out.append(((prev_mt,), (prev_other,)))
+        if mt_side[0] < n:
+            out.append(group)
+        prev_mt, prev_other = mt_side[-1] + 1, other_side[-1] + 1
+    return out
+
+
 def refine_parallel(
     first_pass: list[Group],
     mt_vectors: np.ndarray,
@@ -352,6 +372,7 @@ def refine_parallel(
     anchor_similarity: float = 2.0,
     window: int = 3,
     max_sentences: int = 6,
+    pair_gaps: bool = True,
 ) -> tuple[list[Group], list[float]]:
     """Second pass: re-align around a first-pass path, scoring each a x b group (a, b >= 1,
     a + b <= `max_sentences`) from the embedding of its concatenated text.
@@ -364,6 +385,8 @@ def refine_parallel(
     `fixed_anchors`) are kept, so only groups near uncertain places are embedded.
     `embed_spans` is called once per side with the distinct spans needed (single sentences
     are taken from the vectors given).
+    With `pair_gaps`, lone sentences left between matched groups are paired
+    (`pair_single_gaps`).
     Returns the matched groups in order and each group's cosine.
     mt_chars / other_chars: (n,) / (m,) character lengths of the sentences.
     """
@@ -459,4 +482,9 @@ def refine_parallel(
             groups.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
             sims.append(gain[(i, j, a, b)][1])
         i, j = i - a, j - b
-    return groups[::-1], sims[::-1]
+    groups, sims = groups[::-1], sims[::-1]
+    if pair_gaps:
+        found = dict(zip(groups, sims, strict=True))
+        groups = pair_single_gaps(groups, n, m)
+        sims = [found[g] if g in found else float(cross[g[0][0], g[1][0]]) for g in groups]
+    return groups, sims

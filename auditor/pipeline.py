@@ -103,7 +103,7 @@ def align_parallel_texts(
         length_weight=config.length_weight,
         length_ratio=expected_length_ratio(mt, other, config),
         anchor_similarity=config.anchor_similarity, window=config.refine_window,
-        max_sentences=config.max_group_sentences,
+        max_sentences=config.max_group_sentences, pair_gaps=config.pair_single_gaps,
     )
 
 

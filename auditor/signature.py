@@ -43,6 +43,7 @@ _ABBREV = {
     "anchor_similarity": "anchor",
     "refine_window": "win",
     "max_group_sentences": "gmax",
+    "pair_single_gaps": "gap1",
     "length_ratio_en": "lr_en",
     "length_ratio_zh": "lr_zh",
 }

@@ -90,3 +90,15 @@ def test_refine_with_fixed_anchors_embeds_fewer_spans():
                                   anchor_similarity=0.7)
     assert everything == anchored == [((i,), (i,)) for i in range(30)]
     assert sum(asked.values()) == 0 < total
+
+
+def test_pair_single_gaps_pairs_only_one_by_one_gaps_and_edges():
+    from auditor.align import pair_single_gaps
+
+    groups = [((1,), (1,)), ((2,), (2,)), ((5,), (4,)), ((6,), (6,))]
+    # (0,0) at the start edge: 1 x 1 -> paired; MT 3-4 vs ref 3: 2 x 1 -> left; MT - vs ref 5:
+    # 0 x 1 -> left; MT 7 vs ref 7 at the end edge: 1 x 1 -> paired
+    assert pair_single_gaps(groups, 8, 8) == [((0,), (0,)), *groups[:3], groups[3],
+                                              ((7,), (7,))]
+    assert pair_single_gaps([], 1, 1) == [((0,), (0,))]
+    assert pair_single_gaps([], 2, 1) == []

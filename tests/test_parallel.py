@@ -107,3 +107,27 @@ def test_parallel_alignment_finds_a_one_to_two_group_with_a_short_sentence(audit
         ((0,), (0, 1)), ((1,), (2,)), ((2,), (3,))]
     whole = auditor.encoder.encode([SPLIT_MT[0], " ".join(SPLIT_REFERENCE[:2])])
     assert result.alignments[0].similarity == pytest.approx(float(whole[0] @ whole[1]), abs=1e-5)
+
+
+# A garbled MT sentence between two well-translated neighbours (the shape of a TED dev segment
+# where "这是与非门" came out as "This is not true."): its cosine to the reference sentence is
+# below the pairing floor, so the second pass left one MT and one reference sentence unmatched
+# (read as a drop plus an addition). Position says they are one translation pair.
+GARBLED_REFERENCE = [REFERENCE[0], REFERENCE[1], "This circuit is a NAND gate.", REFERENCE[3]]
+GARBLED_MT = [MT[0], MT[1], "This is not true.", "Children under twelve get free tickets."]
+
+
+@pytest.mark.parametrize("pair_gaps", [True, False])
+def test_parallel_pairs_a_lone_garbled_sentence_between_matched_neighbours(auditor, pair_gaps):
+    config = AuditConfig(mode=AlignMode.PARALLEL, segmentation="lines",
+                         pair_single_gaps=pair_gaps)
+    result = Auditor(encoder=auditor.encoder, config=config).audit(
+        "\n".join(GARBLED_MT), ["\n".join(GARBLED_REFERENCE)])
+    groups = [(a.mt, a.other) for a in result.alignments]
+    assert groups[:2] == [((0,), (0,)), ((1,), (1,))] and groups[-1] == ((3,), (3,))
+    assert (((2,), (2,)) in groups) is pair_gaps
+    if pair_gaps:
+        low = result.alignments[2].similarity
+        vectors = auditor.encoder.encode([GARBLED_MT[2], GARBLED_REFERENCE[2]])
+        assert low == pytest.approx(float(vectors[0] @ vectors[1]), abs=1e-5)
+        assert low < config.min_similarity  # paired by position, not by similarity
