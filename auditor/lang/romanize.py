@@ -40,12 +40,13 @@ def fold(text: str) -> str:
 
 # ---- Mandarin syllables ----------------------------------------------------------------------
 @lru_cache(maxsize=1)
-def _dictionary_readings() -> frozenset[str]:
-    """Every toneless reading in pypinyin's character dictionary, folded (bare nasals too)."""
-    from pypinyin.constants import PINYIN_DICT
+def _dictionary_readings() -> dict[str, str]:
+    """Every toneless reading in pypinyin's character dictionary, folded (bare nasals too), to
+    its Wade-Giles spelling; read from the cached index rather than from pypinyin's tables in
+    every process."""
+    from auditor.lang.kanji_readings import load_kanji_readings
 
-    return frozenset(fold(reading) for readings in PINYIN_DICT.values()
-                     for reading in readings.split(","))
+    return load_kanji_readings().mandarin_readings()
 
 
 @lru_cache(maxsize=1)
@@ -282,10 +283,9 @@ def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
 
 
 def _wade_giles_syllable(syllable: str) -> str:
-    """One toneless pinyin syllable in Wade-Giles ("xia" -> "hsia"), pypinyin's table."""
-    from pypinyin.style.wadegiles import to_wade_glides
-
-    return str(to_wade_glides(syllable))
+    """One toneless pinyin syllable (from `pinyin_inventory`) in Wade-Giles ("xia" -> "hsia"),
+    pypinyin's spelling."""
+    return _dictionary_readings()[syllable]
 
 
 def wade_giles_key(name: str) -> str | None:
@@ -337,34 +337,13 @@ _HEPBURN_WORD = re.compile(
     r"(?:(?:[kgsztdnhbpmrwfj]|sh|ch|ts|[kgnhbpmr]y)?[aeiou]|y[aou]|n(?![aeiouy]))+")
 
 
-@lru_cache(maxsize=1)
-def _kakasi() -> object:
-    import pykakasi
-
-    return pykakasi.kakasi()
-
-
 @lru_cache(maxsize=512)
 def _kanji_for(syllable: str) -> tuple[str, ...]:
     """Characters with this Mandarin reading that Japanese also writes (pykakasi reads them),
     from the main CJK block: the extensions hold rare and historic characters, not names."""
-    kakasi = _kakasi()
-    return tuple(ch for ch in _main_block_by_syllable().get(syllable, ())
-                 if all(part["hepburn"] for part in kakasi.convert(ch)))  # type: ignore[attr-defined]
+    from auditor.lang.kanji_readings import load_kanji_readings
 
-
-@lru_cache(maxsize=1)
-def _main_block_by_syllable() -> dict[str, tuple[str, ...]]:
-    """Main-block CJK characters by toneless Mandarin syllable, in code point order: one pass
-    over pypinyin's table instead of one per syllable."""
-    from pypinyin.constants import PINYIN_DICT
-
-    index: dict[str, list[str]] = {}
-    for code, readings in PINYIN_DICT.items():
-        if 0x4E00 <= code <= 0x9FFF:
-            for syllable in dict.fromkeys(fold(r) for r in readings.split(",")):
-                index.setdefault(syllable, []).append(chr(code))
-    return {syllable: tuple(chars) for syllable, chars in index.items()}
+    return load_kanji_readings().kanji(syllable)
 
 
 def _japanese_key(romaji: str) -> str:
@@ -403,12 +382,15 @@ def _kanji_word_readings(syllables: tuple[str, ...]) -> frozenset[str]:
         total *= len(c)
     if not total or total > _JAPANESE_COMBINATIONS:
         return frozenset()
-    kakasi = _kakasi()
+    from auditor.lang.kanji_readings import load_kanji_readings
+
+    index = load_kanji_readings()
+    index.prefetch(char for chars in candidates[:-1] for char in chars)
     out = set()
     for combo in product(*candidates):
-        parts = kakasi.convert("".join(combo))  # type: ignore[attr-defined]
-        key = _japanese_key("".join(part["hepburn"] for part in parts))
-        if key and all(part["hepburn"] for part in parts):
+        romaji = index.hepburn("".join(combo))
+        key = _japanese_key(romaji)
+        if romaji and key:
             out.add(key)
     return frozenset(out)
 
