@@ -318,19 +318,26 @@ class CachedEncoder:
             return np.vstack([self._cache[k] for k in keys])
 
 
-def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True) -> Encoder:
+def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True,
+                 threads: int | None = None) -> Encoder:
     """Model by name: the bundled MiniLM on ONNX Runtime (`all-MiniLM-L6-v2`, or
     `all-MiniLM-L6-v2-int8`), the same through sentence-transformers
     (`sentence-transformers/all-MiniLM-L6-v2`), the bundled multilingual USE, or any local
-    sentence-transformers model (path or name already in the local Hugging Face cache)."""
+    sentence-transformers model (path or name already in the local Hugging Face cache).
+    `threads`: the model's CPU threads (a Dask worker gets one per worker thread), by default
+    up to four."""
     canonical = _ALIASES.get(model.lower(), model)
     encoder: Encoder
     if canonical == MULTILINGUAL_MODEL:
-        encoder = USEEncoder()
+        encoder = USEEncoder(threads=threads)
     elif canonical == DEFAULT_MODEL:
-        encoder = OnnxEncoder()
+        encoder = OnnxEncoder(threads=threads)
     elif canonical.lower() == DEFAULT_MODEL.lower() + "-int8":
-        encoder = OnnxEncoder(int8=True)
+        encoder = OnnxEncoder(int8=True, threads=threads)
     else:
         encoder = SentenceTransformerEncoder(canonical)
+        if threads:
+            import torch  # already loaded by sentence-transformers
+
+            torch.set_num_threads(threads)
     return CachedEncoder(encoder) if cache else encoder

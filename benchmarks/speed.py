@@ -17,10 +17,13 @@ Prints, for the seed article (001 against 000 and 004) and for MQM documents fro
 - sentence chrF (sacrebleu) over the same documents, the cheapest baseline;
 - peak memory (max RSS) of this process;
 - the word-level coverage detector's time over the pure sentence encoding (goal <= 1);
-- the cold start taken apart: each heavy piece (the ONNX encoder, spaCy, scikit-learn, the
-  pypinyin table, pykakasi, jieba, the source encoder, torch) imported and loaded alone in a
-  fresh process, wall and CPU seconds over a bare `import numpy` process, next to the bare
-  baseline of the acceptance line: the ONNX encoder loaded and encoding the seed sentences.
+- the cold start taken apart: each heavy piece (the ONNX encoder, spaCy, the cached reading
+  index of the names checks, jieba, the source encoder, and what is no longer loaded: pypinyin's
+  and pykakasi's tables, scikit-learn, torch) imported and loaded alone in a fresh process, wall
+  and CPU seconds over a bare `import numpy` process and its share of the cold CLI's CPU, next to
+  the bare baselines of the acceptance line (python + the ONNX encoder loaded and encoding the
+  seed sentences; the same encoding every text the audit sends the encoder, clauses included)
+  and the cold CLI's ratio to each.
 With --compare MODEL, the warm audits run again with that encoder (e.g. the reference
 `sentence-transformers/all-MiniLM-L6-v2`) in the same run, and the speed ratio is printed.
 With --repeat N, the cold CLI runs N times (the machine may be shared: min and median).
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import resource
@@ -39,7 +43,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +80,7 @@ class Timing:
     chrf: float = 0.0
     all_texts: int = 0
     all_encode: float = 0.0
+    encoder_texts: list[str] = field(default_factory=list)  # every text sent to the encoder
 
 
 class Recorder:
@@ -147,37 +152,56 @@ COLD_PIECES = (
      "from auditor.embed import load_encoder; load_encoder().encode(['warm up'])"),
     ("spaCy en_core_web_sm", "content, names, numbers detectors",
      "from auditor.detect.nlp import load_spacy; load_spacy()"),
-    ("scikit-learn TF-IDF", "comparable alignment",
-     "from sklearn.feature_extraction.text import TfidfVectorizer"),
-    ("pypinyin table", "names (Japanese readings), source names",
-     "from pypinyin.constants import PINYIN_DICT"),
-    ("pykakasi", "names: a pinyin-looking candidate",
-     "import pykakasi; pykakasi.kakasi().convert('岸田')"),
+    ("reading index (cached: pypinyin syllables, pykakasi kanji)", "names: pinyin-looking words",
+     "from auditor.lang.romanize import japanese_readings, wade_giles_key; "
+     "japanese_readings('Antian'); wade_giles_key('Xia Liyan')"),
     ("jieba", "source audits: Chinese names",
      "import jieba, logging; jieba.setLogLevel(logging.WARNING); jieba.initialize()"),
     ("USE v3 (source encoder)", "source audits",
      "from auditor.embed import load_encoder; load_encoder('use-multilingual-v3').encode(['x'])"),
+    ("pypinyin tables", "no longer on the reference audit path (source names only)",
+     "from pypinyin.constants import PINYIN_DICT"),
+    ("pykakasi", "no longer loaded (the reading index is built from it once)",
+     "import pykakasi; pykakasi.kakasi().convert('岸田')"),
+    ("scikit-learn TF-IDF", "no longer imported (written out in auditor.align)",
+     "from sklearn.feature_extraction.text import TfidfVectorizer"),
     ("torch + sentence-transformers", "never by default (reference backend only)",
      "from auditor.embed import load_encoder; "
      "load_encoder('sentence-transformers/all-MiniLM-L6-v2').encode(['x'])"),
 )
 
 
-def cold_breakdown() -> list[str]:
-    """Each piece's import + load in a fresh process, over a bare `import numpy` process."""
+def cold_breakdown(cold_cpu: float | None, encoder_texts: Sequence[str]) -> list[str]:
+    """Each piece's import + load in a fresh process, over a bare `import numpy` process, and
+    its share of the cold CLI's CPU; then the bare baselines and the cold CLI's ratio to them."""
     base_wall, base_cpu = timed_process([sys.executable, "-c", "import numpy"])
     lines = ["", "Cold start taken apart (each piece alone in a fresh process; seconds over a "
              f"bare `python -c 'import numpy'`, which takes {base_wall:.2f} s wall, "
-             f"{base_cpu:.2f} s CPU):", "",
-             "| piece | loaded for | wall | CPU |", "|---|---|---|---|"]
+             f"{base_cpu:.2f} s CPU; share = CPU over the cold CLI's median CPU):", "",
+             "| piece | loaded for | wall | CPU | share of the cold CLI |", "|---|---|---|---|---|"]
+
+    def share(cpu: float) -> str:
+        return f"{100 * cpu / cold_cpu:.0f} %" if cold_cpu else "n/a"
+
     for label, when, code in COLD_PIECES:
         wall, cpu = timed_process([sys.executable, "-c", code])
-        lines.append(f"| {label} | {when} | {wall - base_wall:.2f} s | {cpu - base_cpu:.2f} s |")
-    code = ("from auditor.embed import load_encoder\n" + _seed_texts_code()
-            + "load_encoder(cache=False).encode(texts)")
-    wall, cpu = timed_process([sys.executable, "-c", code])
-    lines.append(f"| bare baseline: python + ONNX MiniLM load + encoding the seed sentences "
-                 f"| - | {wall:.2f} s (total) | {cpu:.2f} s (total) |")
+        lines.append(f"| {label} | {when} | {wall - base_wall:.2f} s | {cpu - base_cpu:.2f} s "
+                     f"| {share(cpu - base_cpu)} |")
+    texts_file = Path("/tmp/auditor-speed-encoder-texts.json")
+    texts_file.write_text(json.dumps(list(encoder_texts)), encoding="utf-8")
+    baselines = (
+        ("the seed sentences", _seed_texts_code()),
+        (f"every text the seed audit encodes ({len(encoder_texts)}: sentences, clauses, "
+         "variants)", f"import json; texts = json.load(open({str(texts_file)!r}))\n"))
+    ratios = []
+    for what, texts_code in baselines:
+        code = ("from auditor.embed import load_encoder\n" + texts_code
+                + "load_encoder(cache=False).encode(texts)")
+        wall, cpu = timed_process([sys.executable, "-c", code])
+        ratios.append(f"{cold_cpu / cpu:.2f}× over {what}" if cold_cpu else "n/a")
+        lines.append(f"| bare baseline: python + ONNX MiniLM load + encoding {what} "
+                     f"| - | {wall:.2f} s (total) | {cpu:.2f} s (total) | {share(cpu)} |")
+    lines += ["", "Cold CLI CPU ÷ bare baseline CPU (acceptance: <= 1.3): " + "; ".join(ratios)]
     return lines
 
 
@@ -287,6 +311,7 @@ def run_jobs(auditors: dict[str, Any], jobs: Sequence[Job], profiler: cProfile.P
         timing.encode += seconds
         timing.encoded += encoded
         seconds, texts = replay_seconds(recorders)
+        timing.encoder_texts += [t for batch in recorders[0].batches for t in batch]
         timing.all_encode += seconds
         timing.all_texts += texts
         timing.chrf += chrf_seconds(job)
@@ -371,15 +396,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     lines = ["# Speed (benchmarks/speed.py)", ""]
+    cold_cpu: float | None = None
     if not args.no_cli:
         runs = [cold_cli(Path("/tmp/auditor-speed.json")) for _ in range(max(args.repeat, 1))]
         walls = sorted(r[0] for r in runs)
         cpus = sorted(r[1] for r in runs)
         peak, how = max(r[2] for r in runs), runs[0][3]
+        cold_cpu = cpus[len(cpus) // 2]
         lines += [f"- cold CLI, seeds: {walls[0]:.1f} s wall (min of {len(runs)}; median "
-                  f"{walls[len(walls) // 2]:.1f} s), {cpus[0]:.1f} s CPU (median "
-                  f"{cpus[len(cpus) // 2]:.1f} s), peak memory {peak:.0f} MB (`{how}`)"]
-    breakdown = [] if args.no_breakdown else cold_breakdown()
+                  f"{walls[len(walls) // 2]:.1f} s), {cpus[0]:.2f} s CPU (median "
+                  f"{cold_cpu:.2f} s), peak memory {peak:.0f} MB (`{how}`); load average "
+                  f"{os.getloadavg()[0]:.1f}"]
 
     lines += dictionary_lines()
 
@@ -463,7 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cb = 1000 * theirs.audit_cpu / max(theirs.mt_sentences, 1)
             lines.append(f"| {name} | {a:.1f} s | {b:.1f} s | **{b / max(a, 1e-9):.2f}×** "
                          f"| {ca:.1f} s | {cb:.1f} s | {cb / max(ca, 1e-9):.2f}× |")
-    lines += breakdown
+    if not args.no_breakdown:  # after the warm runs: they recorded what the seed audit encodes
+        lines += cold_breakdown(cold_cpu, seed_timing.encoder_texts)
     command = "python benchmarks/speed.py" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     lines.insert(2, f"- command: `{command}`; machine: {machine_line()}")

