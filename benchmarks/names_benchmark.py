@@ -58,6 +58,9 @@ CITIES = ["Geneva", "Nairobi", "Jakarta", "Hanoi", "Brasilia", "Oslo", "Ankara",
           "Canberra", "Ottawa", "Lima", "Warsaw", "Helsinki", "Manila", "Riyadh", "Cairo",
           "Vienna", "Madrid", "Stockholm", "Singapore", "Dakar", "Quito", "Tbilisi", "Astana"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+# Cross-validation folds, grouped by name: a person or place, with every case that names it in a
+# reference (its own, and those where it is the other public figure), sits in one fold only.
+FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,11 @@ class Person:
     @property
     def slice(self) -> str:
         return f"{self.source}/{'in' if self.in_cedict else 'not in'} CC-CEDICT"
+
+    @property
+    def fold(self) -> int:
+        """Cross-validation fold, by name (a name in both files falls in one fold)."""
+        return zlib.crc32(" ".join(self.name.lower().split()).encode()) % FOLDS
 
 
 @dataclass(frozen=True)
@@ -213,11 +221,28 @@ def manglings(p: Person) -> dict[str, str]:
     return unique
 
 
+def _pick(pool: list[Person], p: Person, step: int) -> Person:
+    """A member of `pool` chosen by `p`'s row (deterministic, spread over the pool)."""
+    return pool[(p.row + step) % len(pool)]
+
+
+def _same_fold(people: list[Person], p: Person) -> list[Person]:
+    return [q for q in people if q.fold == p.fold and q.row != p.row]
+
+
+def _other_same_origin(people: list[Person], p: Person, exclude: tuple[int, ...] = ()
+                       ) -> Person:
+    """A correct name of the same origin (in the same fold), else of any origin in the fold."""
+    pool = [q for q in _same_fold(people, p) if q.row not in exclude]
+    same = [q for q in pool if q.origin == p.origin]
+    return _pick(same or pool, p, 0)
+
+
 def build_place_cases(p: Person, persons: list[Person], places: list[Person]) -> list[Case]:
     """A place in the reference and its variants in the MT: the same four sentences as for a
     person, with the place where the talks were held."""
     cases: list[Case] = []
-    other = persons[(p.row + 37) % len(persons)]
+    other = _pick([q for q in persons if q.fold == p.fold], p, 37)
     city, city2 = CITIES[p.row % len(CITIES)], CITIES[(p.row + 7) % len(CITIES)]
     extra = CITIES[(p.row + 13) % len(CITIES)]
     day = DAYS[p.row % len(DAYS)]
@@ -227,8 +252,7 @@ def build_place_cases(p: Person, persons: list[Person], places: list[Person]) ->
            f"The two sides agreed to meet again before the end of the year.")
     variants = dict(manglings(p))
     variants["control-full"] = p.name
-    same_origin = [q for q in places if q.origin == p.origin and q.row != p.row]
-    variants["control-other"] = same_origin[p.row % len(same_origin)].name
+    variants["control-other"] = _other_same_origin(places, p).name
     for kind, variant in variants.items():
         first = f"{other.name} said on {day} that talks in {variant} were useful."
         mt = (f"The two sides agreed to meet again by the end of the year. {first} "
@@ -248,9 +272,8 @@ def build_cases(people: list[Person]) -> list[Case]:
     people = [p for p in people if p.kind == "person"]
     for p in places:
         cases += build_place_cases(p, people, places)
-    n = len(people)
     for p in people:
-        other = people[(p.row + 37) % n]
+        other = _pick(_same_fold(people, p), p, 37)
         city, city2 = CITIES[p.row % len(CITIES)], CITIES[(p.row + 7) % len(CITIES)]
         extra = CITIES[(p.row + 13) % len(CITIES)]
         day = DAYS[p.row % len(DAYS)]
@@ -263,9 +286,7 @@ def build_cases(people: list[Person]) -> list[Case]:
         variants["control-full"] = p.name
         # a different public figure of the same origin in the person's place: a correct name
         # the reference does not mention, in the sentence aligned to the person's
-        same_origin = [q for q in people if q.origin == p.origin and q.row != p.row
-                       and q.row != other.row]
-        variants["control-other"] = same_origin[p.row % len(same_origin)].name
+        variants["control-other"] = _other_same_origin(people, p, (other.row,)).name
         surname_first = p.origin == "korean" or (p.origin == "chinese" and "-" in p.name)
         variants["control-short"] = words[0] if surname_first else words[-1]
         for kind, variant in variants.items():
@@ -282,35 +303,121 @@ def build_cases(people: list[Person]) -> list[Case]:
     return cases
 
 
-def run(cases: list[Case], fit: bool, verbose: bool = False) -> None:
-    """Audit every case once (alignment, NER, features), then decide with the given weights."""
-    import numpy as np
+@dataclass
+class Analysed:
+    """One case audited: what the names detector saw (mentions, reference entities, alignment
+    scores per pair), kept so that the evidence can be recomputed without auditing again."""
 
+    case: Case
+    mt_mentions: list
+    entities: list
+    phrases: str
+    aligned: list[list[float]]  # [MT mention][entity]
+    alignments: tuple
+    calques: list  # calque findings (they do not depend on the weights)
+
+
+def audit_all(cases: list[Case], cache: Path | None) -> tuple[list[Analysed], frozenset[str]]:
+    """Audit every case once (alignment, NER); with `cache`, read / write the audits there (a
+    development aid: delete it when mention extraction or alignment changes)."""
+    import pickle
+
+    if cache is not None and cache.is_file():
+        stored = pickle.loads(cache.read_bytes())
+        by_key = {(a.case.person.name, a.case.kind, a.case.mt): a for a in stored["analysed"]}
+        if all((c.person.name, c.kind, c.mt) in by_key for c in cases):
+            return ([replace_case(by_key[(c.person.name, c.kind, c.mt)], c) for c in cases],
+                    stored["dictionary"])
     from auditor import Auditor
-    from auditor.config import NamesConfig
     from auditor.detect.base import Detector
-    from auditor.detect.names import NameDetector
+    from auditor.detect.names import (
+        NameDetector,
+        _aligned_pairs,
+        _aligned_score,
+        english_words,
+        find_calques,
+    )
     from auditor.result import Document
 
-    analysed: list[tuple[Case, object, object]] = []
+    analysed: list[Analysed] = []
+    current: list[Case] = []
 
     class Recorder(Detector):
         id = "names-recorder"
 
         def find(self, ctx):  # type: ignore[no-untyped-def]
-            analysed.append((current[0], ctx, NameDetector().analyse(ctx)))
+            a = NameDetector().analyse(ctx)
+            pairs = _aligned_pairs(ctx)
+            analysed.append(Analysed(
+                current[0], a.mt_mentions, a.entities, a.phrases,
+                [[_aligned_score(ctx, m, e, pairs) for e in a.entities] for m in a.mt_mentions],
+                tuple(ctx.alignments), find_calques(ctx, a)))
             return []
 
     auditor = Auditor(detectors=[])
     auditor.detectors = [Recorder()]
-    current: list[Case] = []
     for c in cases:
         current[:] = [c]
         auditor.audit(Document(c.mt, "mt"), [Document(c.ref, "ref")])
+    dictionary = english_words(auditor.resources.nlp)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps({"analysed": analysed, "dictionary": dictionary}))
+    return analysed, dictionary
+
+
+def replace_case(a: Analysed, c: Case) -> Analysed:
+    return dataclasses.replace(a, case=c)
+
+
+def features_of(analysed: list[Analysed], dictionary: frozenset[str]):  # type: ignore[no-untyped-def]
+    """The names detector's analysis of each case, support and evidence recomputed with the
+    current code (`NameDetector.analyse` after the parse)."""
+    from auditor.config import NamesConfig
+    from auditor.detect.names import NameAnalysis, candidate_features, is_supported
+
+    max_words = NamesConfig().max_words
+    out = []
+    for a in analysed:
+        chosen = [i for i, m in enumerate(a.mt_mentions)
+                  if not is_supported(m, a.phrases, a.entities, a.case.ref)
+                  and len(m.words) <= max_words]
+        unsupported = [a.mt_mentions[i] for i in chosen]
+        features = [[candidate_features(a.mt_mentions[i], e, a.aligned[i][k], dictionary)
+                     for k, e in enumerate(a.entities)] for i in chosen]
+        out.append((a, NameAnalysis([], [], a.mt_mentions, a.entities, a.phrases, unsupported,
+                                    features, None, dictionary)))
+    return out
+
+
+def decide(detector, a: Analysed, analysis):  # type: ignore[no-untyped-def]
+    """`NameDetector.decide` on a stored audit: mangled names, then calques not overlapping."""
+    from types import SimpleNamespace
+
+    from auditor.config import AuditConfig
+
+    ctx = SimpleNamespace(config=AuditConfig(), alignments=a.alignments)
+    findings = detector._mangled(ctx, analysis)
+    taken = [(f.mt_start or 0, f.mt_end or 0) for f in findings]
+    return findings + [f for f in a.calques if not any(
+        s < (f.mt_end or 0) and (f.mt_start or 0) < e for s, e in taken)]
+
+
+def run(cases: list[Case], fit: bool, verbose: bool = False, misses: bool = False,
+        cache: Path | None = None) -> None:
+    """Audit every case once (alignment, NER, features), then decide with the given weights."""
+    import numpy as np
+
+    from auditor.config import NamesConfig
+    from auditor.detect.names import NameDetector
+
+    audits, dictionary = audit_all(cases, cache)
+    analysed = features_of(audits, dictionary)
 
     def pairs(subset, without_gloss=False):  # type: ignore[no-untyped-def]
         rows = []
-        for c, _, analysis in subset:
+        for a, analysis in subset:
+            c = a.case
             for m, feats in zip(analysis.unsupported, analysis.features, strict=True):
                 hit = m.start <= c.variant_start < m.end and not c.kind.startswith("control")
                 for e, f in zip(analysis.entities, feats, strict=True):
@@ -319,38 +426,110 @@ def run(cases: list[Case], fit: bool, verbose: bool = False) -> None:
         return rows
 
     # the same analyses as if the dictionary had never been read
-    blind = [(c, ctx, dataclasses.replace(a, features=[
-        [dataclasses.replace(f, gloss=0.0, gloss_entry="") for f in row] for row in a.features]))
-        for c, ctx, a in analysed]
+    blind = [(a, dataclasses.replace(an, features=[
+        [dataclasses.replace(f, gloss=0.0, gloss_entry="") for f in row] for row in an.features]))
+        for a, an in analysed]
 
     if not fit:
-        detector = NameDetector(tuple(NamesConfig().weights))
-        report([(c, detector.decide(ctx, a)) for c, ctx, a in analysed], verbose)
-        calibration(pairs(analysed), tuple(NamesConfig().weights), np)
+        weights = tuple(NamesConfig().weights)
+        detector = NameDetector(weights)
+        results = [(a.case, decide(detector, a, an)) for a, an in analysed]
+        report(results, verbose)
+        if misses:
+            explain_misses([(a, an, r[1], weights) for (a, an), r in zip(analysed, results,
+                                                                         strict=True)])
+        calibration(pairs(analysed), weights, np)
         return
-    # Two folds by person (even / odd rows): each half is decided with weights fitted on the
-    # other, with and without the dictionary evidence (the last feature), so that both figures
-    # are held-out and comparable.
+    # FOLDS folds grouped by name: each fold is decided with weights fitted on the others, with
+    # and without the dictionary evidence (the last feature), so both figures are held-out and
+    # comparable; no reference name of a test case is in its training folds.
     for without_gloss in (True, False):
-        results, held_out = [], []
-        for half in (0, 1):
-            pool = blind if without_gloss else analysed
-            train = [a for a in pool if a[0].person.row % 2 == half]
-            test = [a for a in pool if a[0].person.row % 2 != half]
+        pool = blind if without_gloss else analysed
+        results, held_out, explained = [], [], []
+        for fold in range(FOLDS):
+            train = [x for x in pool if x[0].case.person.fold != fold]
+            test = [x for x in pool if x[0].case.person.fold == fold]
             weights = fit_weights(pairs(train, without_gloss))
             if without_gloss:
                 weights = (*weights, 0.0)
             detector = NameDetector(weights)
-            results += [(c, detector.decide(ctx, a)) for c, ctx, a in test]
+            for a, an in test:
+                found = decide(detector, a, an)
+                results.append((a.case, found))
+                explained.append((a, an, found, weights))
             held_out.append((pairs(test), weights))
-        print(f"\n== cross-validated (2 folds by person), "
+        print(f"\n== cross-validated ({FOLDS} folds grouped by name), "
               f"{'WITHOUT' if without_gloss else 'WITH'} the CC-CEDICT evidence ==")
         report(results, verbose and not without_gloss)
-        for rows, weights in held_out:
+        if misses and not without_gloss:
+            explain_misses(explained)
+        for rows, weights in held_out if not without_gloss else []:
             calibration(rows, weights, np)
     weights = fit_weights(pairs(analysed))
     print("\nNamesConfig.weights fitted on all rows (to ship) =",
           tuple(round(w, 3) for w in weights))
+
+
+def explain_misses(explained) -> None:  # type: ignore[no-untyped-def]
+    """Each missed mangling with the first reason that applies, counted per origin: no mention
+    covers it; the references 'carry' it; no reference entity of that name; another entity
+    won; a pair ruled out (`compatible`); too weak, split by the dictionary evidence (an entry
+    matched only as a prefix; the dictionary has the form but the reading-back missed it; the
+    dictionary lacks the form)."""
+    from collections import Counter, defaultdict
+
+    from auditor.config import NamesConfig
+    from auditor.detect.names import compatible
+
+    report_p = NamesConfig().report_p
+    causes: dict[str, Counter[str]] = defaultdict(Counter)
+    lines: list[str] = []
+    for a, analysis, findings, weights in explained:
+        c = a.case
+        if c.kind.startswith("control"):
+            continue
+        if any(f.canonical == c.person.name and f.mt_start is not None and f.mt_end is not None
+               and f.mt_start <= c.variant_start < f.mt_end for f in findings):
+            continue
+        mention = next((m for m in a.mt_mentions if m.start <= c.variant_start < m.end), None)
+        index = next((i for i, m in enumerate(analysis.unsupported) if m is mention), None)
+        entity = next((k for k, e in enumerate(analysis.entities)
+                       if e.name == c.person.name), None)
+        detail = ""
+        if mention is None:
+            cause = "no mention"
+        elif index is None:
+            cause = f"carried by the references ({mention.text!r})"
+        elif entity is None:
+            cause = "no reference entity"
+        else:
+            f = analysis.features[index][entity]
+            p = f.probability(weights)
+            detail = (f"p={p:.2f} str={f.string:.2f} skel={f.skeleton * f.skeleton_length:.2f} "
+                      f"snd={f.sound:.2f} rom={f.romanisation:.2f} gloss={f.gloss:.1f} "
+                      f"al={f.aligned:.1f} mention={mention.text!r}")
+            if not compatible(mention, analysis.entities[entity], f, analysis.dictionary):
+                cause = "ruled out (dictionary words)"
+            elif p >= report_p:
+                cause = "another entity or the cluster won"
+            elif f.gloss == 0.5:
+                cause = "weak: dictionary prefix only"
+            elif f.gloss == 0.0 and c.person.in_cedict:
+                cause = "weak: in CC-CEDICT, not read back"
+            elif f.gloss == 0.0:
+                cause = "weak: no dictionary form"
+            else:
+                cause = "weak despite the dictionary"
+        causes[c.person.origin][cause] += 1
+        causes["ALL"][cause] += 1
+        lines.append(f"  {c.person.origin:9s} {c.person.kind:6s} {c.kind:10s} "
+                     f"{c.variant!r} for {c.person.name!r} ({c.person.chinese}): {cause} {detail}")
+    print("\nmisses by cause and origin:")
+    for origin in sorted(causes):
+        total = sum(causes[origin].values())
+        print(f"  {origin} ({total}): " + "; ".join(f"{k} {v}" for k, v in
+                                                     causes[origin].most_common()))
+    print("\n".join(sorted(lines)))
 
 
 def fit_weights(rows: list[tuple[tuple[float, ...], int]]) -> tuple[float, ...]:
@@ -461,6 +640,10 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
     parser.add_argument("--mentions", action="store_true",
                         help="only measure mention extraction (NER vs NER + proper nouns)")
+    parser.add_argument("--misses", action="store_true",
+                        help="each missed mangling with its cause, counted per origin")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep the audits in this file and reuse them (development aid)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N people")
     parser.add_argument("--slice", choices=("all", "base", "world"), default="all",
                         help="base set (name_pairs.tsv), world-knowledge slice, or both")
@@ -475,7 +658,7 @@ def main() -> None:
     if args.mentions:
         mention_recall(cases)
         return
-    run(cases, args.fit, args.verbose)
+    run(cases, args.fit, args.verbose, args.misses, args.cache)
 
 
 if __name__ == "__main__":

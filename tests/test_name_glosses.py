@@ -133,6 +133,21 @@ def test_pinyin_of_a_place_the_dictionary_gives_in_english(auditor) -> None:
     assert found[0].source is not None and found[0].source.text == "仙台"
 
 
+def test_dictionary_settings_come_from_the_source_config(auditor) -> None:
+    """The form length, calque size and confidences are AuditConfig.source fields (they change
+    the signature), not module constants."""
+    from auditor.config import AuditConfig, SourceConfig
+
+    assert dictionary_names("据韩联社报道", SourceConfig(dictionary_min_form_chars=4)) == []
+    text = "According to the joint news agency, talks will resume."
+    assert calque_span(text, "agency", frozenset(), 1) == (text.index("news"), text.index(","))
+    config = AuditConfig(source=SourceConfig(dictionary_pinyin_confidence=0.9))
+    other = auditor.with_config(config)
+    found = _source_names(other, SENDAI_MT.replace("Sendai", "Xiantai"), SENDAI_SRC)
+    assert [f.confidence for f in found] == [0.9]
+    assert other.signature.short() != auditor.signature.short()
+
+
 def test_a_calque_of_a_news_agency_is_reported_with_its_name(auditor) -> None:
     from auditor.result import Severity
 

@@ -43,16 +43,18 @@ from typing import Any
 from auditor.config import NamesConfig
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import ParsedSentence
-from auditor.lang.name_glosses import best_gloss_match
+from auditor.lang.name_glosses import best_gloss_match, rendering_syllables
 from auditor.lang.romanize import (
     fold,
     japanese_reading_match,
     name_korean,
+    romanised_chinese_similarity,
     sino_korean_similarity,
     skeleton,
     skeleton_similarity,
     wade_giles_match,
 )
+from auditor.lang.transliteration import transliteration_match
 from auditor.result import MT_DOC, Finding, FindingKind, SegmentedDocument, Severity, Span
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
@@ -83,6 +85,8 @@ LEADING_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mr
 # Australia, Canada, India, Vietnam, Thailand, Philippines, Turkey, Europe.
 COUNTRY_PREFIXES = frozenset({"han", "mei", "ri", "chao", "e", "ying", "fa", "de", "yi", "ao",
                               "jia", "yin", "yue", "tai", "fei", "tu", "ou"})
+# Pinyin readings of a mention scored as a transliteration (the likeliest cuts come first).
+MAX_READINGS = 4
 # Fitted weights, probabilities and windows: NamesConfig in auditor/config.py (AuditConfig.names).
 _DEFAULT = NamesConfig()
 
@@ -139,7 +143,7 @@ class CandidateFeatures:
     string: float  # rapidfuzz ratio of the folded letters, best pair of forms
     skeleton: float  # Mandarin-transliteration consonant skeleton agreement, long skeletons only
     sound: float  # metaphone codes agree
-    romanisation: float  # Sino-Korean or Japanese readings of the MT's pinyin, or Wade-Giles
+    romanisation: float  # Sino-Korean, Japanese or Cantonese-style readings, or Wade-Giles
     shared_word: float  # the mention repeats a word of the entity's name exactly
     aligned: float  # MT sentence aligned (1) or nearest (0.5) to a sentence naming the entity
     role: float  # same title head (0.5), and modifier (1)
@@ -148,24 +152,30 @@ class CandidateFeatures:
     # which romanisation evidence `romanisation` holds, for the words of the finding
     wade_giles: float = 0.0  # the pinyin written in Wade-Giles, or the other way round
     japanese: float = 0.0  # the Japanese reading of the kanji behind the pinyin
+    # the pinyin read as a Chinese name in another romanisation (Cantonese, Hokkien, Wade-Giles)
+    chinese: float = 0.0
     # CC-CEDICT: the mention read as pinyin is a Chinese form whose English name is the
     # entity's (1), or begins one (0.5: a rendering that lost its last syllable)
     gloss: float = 0.0
     gloss_entry: str = ""  # that entry in plain words, "CC-CEDICT: 横滨 = Yokohama"
+    # read as pinyin, the mention is how Chinese transliterates the entity's name ("Sakeqi",
+    # Sarkozy), by the syllable table learned from CC-CEDICT (auditor.lang.transliteration)
+    transliteration: float = 0.0
 
     @property
     def name_evidence(self) -> float:
         """The best evidence that the mention spells the entity's name (not just its context)."""
         return max(self.string, self.skeleton * self.skeleton_length, self.romanisation,
-                   self.gloss)
+                   self.gloss, self.transliteration)
 
     def vector(self) -> tuple[float, ...]:
         """Model inputs: a skeleton counts by its length (two classes say little), and the
-        alignment counts again in proportion to the best name evidence (context alone is weak)."""
+        alignment counts again in proportion to the best name evidence (context alone is weak).
+        The CC-CEDICT gloss comes last (the benchmark measures the model without it)."""
         skeleton = self.skeleton * self.skeleton_length
         return (self.string, skeleton, self.sound, self.romanisation, self.shared_word,
                 self.aligned, self.role, self.aligned * self.name_evidence, self.dictionary,
-                self.gloss)
+                self.transliteration, self.gloss)
 
     def probability(self, weights: Sequence[float] = _DEFAULT.weights) -> float:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], self.vector(), strict=True))
@@ -323,14 +333,30 @@ def is_supported(mention: NameMention, phrases: str, entities: Sequence[RefEntit
         return True
     if any(set(words) <= e.words for e in entities):
         return True
-    # a derived form of a reference name ("North Korean" from "North Korea"): the same words
-    # with at most a demonym ending (-n, -an, -ese, -ian) on the last one
+    # a derived form of a reference name ("North Korean" from "North Korea", "Israeli",
+    # "Iranians"): the same words with a demonym or plural ending on the last one. Only those
+    # endings: "Puting" for Putin or "Pencei" for Pence is a misspelling, not a derived form.
     head, last = " ".join(words[:-1]), words[-1]
-    for cut in range(1, 4):
-        stem = last[:-cut]
-        if len(stem) >= 4 and f" {' '.join(filter(None, [head, stem]))} " in phrases:
+    for ending in DERIVED_ENDINGS:
+        stem = last[:-len(ending)]
+        if (last.endswith(ending) and len(stem) >= 4 and _derives(stem, ending)
+                and f" {' '.join(filter(None, [head, stem]))} " in phrases):
             return True
     return False
+
+
+# Endings that derive a demonym or a plural from a name: Korea-n, Iran-ian, Japan-ese,
+# Israel-i, Russian-s.
+DERIVED_ENDINGS = ("ians", "ans", "ns", "ian", "an", "ese", "n", "i", "s")
+
+
+def _derives(stem: str, ending: str) -> bool:
+    """-n follows a vowel (Korea-n, not Puti-n-g), -i a consonant (Israel-i, not Pence-i)."""
+    if ending in ("n", "ns"):
+        return stem[-1] in "aeiou"
+    if ending == "i":
+        return stem[-1] not in "aeiou"
+    return True
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
@@ -400,6 +426,8 @@ def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
                 korean = max(korean, sino_korean_similarity(form, m)[0])
             wade_giles = max(wade_giles, wade_giles_match(form, m))
             japanese = max(japanese, japanese_reading_match(form, m))
+    # the whole name only: one word ("Lee") would read as any name with that surname
+    chinese = max(romanised_chinese_similarity(entity.name, m) for m in mention_forms)
     role = 0.0
     heads = (mention.roles & entity.roles) & TITLE_HEADS
     if heads:
@@ -411,9 +439,13 @@ def candidate_features(mention: NameMention, entity: RefEntity, aligned: float,
             score, found = best_gloss_match(m, frozenset(entity.words))
             if score > gloss:
                 gloss, reading = score, found
-    return CandidateFeatures(string, skel_best, sound, max(korean, wade_giles, japanese), shared,
-                             aligned, role, skel_len, known, wade_giles, japanese, gloss,
-                             reading.describe() if reading else "")
+    names = frozenset(f for f in entity_forms if len(fold(f)) >= 3)
+    transliteration = max(transliteration_match(rendering_syllables(m)[:MAX_READINGS], names)
+                          for m in mention_forms)
+    return CandidateFeatures(string, skel_best, sound, max(korean, wade_giles, japanese, chinese),
+                             shared, aligned, role, skel_len, known, wade_giles, japanese,
+                             chinese if chinese > korean else 0.0, gloss,
+                             reading.describe() if reading else "", transliteration)
 
 
 def _aligned_pairs(ctx: AuditContext) -> dict[int, set[tuple[int, int]]]:
@@ -453,9 +485,11 @@ def compatible(mention: NameMention, entity: RefEntity, features: CandidateFeatu
     A dictionary word the NER calls a place or nationality ('France') is a correct place name,
     not a mangled person ('Francois'). Two names that are both dictionary entries ('France' for
     'French', 'Austria' for 'Australia') are real names: a paraphrase or a swap of one real
-    entity for another, which is not a rendering error this detector can tell apart.
+    entity for another, which is not a rendering error this detector can tell apart. Unless
+    CC-CEDICT reads the mention exactly as the entity's Chinese form: "Li Si Ben" is made of
+    words a dictionary lists (li, si, ben), but it is 里斯本, Lisbon.
     """
-    if not features.dictionary:
+    if not features.dictionary or features.gloss == 1.0:
         return True
     if mention.label in PLACE_LABELS and entity.label == "PERSON":
         return False
@@ -508,6 +542,10 @@ def describe(mention: NameMention, entity: RefEntity, f: CandidateFeatures) -> l
     elif f.japanese:
         parts.append(f"read as the Mandarin pinyin of kanji, '{mention.text}' has the Japanese "
                      f"reading {entity.name}")
+    elif f.chinese >= 0.6:
+        parts.append(f"its pinyin syllables read as the Chinese characters of {entity.name}, "
+                     f"a name spelled in another romanisation (Cantonese, Hokkien or "
+                     f"Wade-Giles; {f.chinese:.0%} of its syllables correspond)")
     elif f.romanisation >= 0.6:
         parts.append(f"its pinyin syllables read as the Chinese characters of the Korean name "
                      f"{entity.name} ({f.romanisation:.0%} of its syllables correspond)")
@@ -515,6 +553,10 @@ def describe(mention: NameMention, entity: RefEntity, f: CandidateFeatures) -> l
         parts.append(f"read as pinyin, '{mention.text}' is a Chinese form the dictionary gives "
                      f"as {entity.name}" + ("" if f.gloss == 1.0 else " (with a syllable lost)")
                      + f" ({f.gloss_entry})")
+    if f.transliteration >= 0.5:
+        parts.append(f"read as pinyin, '{mention.text}' is how Chinese transliterates "
+                     f"{entity.name} (syllable table learned from CC-CEDICT, "
+                     f"{f.transliteration:.0%} of full evidence)")
     if f.shared_word:
         parts.append("repeats part of the name exactly")
     if f.aligned == 1.0:

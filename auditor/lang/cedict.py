@@ -138,6 +138,10 @@ class Cedict:
                               "WHERE skey >= ? AND skey < ? ORDER BY id", (key, key[:-1] + "!"))
         return tuple(e for e in found if len(e.syllables) <= len(syllables) + most_more)
 
+    def entries(self) -> tuple[CedictEntry, ...]:
+        """Every entry, in file order (for fitting tables from the whole dictionary)."""
+        return self._entries("SELECT trad, simp, pinyin, glosses FROM entries ORDER BY id", ())
+
     def has_form(self, chinese: str) -> bool:
         """Whether `chinese` is a headword (simplified or traditional)."""
         return bool(self.forms_among((chinese,)))

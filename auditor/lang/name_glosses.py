@@ -33,9 +33,10 @@ MAX_SPLITS = 8
 MAX_READINGS = 16
 # A rendering of fewer syllables reads as too many entries to mean anything.
 MIN_SYLLABLES = 2
-# A truncated rendering ("Lafuluo" of 拉夫罗夫) may stand for an entry that begins with its
-# syllables, when it has at least this many and the entry has at most this many more.
-MIN_PREFIX_SYLLABLES = 3
+# A truncated rendering ("Lafuluo" of 拉夫罗夫, "Bage" of 巴格达) may stand for an entry that
+# begins with its syllables, when it has at least this many and the entry has at most this many
+# more (only entries whose English name is a reference name count, so two syllables are enough).
+MIN_PREFIX_SYLLABLES = 2
 MAX_MISSING_SYLLABLES = 1
 # Lower-case words of a gloss that describe rather than name ("Yinchuan city").
 _GLOSS_CUT = re.compile(r"\s+(?:or|in|of|near|on|at|former|formerly|aka|i\.e\.)\s+.*$")

@@ -23,6 +23,7 @@ none with a table of names:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from itertools import product
 
@@ -261,8 +262,16 @@ def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
     pinyin = name_pinyin(mt_name)
     if not korean or not pinyin:
         return 0.0, 0
-    n, m = len(korean), len(pinyin)
-    # dp[i][j]: best (score, full matches) aligning korean[:i] with pinyin[:j]
+    return _align_syllables(korean, pinyin, sino_korean_match)
+
+
+def _align_syllables(reference: Sequence[tuple[str, str]], pinyin: Sequence[str],
+                     match: Callable[[tuple[str, str], str], float]) -> tuple[float, int]:
+    """Best monotone alignment of reference syllables (onset, coda) with pinyin syllables:
+    reference syllables may be left out, an extra pinyin syllable costs a quarter. Returns
+    (score / number of reference syllables, syllables matched fully)."""
+    n, m = len(reference), len(pinyin)
+    # dp[i][j]: best (score, full matches) aligning reference[:i] with pinyin[:j]
     dp: list[list[tuple[float, int]]] = [[(-1e9, 0)] * (m + 1) for _ in range(n + 1)]
     dp[0][0] = (0.0, 0)
     for i in range(n + 1):
@@ -270,16 +279,86 @@ def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
             here = dp[i][j]
             if here[0] <= -1e8:
                 continue
-            if i < n:  # Korean syllable not rendered
+            if i < n:  # reference syllable not rendered
                 dp[i + 1][j] = max(dp[i + 1][j], here)
             if j < m:  # extra MT syllable
                 dp[i][j + 1] = max(dp[i][j + 1], (here[0] - 0.25, here[1]))
             if i < n and j < m:
-                s = sino_korean_match(korean[i], pinyin[j])
+                s = match(reference[i], pinyin[j])
                 if s > 0:
                     dp[i + 1][j + 1] = max(dp[i + 1][j + 1], (here[0] + s, here[1] + (s == 1)))
     score, full = dp[n][m]
     return max(0.0, score / n), full
+
+
+# ---- Chinese names in other romanisations ------------------------------------------------
+# Names from Hong Kong, Macau, Singapore, Malaysia and Taiwan come into English in Cantonese,
+# Hokkien or Wade-Giles spellings (Tsang, Goh Chok Tong, Hsien Loong, Kai-shek) whose syllables
+# descend, like the Mandarin ones, from Middle Chinese: onsets and codas correspond regularly
+# (Cantonese f- ~ Mandarin h-, w- ~ h-/w-, ng- ~ w-, k-/g- ~ g-/k-/j-/q-; codas -m ~ -n and
+# -k/-p/-t lost). One syllable per word or hyphenated part; spelled onsets mapped to the
+# Mandarin onsets they can stand for.
+_ROMANISED_SYLLABLE = re.compile(
+    r"^(tsh|ts|tz|ch|hs|sh|kw|gw|kh|ph|th|ng|ny|[bcdfghjklmnpqrstvwxyz])?"
+    r"([aeiou][aeiouwy]*h?)(ng|n|m|k|p|t)?$")
+_AFFRICATES = frozenset({"z", "c", "zh", "ch", "j", "q", "s", "sh", "x"})
+_ZH_ONSETS: dict[str, frozenset[str]] = {
+    "": frozenset({"", "r", "n"}), "y": frozenset({"", "r", "n"}),
+    "w": frozenset({"", "h"}), "ng": frozenset({"", "n"}), "ny": frozenset({"", "n", "r"}),
+    "b": frozenset({"b", "p"}), "p": frozenset({"b", "p"}), "ph": frozenset({"b", "p"}),
+    "f": frozenset({"f", "h"}), "v": frozenset({"f", ""}), "m": frozenset({"m", ""}),
+    "d": frozenset({"d", "t", "zh", "ch"}), "t": frozenset({"d", "t", "zh", "ch"}),
+    "th": frozenset({"d", "t", "zh", "ch"}), "n": frozenset({"n", "l"}),
+    "l": frozenset({"l", "n"}), "r": frozenset({"r", "l"}),
+    "g": frozenset({"g", "k", "j", "q", "h", "x", ""}), "k": frozenset({"g", "k", "j", "q", "h",
+                                                                       "x"}),
+    "kh": frozenset({"g", "k", "j", "q", "h", "x"}), "kw": frozenset({"g", "k", "j", "q", "h"}),
+    "gw": frozenset({"g", "k", "j", "q", "h"}), "h": frozenset({"h", "x", "k", "q", "f"}),
+    "hs": frozenset({"x"}), "x": frozenset({"x"}), "q": frozenset({"q"}),
+    "ch": _AFFRICATES, "ts": _AFFRICATES, "tz": _AFFRICATES, "tsh": _AFFRICATES,
+    "j": _AFFRICATES | {"r"}, "c": _AFFRICATES, "z": _AFFRICATES, "s": _AFFRICATES,
+    "sh": _AFFRICATES,
+}
+_ZH_CODAS: dict[str, frozenset[str]] = {
+    "ng": frozenset({"ng"}), "n": frozenset({"n"}), "m": frozenset({"n"}),
+    "k": frozenset({""}), "p": frozenset({""}), "t": frozenset({""}), "": frozenset({""}),
+}
+
+
+def romanised_chinese_syllables(name: str) -> list[tuple[str, str]] | None:
+    """(onset, coda) of each word or hyphenated part that spells one Chinese syllable ("Tsang",
+    "Chok", "Hsien"); other words (an English given name: "Donald") are left out. None when no
+    part reads so or the name has more than four parts."""
+    parts = [fold(p) for p in re.split(r"[\s\-']+", name.strip()) if fold(p)]
+    if not parts or len(parts) > 4:
+        return None
+    out = []
+    for part in parts:
+        match = _ROMANISED_SYLLABLE.match(part)
+        if match is not None:
+            out.append((match.group(1) or "", match.group(3) or ""))
+    return out or None
+
+
+def romanised_chinese_match(syllable: tuple[str, str], pinyin: str) -> float:
+    """1.0 when onset and coda of a romanised Chinese syllable both correspond to the pinyin
+    syllable's, 0.5 for one of them, else 0."""
+    onset, _, coda = pinyin_parts(pinyin)  # glides y-, w- count as no onset
+    spelled_onset, spelled_coda = syllable
+    return (0.5 * (onset in _ZH_ONSETS.get(spelled_onset, frozenset()))
+            + 0.5 * (coda in _ZH_CODAS[spelled_coda]))
+
+
+def romanised_chinese_similarity(reference_name: str, mt_name: str) -> float:
+    """How well the pinyin syllables of `mt_name` read as a Chinese name spelled in another
+    romanisation ("Ceng Yinquan" / "Donald Tsang", "Wu Zuodong" / "Goh Chok Tong", "Li Xian" /
+    "Lee Hsien Loong"), as `sino_korean_similarity` scores a Korean one; 0 when a side is not of
+    that shape or the MT spells the reference exactly."""
+    reference = romanised_chinese_syllables(reference_name)
+    pinyin = name_pinyin(mt_name)
+    if not reference or not pinyin or fold(reference_name) == fold(mt_name):
+        return 0.0
+    return _align_syllables(reference, pinyin, romanised_chinese_match)[0]
 
 
 def _wade_giles_syllable(syllable: str) -> str:

@@ -24,26 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from auditor.config import SourceConfig
 from auditor.detect.base import AuditContext
 from auditor.lang.cedict import load_cedict
 from auditor.lang.name_glosses import entry_names, name_words
 from auditor.lang.romanize import fold
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
-# Shortest Chinese form taken as a name: one character is a word, not a name.
-MIN_FORM_CHARS = 2
-# Words before a description's head noun that a calque may hold ("joint news agency").
-CALQUE_WORDS = 3
-# Confidence of a finding: the pinyin of a form the dictionary gives in English is almost
-# surely wrong (the entry exists because English writes it otherwise); a phrase with the right
-# head noun may be a paraphrase of the sentence rather than of the name.
-PINYIN_CONFIDENCE = 0.8
-CALQUE_CONFIDENCE = 0.5
-# Another person where the source names a dictionary person: the unrendered source name is
-# strong evidence, but which MT name took its place is a guess among the sentence's persons.
-OTHER_PERSON_CONFIDENCE = 0.6
-# An MT name this close in spelling (rapidfuzz ratio, 0-100) to the English name misspells it.
-SIMILAR_SPELLING = 60.0
+# Form lengths, description and calque sizes, confidences: SourceConfig in auditor/config.py
+# (the `dictionary_*` fields of AuditConfig.source).
+_DEFAULT = SourceConfig()
 
 
 @dataclass(frozen=True)
@@ -73,11 +63,10 @@ def _is_romanisation(name: str, pinyin: tuple[str, ...]) -> bool:
 
 
 _DESCRIPTION = re.compile(r"\(([^()]*)\)|,\s*([^,]*)$")
-# A description is a short noun phrase ("South Korean news agency"), not a biography.
-MAX_DESCRIPTION_WORDS = 4
 
 
-def description_head(gloss: str) -> str:
+def description_head(gloss: str,
+                     max_words: int = _DEFAULT.dictionary_max_description_words) -> str:
     """The head noun of a gloss's short description, in brackets or after a comma ("Yonhap
     (South Korean news agency)" -> "agency", "Kyōdō, Japanese news agency" -> "agency");
     "" when the description is long or ends in a name ("city in northeast Japan")."""
@@ -85,7 +74,7 @@ def description_head(gloss: str) -> str:
     if match is None:
         return ""
     words = (match.group(1) or match.group(2) or "").split()
-    if not words or len(words) > MAX_DESCRIPTION_WORDS:
+    if not words or len(words) > max_words:
         return ""
     last = words[-1]
     return last if last.isalpha() and last.islower() else ""
@@ -96,11 +85,13 @@ _LIFE_SPAN = re.compile(r"\((?:c\. ?)?\d{3,4}\s*-")
 
 
 @lru_cache(maxsize=8192)
-def english_name_of(form: str) -> tuple[tuple[str, ...], tuple[str, ...], str, bool] | None:
-    """(English names, pinyin syllables, description head, is a person) of a form that the
-    dictionary holds only as a proper noun with an English name other than its romanisation;
-    else None."""
-    if len(form) < MIN_FORM_CHARS:
+def english_name_of(form: str, min_chars: int = _DEFAULT.dictionary_min_form_chars,
+                    max_description_words: int = _DEFAULT.dictionary_max_description_words
+                    ) -> tuple[tuple[str, ...], tuple[str, ...], str, bool] | None:
+    """(English names, pinyin syllables, description head, is a person) of a form of at least
+    `min_chars` characters that the dictionary holds only as a proper noun with an English name
+    other than its romanisation; else None."""
+    if len(form) < min_chars:
         return None
     entries = load_cedict().lookup(form)
     if not entries or any(not e.is_proper for e in entries):
@@ -115,14 +106,14 @@ def english_name_of(form: str) -> tuple[tuple[str, ...], tuple[str, ...], str, b
         names += [n for n in own if n not in names]
         pinyin = pinyin or e.syllables
         for gloss in e.glosses:
-            head = head or description_head(gloss)
+            head = head or description_head(gloss, max_description_words)
     if not names:
         return None
     person = any(_LIFE_SPAN.search(g) for e in entries for g in e.glosses)
     return tuple(names), pinyin, head, person
 
 
-def dictionary_names(text: str) -> list[DictionaryName]:
+def dictionary_names(text: str, settings: SourceConfig = _DEFAULT) -> list[DictionaryName]:
     """Forms in Chinese `text` (forward longest match over the dictionary's headwords) that the
     dictionary gives a non-romanised English name."""
     cedict = load_cedict()
@@ -136,7 +127,8 @@ def dictionary_names(text: str) -> list[DictionaryName]:
         if word is None:
             i += 1
             continue
-        known = english_name_of(word)
+        known = english_name_of(word, settings.dictionary_min_form_chars,
+                                settings.dictionary_max_description_words)
         if known is not None:
             out.append(DictionaryName(i, i + len(word), word, *known))
         i += len(word)
@@ -160,22 +152,21 @@ def renders(name: DictionaryName, mt_words: frozenset[str] | set[str]) -> bool:
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
-def calque_span(text: str, head: str, stop_words: frozenset[str]) -> tuple[int, int] | None:
+def calque_span(text: str, head: str, stop_words: frozenset[str],
+                max_words: int = _DEFAULT.dictionary_calque_words) -> tuple[int, int] | None:
     """Offsets of a descriptive phrase ending in `head` ("joint news agency"): the up to
-    `CALQUE_WORDS` words just before the head, back to a function word; None without one."""
+    `max_words` words just before the head, back to a function word; None without one."""
     for m in re.finditer(rf"\b{re.escape(head)}\b", text, re.IGNORECASE):
         start = m.start()
         taken = 0
         for w in reversed(list(_WORD.finditer(text[:m.start()]))):
-            if (taken == CALQUE_WORDS or w.group().lower() in stop_words
+            if (taken == max_words or w.group().lower() in stop_words
                     or text[w.end():start].strip(" -")):
                 break
             start, taken = w.start(), taken + 1
         if taken:
             return start, m.end()
     return None
-
-
 
 
 def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
@@ -190,8 +181,10 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
     from auditor.lang.zh_names import capitalised_runs, sub_runs
 
     assert ctx.source is not None
+    settings = ctx.config.source
     src_text, mt_text = ctx.source.doc.text, ctx.mt.doc.text
-    in_source = [dictionary_names(src_text[s.start:s.end]) for s in ctx.source.sentences]
+    in_source = [dictionary_names(src_text[s.start:s.end], settings)
+                 for s in ctx.source.sentences]
     if not any(in_source):
         return []
     findings: list[Finding] = []
@@ -222,7 +215,7 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
                 i, a, b, text = runs[key]
                 findings.append(Finding(
                     kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b,
-                    mt_text=text, confidence=PINYIN_CONFIDENCE,
+                    mt_text=text, confidence=settings.dictionary_pinyin_confidence,
                     evidence=(f"'{text}' is the pinyin of {name.form}, which has an English "
                               f"name: {name.describe()}"),
                     source=span, canonical=name.english[0], mt_sentence=i))
@@ -231,13 +224,14 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
                 continue
             for i in pair.mt:
                 s_mt = ctx.mt.sentences[i]
-                found = calque_span(mt_text[s_mt.start:s_mt.end], name.head, _stop_words(ctx))
+                found = calque_span(mt_text[s_mt.start:s_mt.end], name.head, _stop_words(ctx),
+                                    settings.dictionary_calque_words)
                 if found is None:
                     continue
                 a, b = s_mt.start + found[0], s_mt.start + found[1]
                 findings.append(Finding(
                     kind=FindingKind.NAME, severity=Severity.MINOR, mt_start=a, mt_end=b,
-                    mt_text=mt_text[a:b], confidence=CALQUE_CONFIDENCE,
+                    mt_text=mt_text[a:b], confidence=settings.dictionary_calque_confidence,
                     evidence=(f"'{mt_text[a:b]}' describes the {name.head} the source names "
                               f"{name.form}, which has an English name: {name.describe()}"),
                     source=span, canonical=name.english[0], mt_sentence=i))
@@ -257,6 +251,7 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
     Each missing person takes the closest such MT name in spelling."""
     from rapidfuzz import fuzz
 
+    settings = ctx.config.source
     people = [(i, a, b, text) for i, a, b, text in _people(ctx, list(pair.mt))
               if fold(text) not in explained
               and not all(fold(w) in explained for w in re.split(r"[\s\-]+", text) if fold(w))]
@@ -268,10 +263,11 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
                                              for e in name.english))
         people.remove(best)
         i, a, b, text = best
-        similar = max(fuzz.ratio(fold(text), fold(e)) for e in name.english) >= SIMILAR_SPELLING
+        similar = (max(fuzz.ratio(fold(text), fold(e)) for e in name.english)
+                   >= settings.dictionary_similar_spelling)
         findings.append(Finding(
             kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b, mt_text=text,
-            confidence=OTHER_PERSON_CONFIDENCE,
+            confidence=settings.dictionary_other_person_confidence,
             evidence=(f"the source names {name.form} here ({name.describe()}) and no MT name "
                       f"renders it; '{text}' stands in its place"
                       + (", a misspelling of it" if similar else
