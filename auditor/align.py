@@ -373,6 +373,7 @@ def refine_parallel(
     window: int = 3,
     max_sentences: int = 6,
     pair_gaps: bool = True,
+    prune_margin: float | None = None,
 ) -> tuple[list[Group], list[float]]:
     """Second pass: re-align around a first-pass path, scoring each a x b group (a, b >= 1,
     a + b <= `max_sentences`) from the embedding of its concatenated text.
@@ -385,6 +386,9 @@ def refine_parallel(
     `fixed_anchors`) are kept, so only groups near uncertain places are embedded.
     `embed_spans` is called once per side with the distinct spans needed (single sentences
     are taken from the vectors given).
+    With `prune_margin`, a group of 3+ sentences is only embedded where its gain computed
+    from the first pass's sum-of-vectors cosine is above -prune_margin: a group whose parts
+    point elsewhere does not gain from its joined text, and skipping its sentences gains 0.
     With `pair_gaps`, lone sentences left between matched groups are paired
     (`pair_single_gaps`).
     Returns the matched groups in order and each group's cosine.
@@ -411,6 +415,25 @@ def refine_parallel(
     def allowed(i: int, j: int) -> bool:
         return 0 <= i <= n and lo[i] <= j <= hi[i]
 
+    mt_cum = np.concatenate(([0.0], np.cumsum(np.asarray(mt_chars, dtype=np.float64))))
+    other_cum = np.concatenate(([0.0], np.cumsum(np.asarray(other_chars, dtype=np.float64))))
+    mt_sums = np.vstack([np.zeros((1, mt_vectors.shape[1])), np.cumsum(mt_vectors, axis=0)])
+    other_sums = np.vstack([np.zeros((1, other_vectors.shape[1])),
+                            np.cumsum(other_vectors, axis=0)])
+
+    def step_gain(i: int, j: int, a: int, b: int, cos: float) -> float:
+        agree = float(length_agreement(mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b],
+                                       length_ratio))
+        return ((cos + length_weight * (agree - 1.0) - min_similarity)
+                * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
+
+    def worth_embedding(i: int, j: int, a: int, b: int) -> bool:
+        if prune_margin is None or a + b <= 2:
+            return True
+        x, y = mt_sums[i] - mt_sums[i - a], other_sums[j] - other_sums[j - b]
+        approx = float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-9))
+        return step_gain(i, j, a, b, approx) > -prune_margin
+
     # Collect the distinct spans that can appear, then embed them in one call per side.
     mt_spans: set[tuple[int, int]] = set()
     other_spans: set[tuple[int, int]] = set()
@@ -422,6 +445,8 @@ def refine_parallel(
                     continue
                 if any(r in pinned for r in range(i - a + 1, i)):
                     continue  # a group may not swallow a pinned anchor's row
+                if not worth_embedding(i, j, a, b):
+                    continue
                 cells.append((i, j, a, b))
                 if a > 1:
                     mt_spans.add((i - a, i))
@@ -431,8 +456,6 @@ def refine_parallel(
     other_index = {s: k for k, s in enumerate(sorted(other_spans))}
     mt_span_vecs = embed_spans(0, sorted(mt_spans)) if mt_spans else None
     other_span_vecs = embed_spans(1, sorted(other_spans)) if other_spans else None
-    mt_cum = np.concatenate(([0.0], np.cumsum(np.asarray(mt_chars, dtype=np.float64))))
-    other_cum = np.concatenate(([0.0], np.cumsum(np.asarray(other_chars, dtype=np.float64))))
 
     def vec(side: int, start: int, end: int) -> np.ndarray:
         if end - start == 1:
@@ -444,11 +467,7 @@ def refine_parallel(
     gain: dict[tuple[int, int, int, int], tuple[float, float]] = {}
     for i, j, a, b in cells:
         cos = float(np.clip(vec(0, i - a, i) @ vec(1, j - b, j), -1.0, 1.0))
-        agree = float(length_agreement(mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b],
-                                       length_ratio))
-        value = ((cos + length_weight * (agree - 1.0) - min_similarity)
-                 * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
-        gain[(i, j, a, b)] = (value, cos)
+        gain[(i, j, a, b)] = (step_gain(i, j, a, b, cos), cos)
     by_end: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for i, j, a, b in cells:
         by_end.setdefault((i, j), []).append((a, b))

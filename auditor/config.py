@@ -231,14 +231,19 @@ class AuditConfig:
     # Second-pass search: cells within this many sentences of the first path; groups of at most
     # this many sentences on both sides together (5 allows 1-4 and 4-1). The cheapest pair whose
     # strict F1 equals the widest search's (window 3, groups of 6, Bertalign's defaults) on
-    # every set: `python benchmarks/align_benchmark.py --search --limit 8` (a quarter fewer
-    # texts to embed; groups of 4 lose strict F1 on the merged-lines set).
+    # every set: `python benchmarks/align_benchmark.py --search --limit 8` (groups of 4 lose
+    # strict F1 on the merged-lines set).
     refine_window: int = 1
     max_group_sentences: int = 5
     # Second pass: a lone sentence on each side between matched groups is paired by position
     # (a garbled translation rather than a drop plus an addition). Not fitted: on the dev
     # benchmark it recovered the only lax groups the second pass lost (align_benchmark.py).
     pair_single_gaps: bool = True
+    # Second pass: groups of 3+ sentences embedded only where the first pass's sum-of-vectors
+    # cosine gives them a gain above minus this (None: embed every candidate). Chosen with the
+    # window and group size, as the cheapest setting with the widest search's F1 on every set
+    # (`align_benchmark.py --search --limit 8`: 0.0 embeds 15-20% fewer texts than None).
+    refine_prune_margin: float | None = 0.0
     # Expected characters of English MT per character of the other side, by its language
     # (mean over dev documents; `python benchmarks/align_benchmark.py --ratios`). Other pairs
     # use the document's own character ratio.

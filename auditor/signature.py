@@ -44,6 +44,7 @@ _ABBREV = {
     "refine_window": "win",
     "max_group_sentences": "gmax",
     "pair_single_gaps": "gap1",
+    "refine_prune_margin": "prune",
     "length_ratio_en": "lr_en",
     "length_ratio_zh": "lr_zh",
 }

@@ -392,7 +392,8 @@ def fit(args: argparse.Namespace) -> None:
         print(f"all dev data: {grid[g]} strict F1 {f1_all[g]:.3f}")
 
 
-SEARCH = {"refine_window": (1, 2, 3), "max_group_sentences": (4, 5, 6)}
+SEARCH = {"refine_window": (3, 2, 1), "max_group_sentences": (6, 5, 4),  # widest first
+          "refine_prune_margin": (None, 0.2, 0.1, 0.0)}
 
 
 def search(args: argparse.Namespace) -> None:
@@ -402,13 +403,13 @@ def search(args: argparse.Namespace) -> None:
     names = tuple(args.sets)
     cases = build_parallel_cases(names, args.limit)
     encoders = encoders_for(names)
-    widest = {k: max(v) for k, v in SEARCH.items()}
+    widest = {k: v[0] for k, v in SEARCH.items()}
     settings = sorted((dict(zip(SEARCH, values, strict=True))
                        for values in itertools.product(*SEARCH.values())),
                       key=lambda s: s != widest)  # the widest first: it embeds every span once
-    print("| window | largest group | " + " | ".join(f"{n} strict / lax / texts" for n in names)
-          + " |")
-    print("|---|---|" + "---|" * len(names))
+    print("| window | largest group | prune margin | "
+          + " | ".join(f"{n} strict / lax / texts" for n in names) + " |")
+    print("|---|---|---|" + "---|" * len(names))
     for setting in settings:
         predicted, calls = run(cases, encoders, AuditConfig().with_(**setting))
         cells = []
@@ -416,6 +417,7 @@ def search(args: argparse.Namespace) -> None:
             m = evaluate([c for c in cases if c.name == name], predicted[name])
             cells.append(f"{m['strict_f1']:.3f} / {m['lax_f1']:.3f} / {calls[name]:.2f}")
         print(f"| {setting['refine_window']} | {setting['max_group_sentences']} | "
+              f"{setting['refine_prune_margin']} | "
               + " | ".join(cells) + " |", flush=True)
 
 

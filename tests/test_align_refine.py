@@ -102,3 +102,33 @@ def test_pair_single_gaps_pairs_only_one_by_one_gaps_and_edges():
                                               ((7,), (7,))]
     assert pair_single_gaps([], 1, 1) == [((0,), (0,))]
     assert pair_single_gaps([], 2, 1) == []
+
+
+def test_pruning_skips_groups_whose_parts_point_elsewhere_and_keeps_the_merge():
+    """The merge of test_refine_finds_a_merge... is still found with pruning on, while groups
+    whose summed vectors match nothing are never embedded."""
+    rng = np.random.default_rng(0)
+    topics = _unit(rng.normal(size=(8, 64)))
+    mt = topics[[0, 1, 2, 3, 4, 5]]
+    ref = _unit(np.vstack([topics[0], topics[1], topics[6], topics[7], topics[3], topics[4],
+                           topics[5]]))
+    # the two reference halves' own vectors half-point at what MT sentence 2 says
+    ref[2], ref[3] = _unit(topics[2] + topics[6]), _unit(topics[2] + topics[7])
+    asked: dict[float | None, int] = {}
+    results = {}
+    for prune in (None, 0.0):
+        asked[prune] = 0
+
+        def embed_spans(side, spans, prune=prune):
+            asked[prune] += len(spans)
+            source = mt if side == 0 else ref
+            return np.vstack([topics[2] if (side, a, b) == (1, 2, 4)
+                              else _unit(source[a:b].sum(0)) for a, b in spans])
+
+        results[prune], _ = refine_parallel(align_parallel(mt, ref), mt, ref, np.full(6, 50),
+                                            np.full(7, 25), embed_spans, min_similarity=0.4,
+                                            length_weight=0.2, anchor_similarity=2.0,
+                                            prune_margin=prune)
+    assert results[None] == results[0.0]
+    assert ((2,), (2, 3)) in results[0.0]
+    assert asked[0.0] < asked[None]
