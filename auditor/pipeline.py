@@ -24,6 +24,7 @@ from auditor.align import (
 )
 from auditor.config import AlignMode, AuditConfig
 from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
+from auditor.detect.coverage import load_models as coverage_models
 from auditor.detect.nlp import load_spacy
 from auditor.embed import DEFAULT_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
 from auditor.load import load_document
@@ -135,7 +136,9 @@ class Auditor:
                         else MULTILINGUAL_MODEL)
         self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
                                               source_model, quality=self.quality_weights.tag,
-                                              backend=getattr(self.encoder, "backend", ""))
+                                              backend=getattr(self.encoder, "backend", ""),
+                                              coverage=coverage_models().tag
+                                              if "coverage" in self.detector_ids else "")
 
     def with_config(self, config: AuditConfig) -> Auditor:
         """An Auditor with other settings and the same loaded models (encoders, spaCy): nothing

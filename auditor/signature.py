@@ -68,6 +68,9 @@ class AuditSignature:
     source_model: str = MULTILINGUAL_MODEL
     quality: str = ""
     """Version and hash of the quality model's weights (auditor/data/quality.json)."""
+    coverage: str = ""
+    """Version and hash of the word-level coverage weights (auditor/detect/coverage_weights.json),
+    when detector `coverage` runs."""
     # What ran the model ("onnxruntime-1.32.0", "sentence-transformers-6.2.0"): the same model
     # on two runtimes agrees to float rounding, not bit for bit.
     backend: str = ""
@@ -78,6 +81,7 @@ class AuditSignature:
         source_model: str = MULTILINGUAL_MODEL,
         quality: str = "",
         backend: str = "",
+        coverage: str = "",
     ) -> AuditSignature:
         return cls(
             auditor=__version__,
@@ -90,6 +94,7 @@ class AuditSignature:
             detectors=detectors,
             source_model=source_model,
             quality=quality,
+            coverage=coverage,
         )
 
     def short(self) -> str:
@@ -103,6 +108,8 @@ class AuditSignature:
         parts += [f"src:{self.source_model}", f"dcfg:{self.config.settings_hash()}"]
         if self.detectors:
             parts.append("det:" + "+".join(self.detectors))
+        if self.coverage:
+            parts.append(f"cov:{self.coverage}")
         if self.quality:
             parts.append(f"q:{self.quality}")
         return "|".join(parts)
@@ -121,6 +128,7 @@ class AuditSignature:
             "packages": dict(self.packages),
             "detectors": list(self.detectors),
             "quality": self.quality,
+            "coverage": self.coverage,
             "short": self.short(),
         }
 

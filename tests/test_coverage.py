@@ -34,8 +34,26 @@ def test_content_words_carry_offsets_and_glosses():
 
 def test_english_words_stem_and_mark_stop_words():
     words = english_words("The economies were growing")
-    assert [w.stem for w in words] == ["the", "economi", "were", "grow"]
+    assert [w.stem for w in words] == ["the", "economi", "be", "grow"]  # "were": irregular
     assert [w.stop for w in words] == [True, False, True, False]
+
+
+def test_irregular_forms_meet_their_gloss():
+    """Snowball leaves "said" and "found" alone: the gloss "to say" must still meet them."""
+    ev = source_evidence("他说他发现了一个问题。", "He said he found a problem.", None)
+    carried = {w.text: bool(c) for w, c in zip(ev.words, ev.lexical, strict=True)}
+    assert carried["说"] and carried["发现"] and carried["问题"]
+
+
+def test_transliterated_name_is_carried_by_its_pinyin():
+    src = "记者马祚波报道，紫牛新闻的记者发现了这个问题。"
+    kept = source_evidence(src, "Reporter Ma Zuobo reported that Zi Niu News reporters "
+                           "found the problem.", None)
+    dropped = source_evidence(src, "A reporter reported that news reporters found the "
+                              "problem.", None)
+    for ev, expect in ((kept, True), (dropped, False)):
+        carried = {w.text: bool(c) for w, c in zip(ev.words, ev.lexical, strict=True)}
+        assert carried["马祚波"] is expect and carried["紫牛"] is expect
 
 
 def test_dropped_word_is_the_uncarried_one(auditor):
@@ -66,11 +84,21 @@ def test_monolingual_alignment_finds_the_lost_reference_word(auditor):
 
 def test_weights_are_packaged_and_complete():
     models = load_models()
-    for m in (models.source_omission, models.source_mistranslation,
+    for m in (models.source_omission, models.segment_omission, models.source_mistranslation,
               models.reference_omission, models.reference_addition):
         assert len(m.weights) == len(m.features)
         assert 0.0 < m.threshold <= 1.0
     assert 0.3 < models.english_words_per_han < 1.5
+
+
+def test_signature_records_the_coverage_weights(auditor):
+    from auditor import Auditor
+
+    tag = load_models().tag
+    assert f"|cov:{tag}|" in auditor.signature.short() + "|"
+    assert auditor.signature.to_dict()["coverage"] == tag
+    other = Auditor(detectors=["names"], encoder=auditor.encoder)
+    assert "cov:" not in other.signature.short()
 
 
 DROP_SRC = "法国总统马克龙昨天在北京会见了德国总理朔尔茨。两国领导人讨论了能源合作问题。"

@@ -24,10 +24,11 @@ words uncovered) are exposed through `sentence_coverage(ctx)` for the learned do
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -37,10 +38,14 @@ from auditor.config import AlignMode
 from auditor.detect.base import AuditContext, Detector
 from auditor.embed import Encoder
 from auditor.lang.words import (
+    NAME_FLAGS,
     EnglishWord,
     SourceWord,
     chinese_content_words,
     english_words,
+    pinyin_key,
+    romanised_in,
+    romanised_runs,
     stems_meet,
 )
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
@@ -77,16 +82,20 @@ class Logistic:
 class CoverageModels:
     """All fitted data of this detector (see `benchmarks/fit_coverage.py`)."""
 
-    source_omission: Logistic
+    source_omission: Logistic  # per source word: which word a segment's omission lost
+    segment_omission: Logistic  # per aligned group: did the MT drop something at all
     source_mistranslation: Logistic
     reference_omission: Logistic
     reference_addition: Logistic
     english_words_per_han: float  # expected English words per Chinese character (TED refB)
     fitted_on: str
+    version: str
+    sha: str  # of the weights file: two fits with the same version still differ here
 
     @property
-    def version(self) -> str:
-        return self.fitted_on
+    def tag(self) -> str:
+        """Version and content hash of the weights, recorded in the audit signature."""
+        return f"{self.version}-{self.sha}"
 
 
 def _logistic(data: dict) -> Logistic:
@@ -97,15 +106,18 @@ def _logistic(data: dict) -> Logistic:
 @lru_cache(maxsize=1)
 def load_models() -> CoverageModels:
     """The packaged weights (json data, reproduced by benchmarks/fit_coverage.py)."""
-    text = (resources.files("auditor.detect") / WEIGHTS_FILE).read_text(encoding="utf-8")
-    data = json.loads(text)
+    raw = (resources.files("auditor.detect") / WEIGHTS_FILE).read_bytes()
+    data = json.loads(raw)
     return CoverageModels(
         source_omission=_logistic(data["source_omission"]),
+        segment_omission=_logistic(data["segment_omission"]),
         source_mistranslation=_logistic(data["source_mistranslation"]),
         reference_omission=_logistic(data["reference_omission"]),
         reference_addition=_logistic(data["reference_addition"]),
         english_words_per_han=float(data["english_words_per_han"]),
         fitted_on=str(data["fitted_on"]),
+        version=str(data["version"]),
+        sha=hashlib.sha256(raw).hexdigest()[:12],
     )
 
 
@@ -142,11 +154,19 @@ class SourceEvidence:
     mt_semantic: np.ndarray  # (n_mt,) best cosine of the MT word with any source gloss
     mt_words_total: int  # all MT word tokens (stop words too), for the length check
     needed_texts: frozenset[str] = frozenset()  # glosses and MT words compared by vector
+    # multilingual USE, for the source words no gloss stem carries (0 for the others): the
+    # word's cosine with the whole MT text, and that minus its cosine with its own source text
+    # (a word the MT renders stays about as close to it as to the source)
+    context_mt: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    context_drop: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    needed_source_texts: frozenset[str] = frozenset()  # what the source encoder embeds
 
 
 def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
-                    words: Sequence[SourceWord] | None = None) -> SourceEvidence:
-    """Lexical and MiniLM evidence between the content words of a Chinese text and an MT.
+                    words: Sequence[SourceWord] | None = None,
+                    source_encoder: Encoder | None = None) -> SourceEvidence:
+    """Lexical, MiniLM and multilingual-USE evidence between the content words of a Chinese
+    text and an MT.
 
     Vectors are compared only where the stems settle nothing: the glosses of the source words no
     MT stem carries against the MT's content words (a word carried by its stem counts as
@@ -158,8 +178,12 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     mt_words = tuple(_content(all_mt))
     mt_stems = {w.stem for w in all_mt}
     mt_digits = {w.stem for w in all_mt if w.text[0].isdigit()}
+    runs = romanised_runs(all_mt)
+    # carried: a gloss stem is in the MT, its figures are, or its pinyin is spelt out (a name
+    # or term transliterated: 马祚波 -> "Ma Zuobo")
     lexical = np.array([stems_meet(w.stems, mt_stems) or bool(w.digits and all(
-        any(d in m for m in mt_digits) for d in w.digits)) for w in words], dtype=float)
+        any(d in m for m in mt_digits) for d in w.digits))
+        or romanised_in(pinyin_key(w.text), runs) for w in words], dtype=float)
     src_stems = set().union(*(w.stems for w in words)) if words else set()
     mt_lexical = np.array([stems_meet({w.stem}, src_stems) or (w.text[0].isdigit() and any(
         w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
@@ -182,9 +206,24 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
             flat = int(np.argmax(rows))
             semantic[k] = float(rows.flat[flat])
             best_mt[k] = flat % rows.shape[1]
+    # cross-lingual evidence where the stems settle nothing (a word without a dictionary
+    # entry, or rendered by a word the glosses do not list): the word against the MT in USE
+    unsettled = [k for k in range(len(words)) if not lexical[k]]
+    context_mt = np.zeros(len(words))
+    context_drop = np.zeros(len(words))
+    source_texts = ([mt_text, src_text] + sorted({words[k].text for k in unsettled})
+                    if unsettled else [])
+    if source_encoder is not None and source_texts:
+        vectors = _unit_rows(source_encoder, source_texts)
+        row = {t: i for i, t in enumerate(source_texts)}
+        for k in unsettled:
+            v = vectors[row[words[k].text]]
+            context_mt[k] = float(v @ vectors[0])
+            context_drop[k] = context_mt[k] - float(v @ vectors[1])
     return SourceEvidence(words, mt_words, lexical, semantic, best_mt, mt_lexical, mt_semantic,
                           len(all_mt), frozenset(glosses) | frozenset(mt_texts)
-                          if glosses and mt_texts else frozenset())
+                          if glosses and mt_texts else frozenset(), context_mt, context_drop,
+                          frozenset(source_texts))
 
 
 def han_count(text: str) -> int:
@@ -201,9 +240,10 @@ def length_deviation(mt_words: int, src_text: str, per_han: float) -> float:
 
 SOURCE_OMISSION_FEATURES = ("lexical", "semantic", "in_dictionary", "proper", "numeral",
                             "log_frequency", "characters", "group_carried", "length_deviation",
-                            "semantic_x_dictionary")
-SOURCE_MISTRANSLATION_FEATURES = ("lexical", "semantic", "capitalised", "numeral",
-                                  "neighbours_carried", "group_carried", "length_deviation")
+                            "semantic_x_dictionary", "verb", "name", "time", "idiom",
+                            "context_mt", "context_drop")
+SOURCE_MISTRANSLATION_FEATURES = ("lexical", "semantic", "neighbours_carried", "group_carried",
+                                  "length_deviation")
 
 
 def source_omission_rows(ev: SourceEvidence, deviation: float) -> np.ndarray:
@@ -218,8 +258,42 @@ def source_omission_rows(ev: SourceEvidence, deviation: float) -> np.ndarray:
         rows.append((ev.lexical[k], ev.semantic[k], float(w.in_dictionary), float(w.proper),
                      float(w.flag in ("m", "mq")), w.log_frequency / 10.0,
                      min(len(w.text), 6) / 6.0, share[k], deviation,
-                     ev.semantic[k] * float(w.in_dictionary)))
+                     ev.semantic[k] * float(w.in_dictionary), float(w.flag in ("v", "vn")),
+                     float(w.flag in NAME_FLAGS), float(w.flag == "t"),
+                     float(w.flag in ("i", "l")), ev.context_mt[k], ev.context_drop[k]))
     return np.asarray(rows, dtype=float)
+
+
+SEGMENT_OMISSION_FEATURES = ("top_word", "second_word", "uncovered", "uncovered_share",
+                             "uncovered_known", "length_deviation", "shortfall", "words")
+
+
+def segment_omission_row(rows: np.ndarray, p_words: np.ndarray) -> np.ndarray:
+    """One feature row per aligned group (`SEGMENT_OMISSION_FEATURES`) from its word rows
+    (`source_omission_rows`) and their omission probabilities: the strongest uncovered-word
+    evidence (the two highest word logits) beside the length deviation, so the decision is at
+    least the length rule and more where the words say more."""
+    col = {f: i for i, f in enumerate(SOURCE_OMISSION_FEATURES)}
+    n = len(rows)
+    logit = np.sort(np.log(np.clip(p_words, 1e-6, 1 - 1e-6) / np.clip(1 - p_words, 1e-6, 1)))
+    uncovered = (rows[:, col["lexical"]] == 0) & (rows[:, col["semantic"]] < CARRIED_COSINE)
+    known = uncovered & (rows[:, col["in_dictionary"]] > 0) & (rows[:, col["numeral"]] == 0)
+    deviation = float(rows[0, col["length_deviation"]])
+    return np.array([logit[-1], logit[-2] if n > 1 else logit[-1] - 2.0,
+                     math.log1p(int(uncovered.sum())), float(uncovered.mean()),
+                     math.log1p(int(known.sum())), deviation, max(0.0, -deviation),
+                     math.log1p(n)])
+
+
+def likeliest_run(p_words: np.ndarray, cut: float) -> list[int]:
+    """Indices of the source content words an omission finding points at: of the runs of
+    consecutive content words (function words may sit between) whose omission probability
+    reaches `cut`, the one with the largest sum (a dropped phrase is stronger evidence than
+    one stray word); the likeliest single word when none reaches it."""
+    runs = _merge_runs([k for k in range(len(p_words)) if p_words[k] >= cut])
+    if not runs:
+        return [int(np.argmax(p_words))]
+    return max(runs, key=lambda r: float(np.sum(p_words[r])))
 
 
 def source_mistranslation_rows(ev: SourceEvidence, deviation: float) -> np.ndarray:
@@ -230,13 +304,20 @@ def source_mistranslation_rows(ev: SourceEvidence, deviation: float) -> np.ndarr
     carried = np.maximum(ev.mt_lexical, (ev.mt_semantic >= CARRIED_COSINE).astype(float))
     group = float(carried.mean())
     rows = []
-    for k, w in enumerate(ev.mt_words):
+    for k in range(n):
         lo, hi = max(k - 2, 0), min(k + 3, n)
         neigh = [carried[j] for j in range(lo, hi) if j != k]
-        rows.append((ev.mt_lexical[k], ev.mt_semantic[k], float(w.text[:1].isupper()),
-                     float(w.text[:1].isdigit()), float(np.mean(neigh)) if neigh else group,
-                     group, deviation))
+        rows.append((ev.mt_lexical[k], ev.mt_semantic[k],
+                     float(np.mean(neigh)) if neigh else group, group, deviation))
     return np.asarray(rows, dtype=float)
+
+
+def mistranslation_candidates(ev: SourceEvidence) -> list[int]:
+    """The MT words a word-level mistranslation may point at: names and figures are the name
+    and number checks' job, so a capitalised word or a figure never is (the model is fitted
+    on these words only)."""
+    return [k for k, w in enumerate(ev.mt_words)
+            if not w.text[:1].isupper() and not w.text[:1].isdigit()]
 
 
 # ---- monolingual (MT vs a parallel reference) ---------------------------------------------
@@ -361,15 +442,18 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
         assert ctx.source is not None
         per_han = load_models().english_words_per_han
         encoder = ctx.resources.encoder
+        source_encoder = ctx.resources.source_encoder
         out = []
         spans = [(pair, *_group_texts(ctx, pair, ctx.source.doc.text, ctx.source.sentences))
                  for pair in sorted(ctx.source_alignments, key=lambda p: p.mt)]
         words = [chinese_content_words(s[6]) for s in spans]
-        # one encoder call for the whole document: what the stems leave open in every group
-        _prewarm(encoder, set().union(*(source_evidence(s[6], s[3], None, ws).needed_texts
-                                        for s, ws in zip(spans, words, strict=True))))
+        # one call per encoder for the whole document: what the stems leave open in every group
+        bare = [source_evidence(s[6], s[3], None, ws) for s, ws in zip(spans, words, strict=True)]
+        _prewarm(encoder, set().union(*(b.needed_texts for b in bare)))
+        if source_encoder is not None:
+            _prewarm(source_encoder, set().union(*(b.needed_source_texts for b in bare)))
         for (pair, mt_lo, _, mt_text, lo, _, src), ws in zip(spans, words, strict=True):
-            ev = source_evidence(src, mt_text, encoder, ws)
+            ev = source_evidence(src, mt_text, encoder, ws, source_encoder)
             out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
                                     length_deviation(ev.mt_words_total, src, per_han)))
         return out
@@ -438,17 +522,20 @@ class CoverageDetector(Detector):
                                                              g.src, g.ev, g.deviation)
             if not ev.words:
                 continue
-            p_omit = models.source_omission.probability(source_omission_rows(ev, deviation))
-            uncovered = [k for k in range(len(ev.words))
-                         if p_omit[k] >= models.source_omission.threshold]
-            for run in self._source_runs(ev, uncovered):
+            rows = source_omission_rows(ev, deviation)
+            p_omit = models.source_omission.probability(rows)
+            p = float(models.segment_omission.probability(
+                segment_omission_row(rows, p_omit)[None, :])[0])
+            if p >= models.segment_omission.threshold:
+                # the group lost something: the phrase likeliest to be it (the reviewers'
+                # span is a word or a short phrase)
+                run = likeliest_run(p_omit, models.source_omission.threshold)
                 first, last = ev.words[run[0]], ev.words[run[-1]]
-                p = float(max(p_omit[k] for k in run))
                 text = src[first.start:last.end]
                 glosses = "; ".join(ev.words[k].glosses[0] for k in run if ev.words[k].glosses)
                 findings.append(Finding(
                     kind=FindingKind.OMISSION,
-                    severity=Severity.MAJOR if p >= models.source_omission.major
+                    severity=Severity.MAJOR if p >= models.segment_omission.major
                     else Severity.MINOR,
                     mt_start=mt_lo, mt_end=mt_lo + len(mt_text.rstrip()),
                     mt_text=mt_text.rstrip(), confidence=p,
@@ -463,17 +550,6 @@ class CoverageDetector(Detector):
                                                      src, lo, p_omit)
         return findings
 
-    @staticmethod
-    def _source_runs(ev: SourceEvidence, uncovered: Sequence[int]) -> list[list[int]]:
-        """Uncovered words next to each other in the source (nothing but spaces between) make
-        one phrase."""
-        runs: list[list[int]] = []
-        for k in uncovered:
-            if runs and runs[-1][-1] == k - 1 and ev.words[k - 1].end == ev.words[k].start:
-                runs[-1].append(k)
-            else:
-                runs.append([k])
-        return runs
 
     def _source_mistranslations(self, ctx: AuditContext, pair: AlignmentPair,
                                 ev: SourceEvidence, deviation: float, models: CoverageModels,
@@ -481,11 +557,7 @@ class CoverageDetector(Detector):
                                 ) -> list[Finding]:
         model = models.source_mistranslation
         p = model.probability(source_mistranslation_rows(ev, deviation))
-        # names and figures are the name and number checks' job: a capitalised word or a
-        # figure is never a word-level mistranslation candidate
-        wrong = [k for k in range(len(ev.mt_words)) if p[k] >= model.threshold
-                 and not ev.mt_words[k].text[:1].isupper()
-                 and not ev.mt_words[k].text[:1].isdigit()]
+        wrong = [k for k in mistranslation_candidates(ev) if p[k] >= model.threshold]
         out: list[Finding] = []
         # one finding per group, its likeliest phrase: a reviewer reads the sentence anyway,
         # and the model scores words, not how many errors a sentence holds

