@@ -14,9 +14,11 @@ the largest document, however long the input is, and results can be written as t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -337,11 +339,30 @@ def score_segments(
 
 @dataclass(frozen=True)
 class SystemInput:
-    """One system's segments: a name, a way to (re)open its segment stream, its length."""
+    """One system's segments: a name, a way to (re)open its segment stream, its length, and
+    the key of what it reads (`input_key`: what `--resume` matches done rows by)."""
 
     name: str
     segments: Callable[[], Iterable[SegmentInput]]
     total: int | None = None
+    key: str | None = None
+
+
+def input_key(paths: Sequence[Path], *settings: str) -> str:
+    """What a system reads, as a short hash: each file's resolved path and content, and the
+    settings that choose its segments (format, columns, languages). The same inputs typed
+    another way (`./mt.txt`, a symlink) give the same key; a file changed since gives
+    another."""
+    digest = hashlib.blake2b(digest_size=12)
+    for path in paths:
+        digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        digest.update(b"\0")
+    for setting in settings:
+        digest.update(setting.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
 def score_systems(
@@ -421,7 +442,8 @@ def paired_bootstrap(
 
 __all__ = [
     "MAX_DOCUMENT_SEGMENTS", "DocumentOutcome", "LocatedSpan", "PairedResult", "SegmentFinding",
-    "SegmentInput", "SegmentResult", "SystemInput", "audit_document", "iter_documents",
+    "SegmentInput", "SegmentResult", "SystemInput", "audit_document", "input_key",
+    "iter_documents",
     "lines_document", "paired_bootstrap", "score_segments", "score_systems",
     "system_score",
 ]

@@ -129,72 +129,143 @@ def distinct(systems: list[tuple[str, dict[str, Path], int]], folder: Path,
     return out
 
 
-def cache_bounds(texts: list[str]) -> tuple[float, float, float]:
-    """MB the three capped caches hold when full: MiniLM vectors (384-d) and USE vectors
-    (512-d), 200,000 each as `CachedEncoder` keeps them, and 20,000 spaCy parses
-    (`Resources.max_parses`), measured with tracemalloc on samples and scaled up."""
+def fill_caches(auditor: object, texts: list[str]) -> tuple[int, int, int]:
+    """Fill every capped store of the Auditor to its cap before the run: the MiniLM and USE
+    vector caches (`CachedEncoder.max_items` entries each, vectors of the encoder's width, in
+    batch arrays as the encoder returns them) and the spaCy parse cache (`Resources.
+    max_parses` real parses of distinct sentences). A 100,000-line file of distinct lines
+    fills them itself; TED lines repeated do not, so this makes the run the worst case."""
     import hashlib
-    import tracemalloc
 
     import numpy as np
 
-    from auditor.detect.nlp import load_spacy, parse_sentences
+    filled = []
+    for encoder in (auditor.encoder, auditor._source_encoder()):  # type: ignore[attr-defined]
+        cap = encoder._max_items
+        width = encoder.encode(["x"]).shape[1]
+        for start in range(len(encoder._cache), cap, 4096):
+            n = min(4096, cap - start)
+            block = np.ones((n, width), np.float32)
+            encoder._cache.update(
+                (hashlib.blake2b(f"fill {start + i}".encode(), digest_size=16).digest(),
+                 block[i]) for i in range(n))
+        filled.append(len(encoder._cache))
+    resources = auditor.resources  # type: ignore[attr-defined]
+    cap = resources.max_parses
+    distinct_texts = [f"{texts[i % len(texts)]} ({i})" for i in range(cap)]
+    for start in range(0, cap, 2000):
+        resources.parse(distinct_texts[start:start + 2000])
+    filled.append(len(resources._parses))
+    return filled[0], filled[1], filled[2]
 
-    def vectors(dim: int, n: int = 20_000) -> float:
-        tracemalloc.start()
-        cache = {hashlib.blake2b(str(i).encode(), digest_size=16).digest():
-                 np.ones(dim, np.float32) for i in range(n)}
-        size = tracemalloc.get_traced_memory()[0]
-        tracemalloc.stop()
-        del cache
-        return size * (200_000 / n) / 2**20
 
-    nlp = load_spacy()
-    sample = texts[:500]
-    tracemalloc.start()
-    docs = parse_sentences(nlp, sample)
-    size = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    del docs
-    return vectors(384), vectors(512), size * (20_000 / len(sample)) / 2**20
+def child(args: argparse.Namespace) -> None:
+    """`auditor score` in this process with its models loaded and (with --fill) its caches
+    full: the CLI code path, the injected Auditor lending its models as a program would."""
+    from auditor import AuditConfig, Auditor
+    from auditor.cli import app
+    from auditor.config import AlignMode
+
+    auditor = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL))
+    if args.fill:
+        texts = Path(args.fill).read_text(encoding="utf-8").splitlines()
+        print("filled caches (MiniLM, USE, parses):", fill_caches(auditor, texts),
+              file=sys.stderr, flush=True)
+    app(args.cli, obj=auditor, prog_name="auditor", standalone_mode=False)
+
+
+def run_big(files: dict[str, Path], out: Path, fill: Path | None,
+            marks: list[int]) -> list[tuple[int, float, float, float]]:
+    """One `auditor score` process over the files, its RSS sampled every second: rows of
+    (segments written to the JSONL, CPU seconds, RSS MB, peak RSS MB so far) at each mark,
+    and the last row at the end (peak from the kernel's own count, wait4)."""
+    import psutil
+
+    cli = ["score", "-t", str(files["mt"]), "-s", str(files["src"]), "-r", str(files["ref"]),
+           "--doc-ids", str(files["ids"]), "--jsonl", str(out), "--no-progress"]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *(
+        ["--fill", str(fill)] if fill else []), "--", *cli]
+    rows = []
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=errors)
+        watch = psutil.Process(proc.pid)
+        peak, pending, done, offset = 0.0, list(marks), 0, 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # this child's own peak
+            if pid:
+                break
+            time.sleep(1)
+            try:
+                rss = watch.memory_info().rss / 2**20
+                cpu = sum(watch.cpu_times()[:2])
+            except psutil.NoSuchProcess:
+                break
+            peak = max(peak, rss)
+            if out.exists():
+                with open(out, "rb") as fh:
+                    fh.seek(offset)
+                    chunk = fh.read()
+                done += chunk.count(b"\n")
+                offset += len(chunk)
+            while pending and done >= pending[0]:
+                rows.append((pending.pop(0), cpu, rss, peak))
+                print(f"| {rows[-1][0]:,} | {cpu:.0f} | {rss:.0f} | {peak:.0f} |", flush=True)
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"auditor score failed: {err.strip()[-500:]}")
+    print(err.strip().splitlines()[0] if err.strip() else "", file=sys.stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    n = sum(1 for _ in open(out, "rb"))
+    rows.append((n, cpu, float("nan"), usage.ru_maxrss / 1024))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--systems", type=int, default=3, help="TED MT systems to time")
-    parser.add_argument("--memory", default="250,500,1000",
-                        help="line counts for the peak-memory runs")
-    parser.add_argument("--skip-speed", action="store_true", help="only the memory runs")
+    parser.add_argument("--lines", type=int, default=100_000,
+                        help="lines of the peak-memory run (0: none)")
+    parser.add_argument("--marks", default="10000,30000",
+                        help="line counts at which the memory run reports its RSS")
+    parser.add_argument("--no-fill", action="store_true",
+                        help="memory run without filling the caches first")
+    parser.add_argument("--skip-speed", action="store_true", help="only the memory run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fill", help=argparse.SUPPRESS)
+    parser.add_argument("cli", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # Memory first, while this process is small: a child's max RSS starts from its
         # parent's at fork, so runs after the warm in-process audit would report the parent.
         every = write_ted(folder, 13)
-        print("| lines (distinct MT, TED systems in turn) | seconds | peak RSS (MB) |")
-        print("|---:|---:|---:|")
-        points = []
-        for size in (int(x) for x in args.memory.split(",")):
-            files = distinct(every, folder, size)
-            seconds, peak = run_cli(files, folder / f"mem{size}.jsonl")
-            points.append((size, peak, seconds))
-            print(f"| {size} | {seconds:.0f} | {peak:.0f} |", flush=True)
-        if len(points) >= 2:
-            import numpy as np
-
-            xs, ys, _ = np.array(points, dtype=float).T
-            slope, intercept = np.polyfit(xs, ys, 1)
-            rate = (xs[-1] - xs[0]) / max(points[-1][2] - points[0][2], 1e-9)
-            print(f"\nPeak RSS grows by {slope * 1000:.1f} MB per 1,000 lines; the straight line "
-                  f"gives {intercept + slope * 100_000:.0f} MB at 100,000 lines (extrapolated, "
-                  f"not measured: about {100_000 / rate / 3600:.1f} h at these runs' marginal "
-                  "speed).")
-            mini, use, parses = cache_bounds(
-                every[0][1]["mt"].read_text(encoding="utf-8").splitlines())
-            print(f"Growth comes from caches that are capped: full, they hold {mini:.0f} MB "
-                  f"(MiniLM vectors), {use:.0f} MB (USE vectors) and {parses:.0f} MB (spaCy "
-                  f"parses); the bound is the first run's peak plus those: "
-                  f"{points[0][1] + mini + use + parses:.0f} MB.\n")
+        if args.lines:
+            files = distinct(every, folder, args.lines)
+            fill = None
+            if not args.no_fill:
+                fill = folder / "fill.txt"
+                fill.write_text("\n".join(
+                    line for _, f, _ in every
+                    for line in f["mt"].read_text(encoding="utf-8").splitlines()) + "\n",
+                    encoding="utf-8")
+            print(f"{args.lines:,} lines: the 3,133 TED MT lines of the 13 systems in turn, "
+                  "repeated (a repeat is a new document), source and refB reference, "
+                  f"caches {'left empty' if fill is None else 'filled to their caps first'}")
+            print("| lines written | CPU seconds | RSS (MB) | peak RSS so far (MB) |")
+            print("|---:|---:|---:|---:|")
+            marks = [int(x) for x in args.marks.split(",") if x]
+            rows = run_big(files, folder / "big.jsonl", fill, marks)
+            n, cpu, _, peak = rows[-1]
+            print(f"| {n:,} (end) | {cpu:.0f} | | {peak:.0f} (wait4 max RSS) |")
+            chrf, cli, sentence = chrf_speed(files)
+            print(f"\n`auditor score`: {n / cpu:.1f} segments per CPU second over the whole "
+                  f"run (model loading and cache filling included); sacrebleu on the same "
+                  f"lines: corpus chrF {chrf:.2f} in {cli:.1f} s (CLI), sentence chrF of "
+                  f"every line {n / sentence:,.0f} segments/s\n", flush=True)
         if args.skip_speed:
             return
         systems = every[: args.systems]

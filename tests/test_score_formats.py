@@ -250,6 +250,32 @@ def test_resume_keeps_what_is_done_and_audits_the_rest(lines_run, tmp_path, para
         json.loads(x)["score"] for x in full[SEGMENTS_PER_TALK:]]
 
 
+def test_resume_knows_the_same_file_typed_another_way_and_refuses_a_changed_one(
+        lines_run, tmp_path, parallel_auditor, monkeypatch):
+    files, out, _ = lines_run
+    full = out["jsonl"].read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(x) for x in full]
+    for row in rows:  # a value no audit gives: proves nothing was redone
+        row["score"] = 12.5
+    done = tmp_path / "done.jsonl"
+    done.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    monkeypatch.chdir(files["mt"].parent)
+    typed = ["-t", f"./{files['mt'].name}", "-s", str(files["src"]), "-r",
+             f"../{files['ref'].parent.name}/{files['ref'].name}", "--doc-ids",
+             str(files["ids"]), "--jsonl", str(done), "--resume"]
+    result = _score(parallel_auditor, *typed)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["score"] for x in done.read_text(encoding="utf-8").splitlines()] \
+        == [12.5] * len(rows)
+    changed = tmp_path / files["mt"].name
+    changed.write_text(files["mt"].read_text(encoding="utf-8").replace("the", "a"),
+                       encoding="utf-8")
+    result = _score(parallel_auditor, "-t", str(changed), *typed[2:])
+    _one_error_line(result)
+    assert "other inputs" in result.stderr
+
+
 # ---- XLIFF and TMX --------------------------------------------------------------------------
 def _units(ted) -> list[tuple[str, str, str]]:
     return [u for talk in TALKS for u in ted[SYSTEMS[0]][talk]]
@@ -315,7 +341,12 @@ def test_xliff_and_tmx_round_trip_with_findings_as_notes(kind, tmp_path, ted, pa
     else:
         assert after == before
     for row, unit in zip(rows, reread.units, strict=True):
-        notes = [n for n in unit.getnotes("auditor").split("\n") if n]
+        if kind == "xliff20":  # in the <unit>'s <notes>, where the XLIFF 2.0 schema has them
+            holder = unit.getunitelement().find(unit.namespaced("notes"))
+            notes = [n.text for n in holder if n.get("category") == "auditor"] \
+                if holder is not None else []
+        else:
+            notes = [n for n in unit.getnotes("auditor").split("\n") if n]
         assert len(notes) == len(row["findings"])
         for note, f in zip(notes, row["findings"], strict=True):
             assert note.startswith(f"auditor {f['severity']} {f['kind']}")
@@ -337,6 +368,49 @@ def test_malformed_xliff_is_one_line_and_exit_2(tmp_path, parallel_auditor):
     result = _score(parallel_auditor, str(bad))
     _one_error_line(result)
     assert "not a valid XLIFF file" in result.stderr
+
+
+def test_xliff_declaring_entities_is_refused_in_one_line(tmp_path, parallel_auditor):
+    bomb = tmp_path / "bomb.xlf"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xliff version="1.2" '
+                    'xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="f" '
+                    'source-language="zh" target-language="en" datatype="plaintext"><body>'
+                    '<trans-unit id="1"><source>&b;</source><target>&b;</target></trans-unit>'
+                    '</body></file></xliff>', encoding="utf-8")
+    result = _score(parallel_auditor, str(bomb))
+    _one_error_line(result)
+    assert "declares entities" in result.stderr
+
+
+def test_xliff_and_tmx_are_read_and_written_without_importing_translate_toolkit(tmp_path,
+                                                                                ted):
+    """translate-toolkit is GPL-3.0-or-later and auditor MIT: it writes the test files, but
+    reading and writing them back at run time must not import it."""
+    import subprocess
+    import sys
+
+    units = _units(ted)[:4]
+    for name, writer in (("a.xlf", _xliff12), ("b.xlf", _xliff20), ("c.tmx", _tmx)):
+        writer(tmp_path / name, units)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from auditor.formats import InputFormat\n"
+        "from auditor.formats.xliff import open_store, store_segments, write_findings\n"
+        f"folder = Path({str(tmp_path)!r})\n"
+        "for name in ('a.xlf', 'b.xlf', 'c.tmx'):\n"
+        "    fmt = InputFormat.TMX if name.endswith('tmx') else InputFormat.XLIFF\n"
+        "    store = open_store(folder / name, fmt)\n"
+        "    segments = list(store_segments(store))\n"
+        "    assert len(segments) == 4, segments\n"
+        "    rows = {s.index: {'score': 50.0, 'findings': []} for s in segments}\n"
+        "    write_findings(store, rows, folder / (name + '.out.xlf'))\n"
+        "assert not [m for m in sys.modules if m == 'translate' or m.startswith('translate.')]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
 
 
 def test_tmx_without_the_asked_language_is_one_line_and_exit_2(tmp_path, ted,

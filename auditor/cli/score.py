@@ -12,6 +12,7 @@ under `--fail-under`, 2 bad input or options.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -131,46 +132,49 @@ def score_command(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (sacrebleu's).")] = 12345,
 ) -> None:
     """Audit segments (one a line, a row or a unit) in document context; score each segment."""
-    from auditor.segments import SystemInput, score_systems
+    from auditor.segments import score_systems
 
     if resume and jsonl_out is None:
         _fail("--resume needs --jsonl (the file that records what is done)")
     config = AuditConfig(mode=mode)
     store = None
     try:
-        systems, kind = _open_inputs(file, mt, source, ref, doc_ids, fmt, mt_column,
+        inputs, store = _open_inputs(file, mt, source, ref, doc_ids, fmt, mt_column,
                                      ref_column, source_column, doc_column, id_column,
                                      source_lang, target_lang)
-        if kind in (InputFormat.XLIFF, InputFormat.TMX):
-            store = systems[0][1]
-        elif xliff_out is not None:
+        if store is None and xliff_out is not None:
             _fail("--xliff-out needs an XLIFF or TMX input")
-        inputs = [SystemInput(name, segments, total) for name, _, segments, total in systems]
     except AuditorError as exc:
         _fail(str(exc))
 
-    from auditor.report.segments import SegmentWriter, read_done, segment_rows
+    from auditor.report.segments import DoneRow, RowFile, SegmentWriter, read_done, segment_rows
 
-    done_rows: dict[tuple[str, int], dict[str, Any]] = {}
+    keys = {s.name: s.key for s in inputs}
+    done_rows: dict[tuple[str, int], DoneRow] = {}
     keep = None
     if resume and jsonl_out is not None:
-        done_rows, keep = read_done(jsonl_out)
-    done: dict[str, set[int]] = {}
-    for name, index in done_rows:
-        done.setdefault(name, set()).add(index)
-
+        try:
+            done_rows, keep = read_done(jsonl_out, set(keys.values()))
+        except AuditorError as exc:
+            _fail(str(exc))
+    # What the run keeps for the summary and the bootstrap: one score per segment.
     scores: dict[str, dict[int, float | None]] = {s.name: {} for s in inputs}
     stats: dict[str, list[int]] = {s.name: [0, 0, 0] for s in inputs}  # docs, findings, major
+    done: dict[str, set[int]] = {s.name: set() for s in inputs}
+    offsets: dict[int, int] = {}  # XLIFF/TMX: where each unit's row is in the JSONL
+    for s in inputs:
+        for (key, index), row in done_rows.items():
+            if key == s.key:
+                done[s.name].add(index)
+                scores[s.name][index] = row.score
+                _count(stats[s.name], row.findings, row.major, row.first)
+                if store is not None:
+                    offsets[index] = row.offset
+    del done_rows
     signatures: dict[str, str] = {}
-    rows_by_index: dict[int, dict[str, Any]] = {}
-    for (name, index), row in done_rows.items():
-        if name in scores:
-            scores[name][index] = row.get("score")
-            _count(stats[name], row, new_doc=row.get("doc_segment") == 0)
-            if store is not None:
-                rows_by_index[index] = row
     html_dir = html_page = None
     index_entries: list[tuple[str, str, float | None, str]] = []
+    spill = None
     try:
         auditor = _auditor(ctx, model, config)
         if html_out:
@@ -181,16 +185,25 @@ def score_command(
                 html_dir.mkdir(parents=True, exist_ok=True)
             else:
                 html_page = BatchHtml(Path(html_out), "auditor score")
-        with SegmentWriter(jsonl_out, csv_out, resume=resume, jsonl_keep=keep) as writer:
+        rows_path = jsonl_out
+        if rows_path is None and xliff_out is not None:  # the rows wait on disk, not in memory
+            import tempfile
+
+            handle, name = tempfile.mkstemp(suffix=".jsonl", prefix="auditor-")
+            os.close(handle)
+            rows_path = spill = Path(name)
+        with SegmentWriter(rows_path, csv_out, resume=resume, jsonl_keep=keep) as writer:
             for name, outcome in score_systems(auditor, inputs, done=done,
                                                progress=progress):
-                rows = segment_rows(outcome, name)
-                writer.write(rows)
-                for row in rows:
+                rows = segment_rows(outcome, name, keys[name])
+                written = writer.write(rows)
+                for row, offset in zip(rows, written, strict=True):
+                    findings = row["findings"]
                     scores[name][row["segment"]] = row["score"]
-                    _count(stats[name], row, new_doc=row["doc_segment"] == 0)
+                    _count(stats[name], len(findings), _major(findings),
+                           row["doc_segment"] == 0)
                     if store is not None:
-                        rows_by_index[row["segment"]] = row
+                        offsets[row["segment"]] = offset
                 if outcome.result is not None:
                     signatures[name] = outcome.result.signature.short()
                 link = _document_report(html_dir, name, outcome, index_entries)
@@ -203,15 +216,19 @@ def score_command(
             from auditor.report.segments import write_index
 
             write_index(html_dir, index_entries, summary)
-        if xliff_out is not None and store is not None:
+        if xliff_out is not None and store is not None and rows_path is not None:
             from auditor.formats.xliff import write_findings
 
-            write_findings(store, rows_by_index, xliff_out,
-                           next(iter(signatures.values()), None))
+            with RowFile(rows_path, offsets) as results:
+                write_findings(store, results, xliff_out,
+                               next(iter(signatures.values()), None))
     except AuditorError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write output: {exc.strerror or exc}")
+    finally:
+        if spill is not None:
+            spill.unlink(missing_ok=True)
     typer.echo(summary)
     if fail_under is not None:
         from auditor.segments import system_score
@@ -226,11 +243,14 @@ def score_command(
             raise typer.Exit(1)
 
 
-def _count(stat: list[int], row: dict[str, Any], new_doc: bool) -> None:
-    findings = row.get("findings") or []
+def _major(findings: Iterable[dict[str, Any]]) -> int:
+    return sum(1 for f in findings if f["severity"] in ("major", "critical"))
+
+
+def _count(stat: list[int], findings: int, major: int, new_doc: bool) -> None:
     stat[0] += int(new_doc)
-    stat[1] += len(findings)
-    stat[2] += sum(1 for f in findings if f["severity"] in ("major", "critical"))
+    stat[1] += findings
+    stat[2] += major
 
 
 def _summary(inputs: Any, scores: dict[str, dict[int, float | None]],
@@ -268,9 +288,12 @@ def _open_inputs(file: Path | None, mt: list[Path] | None, source: Path | None,
                  ref: list[Path] | None, doc_ids: Path | None, fmt: InputFormat | None,
                  mt_column: list[str] | None, ref_column: list[str] | None,
                  source_column: str | None, doc_column: str | None, id_column: str | None,
-                 source_lang: str | None, target_lang: str | None) -> tuple[list[Any],
-                                                                             InputFormat]:
-    """(name, store or None, segment stream factory, total) per system, and the format."""
+                 source_lang: str | None, target_lang: str | None) -> tuple[list[Any], Any]:
+    """The systems to audit (`SystemInput`, each keyed by what it reads, for --resume) and,
+    for an XLIFF/TMX input, its checked store. Every input is checked here, before any model
+    loads."""
+    from auditor.segments import SystemInput, input_key
+
     if file is not None and mt:
         raise InputError("give either a FILE (table, XLIFF, TMX) or -t/--mt text files")
     if file is None:
@@ -280,6 +303,8 @@ def _open_inputs(file: Path | None, mt: list[Path] | None, source: Path | None,
             raise InputError("give at least one -r reference or a -s source to audit against")
         from auditor.formats.lines import line_segments
 
+        others = [*(ref or ()), *((source,) if source else ()), *((doc_ids,) if doc_ids
+                                                                   else ())]
         systems = []
         for path in mt:
             total, _ = line_segments(path, ref or (), source, doc_ids)  # checks now
@@ -287,8 +312,10 @@ def _open_inputs(file: Path | None, mt: list[Path] | None, source: Path | None,
             def factory(path: Path = path) -> Iterable[Any]:
                 return line_segments(path, ref or (), source, doc_ids)[1]
 
-            systems.append((str(path), None, factory, total))
-        return systems, InputFormat.LINES
+            key = input_key([path, *others], "lines", str(source is not None),
+                            str(len(ref or ())))
+            systems.append(SystemInput(str(path), factory, total, key))
+        return systems, None
     kind = fmt or format_of(str(file))
     if kind is None or kind is InputFormat.LINES:
         raise InputError(f"{file}: cannot tell the format from the extension; give --format "
@@ -297,8 +324,11 @@ def _open_inputs(file: Path | None, mt: list[Path] | None, source: Path | None,
         from auditor.formats.xliff import open_store, store_segments
 
         store = open_store(file, kind, source_lang, target_lang)
-        segments = store_segments(store, ref or ())
-        return [(str(file), store, lambda: segments, len(segments))], kind
+        store_segments(store, ref or ())  # checks the reference files now
+        key = input_key([file, *(ref or ())], kind.value, str(store.source_lang),
+                        str(store.target_lang))
+        return [SystemInput(str(file), lambda: store_segments(store, ref or ()),
+                            store.segments, key)], store
     from auditor.formats.table import Columns, table_segments
 
     systems = []
@@ -307,12 +337,13 @@ def _open_inputs(file: Path | None, mt: list[Path] | None, source: Path | None,
                           source=source_column, doc=doc_column, id=id_column)
         total, _ = table_segments(file, kind, columns)
 
-        def factory(columns: Columns = columns) -> Iterable[Any]:
+        def table(columns: Columns = columns) -> Iterable[Any]:
             return table_segments(file, kind, columns)[1]
 
         name = str(file) if not mt_column or len(mt_column) == 1 else f"{file}:{column}"
-        systems.append((name, None, factory, total))
-    return systems, kind
+        key = input_key([file], kind.value, repr(columns))
+        systems.append(SystemInput(name, table, total, key))
+    return systems, None
 
 
 __all__ = ["score_command"]

@@ -1,23 +1,33 @@
-"""XLIFF 1.2 / 2.x and TMX through translate-toolkit: segments in, findings written back.
+"""XLIFF 1.2 / 2.x and TMX, streamed: segments in, findings written back.
 
-Reading: every translatable unit with a target is a segment (its MT), its source the source;
-units of one XLIFF `<file>` form one document (in file order), and so do the units of a TMX
-(a memory exported from one job keeps its order; unrelated units side by side cost little in
-the parallel alignment). Long documents are audited in chunks (`MAX_DOCUMENT_SEGMENTS`). A
-reference can come from a text file with one line per translatable unit.
+Our own code on lxml's `iterparse`, never the whole file in memory: one pass checks the file
+(well-formed, the languages asked for, the unit count) before any model loads, one yields the
+segments as they are audited, one copies the file to `--xliff-out` unit by unit. A DOCTYPE is
+refused (that is where entity bombs and external entities live; XLIFF and TMX need none) and
+entities are never expanded. translate-toolkit (GPL-3.0-or-later; auditor is MIT) is not
+imported at run time: the tests use it to write the input files and to read ours back.
+
+Reading: every translatable unit (XLIFF 1.2 `<trans-unit>` without `translate="no"`; XLIFF 2.x
+`<segment>` of a `<unit>` without `translate="no"`; TMX `<tu>`) is counted, in file order (a
+reference file has one line per translatable unit), and one with a target is a segment: its
+MT, the source its source. Units of one XLIFF `<file>` form one document, and so do the units
+of a TMX. Inline codes (`<x/>`, `<ph>`, `<bpt>`...) carry no text; `<g>`, `<mrk>`, `<pc>` keep
+theirs.
 
 Writing (`write_findings`, from the segments' JSON objects as `auditor score --jsonl` writes
 them, so a resumed run can write what an earlier run found): each finding becomes a `<note>`
-on its unit (XLIFF 1.2 `from="auditor"`, XLIFF 2.x `category="auditor"`), the segment score
-goes to the W3C ITS 2.0 attribute `its:locQualityRatingScore` (0-100, higher is better, the
-scale ITS defines) on the unit, and a unit with a scored major or critical finding is put back
-in review: XLIFF 1.2 `state="needs-review-translation"`, XLIFF 2.x `state="translated"` with
-`subState="auditor:needs-review"`. A TMX input is written out as XLIFF 1.2.
+(XLIFF 1.2 `from="auditor"` on the `<trans-unit>`; XLIFF 2.x `category="auditor"` in the
+`<unit>`'s `<notes>`, where the 2.0 schema puts notes), the segment score goes to the W3C ITS
+2.0 attribute `its:locQualityRatingScore` (0-100, higher is better, the scale ITS defines) on
+the unit (a unit of several segments: its worst), and a unit with a scored major or critical
+finding is put back in review: XLIFF 1.2 `state="needs-review-translation"` on the target,
+XLIFF 2.x `state="translated"` with `subState="auditor:needs-review"` on the segment. A TMX is
+written out as XLIFF 1.2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,27 +38,48 @@ from auditor.formats.lines import check_file, count_lines, read_lines
 from auditor.segments import SegmentInput
 
 ITS_NS = "http://www.w3.org/2005/11/its"
-XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2."
+XLIFF1_NS = "urn:oasis:names:tc:xliff:document:1.2"
+XLIFF2_PREFIX = "urn:oasis:names:tc:xliff:document:2."
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NOTE_ORIGIN = "auditor"
 REVIEW_SEVERITIES = ("major", "critical")
+_SCORE = f"{{{ITS_NS}}}locQualityRatingScore"
+# Elements that hold units: copied by streaming (start tag, children, end tag); every other
+# element is copied whole when it ends (a unit, a header, notes, a skeleton).
+_CONTAINERS = {"xliff1": {"xliff", "file", "body", "group"},
+               "xliff2": {"xliff", "file", "group"},
+               "tmx": {"tmx", "body"}}
+_UNIT = {"xliff1": "trans-unit", "xliff2": "unit", "tmx": "tu"}
+# Inline elements whose content is native code, not text (XLIFF 1.2 and 2.x).
+_CODE = {"ph", "bpt", "ept", "it", "x", "bx", "ex", "sc", "ec", "sm", "em", "ut"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class TranslationStore:
-    """An opened XLIFF/TMX file: the translate-toolkit store and its auditable units."""
+    """A checked XLIFF/TMX file: its kind, translatable units and languages (nothing of the
+    file is kept: every pass reads it again)."""
 
     path: Path
     kind: str  # "xliff1", "xliff2" or "tmx"
-    store: Any
-    units: list[Any]  # the translatable units, in file order
+    units: int  # translatable units (what a reference file has lines for)
+    segments: int  # of which with a target text: the segments audited
     source_lang: str | None
     target_lang: str | None
 
 
-def _sniff_xliff2(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return XLIFF2_NS.encode() in head or b'version="2.' in head or b"version='2." in head
+@dataclass(frozen=True)
+class Unit:
+    """One translatable unit as read: its position, document, id and texts."""
+
+    ordinal: int
+    doc: str
+    key: str
+    source: str
+    target: str
+
+
+def _local(tag: Any) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _lang_matches(lang: str | None, wanted: str) -> bool:
@@ -59,127 +90,261 @@ def _lang_matches(lang: str | None, wanted: str) -> bool:
     return lang == wanted or ("-" not in wanted and lang.split("-")[0] == wanted)
 
 
+def _what(fmt: InputFormat | str) -> str:
+    return "TMX" if fmt in (InputFormat.TMX, "tmx") else "XLIFF"
+
+
+def _events(path: Path, fmt: InputFormat | str) -> Iterator[tuple[str, Any]]:
+    """lxml iterparse with entities left unexpanded, no DTD loaded, no network; entity
+    declarations are refused when the root starts, a syntax error is one `InputError`."""
+    from lxml import etree
+
+    parser = etree.iterparse(str(path), events=("start", "end", "comment", "pi"),
+                             resolve_entities=False, load_dtd=False, no_network=True,
+                             huge_tree=False, remove_blank_text=False)
+    first = True
+    try:
+        for event, element in parser:
+            if first and event == "start":
+                first = False
+                dtd = element.getroottree().docinfo.internalDTD
+                if dtd is not None and any(True for _ in dtd.iterentities()):
+                    raise InputError(f"{path}: XML that declares entities; refused (possible "
+                                     "entity-expansion bomb or external entity)")
+            yield event, element
+    except etree.XMLSyntaxError as exc:
+        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise InputError(f"{path}: not a valid {_what(fmt)} file ({detail})") from None
+
+
+def _kind(root: Any, path: Path, fmt: InputFormat) -> str:
+    name = _local(root.tag)
+    if fmt is InputFormat.TMX:
+        if name != "tmx":
+            raise InputError(f"{path}: not a valid TMX file (root element <{name}>)")
+        return "tmx"
+    if name != "xliff":
+        raise InputError(f"{path}: not a valid XLIFF file (root element <{name}>)")
+    namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
+    version = root.get("version") or ""
+    return "xliff2" if namespace.startswith(XLIFF2_PREFIX) or version.startswith("2") \
+        else "xliff1"
+
+
+def _release(element: Any) -> None:
+    """Free a finished element and its finished siblings (what iterparse keeps otherwise)."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def inline_text(element: Any) -> str:
+    """An XLIFF `<source>`/`<target>` (or TMX `<seg>`) as plain text: inline codes dropped,
+    marked-up text kept, `<cp hex>` as its character."""
+    if element is None:
+        return ""
+    parts = [element.text or ""]
+    for child in element:
+        name = _local(child.tag)
+        if name == "cp":
+            try:
+                parts.append(chr(int(child.get("hex") or "", 16)))
+            except ValueError:
+                pass
+        elif name and name not in _CODE:
+            parts.append(inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _child(element: Any, name: str) -> Any:
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _tmx_texts(tu: Any) -> dict[str, str]:
+    """Language -> text of a TMX `<tu>` (TMX 1.4 `xml:lang`, older versions `lang`)."""
+    out: dict[str, str] = {}
+    for tuv in tu:
+        if _local(tuv.tag) == "tuv":
+            lang = tuv.get(XML_LANG) or tuv.get("lang")
+            if lang:
+                out.setdefault(lang, inline_text(_child(tuv, "seg")))
+    return out
+
+
+def _xliff2_segments(unit: Any) -> list[Any]:
+    return [s for s in unit if _local(s.tag) == "segment"]
+
+
+def _xliff2_id(unit: Any, segment: Any, segments: Sequence[Any], ordinal: int) -> str:
+    """The id translate-toolkit gives a segment: the unit's id, "unit::segment" when the unit
+    has several segments (`segment-N` for one without an id)."""
+    unit_id = unit.get("id") or str(ordinal)
+    if segment.get("id"):
+        return f"{unit_id}::{segment.get('id')}"
+    if len(segments) == 1:
+        return unit_id
+    return f"{unit_id}::segment-{segments.index(segment) + 1}"
+
+
+def _translatable(kind: str, unit: Any) -> bool:
+    if (unit.get("translate") or "").lower() == "no":
+        return False
+    return not (kind == "xliff1" and unit.get("restype") == "x-gettext-domain-header")
+
+
+def _units(path: Path, fmt: InputFormat, meta: dict[str, str],
+           langs: tuple[str, str] | None = None) -> Iterator[Unit | dict[str, str]]:
+    """Every translatable unit in file order: a `Unit`, or for a TMX read without `langs`,
+    its texts by language. Fills `meta` (kind; the first XLIFF file's languages, the TMX
+    header's srclang). Elements are freed as they are read."""
+    kind = ""
+    doc = "tmx"
+    files = ordinal = depth = 0
+    for event, element in _events(path, fmt):
+        if event not in ("start", "end"):
+            continue
+        name = _local(element.tag)
+        if not kind:
+            kind = meta["kind"] = _kind(element, path, fmt)
+        if event == "start":
+            if name == _UNIT[kind]:
+                depth += 1
+            elif name == "file" and not depth and kind != "tmx":
+                doc = f"{files}:{element.get('original') or element.get('id') or 'file'}"
+                files += 1
+                for attribute in ("source-language", "target-language", "srcLang", "trgLang"):
+                    if element.get(attribute):
+                        meta.setdefault(attribute, element.get(attribute))
+            elif name == "xliff" and kind == "xliff2":
+                for attribute in ("srcLang", "trgLang"):
+                    if element.get(attribute):
+                        meta.setdefault(attribute, element.get(attribute))
+            elif name == "header" and kind == "tmx" and element.get("srclang"):
+                meta.setdefault("srclang", element.get("srclang"))
+            continue
+        if name != _UNIT[kind]:
+            if not depth and name not in _CONTAINERS[kind]:
+                _release(element)
+            continue
+        depth -= 1
+        if depth:
+            continue
+        if _translatable(kind, element):
+            if kind == "tmx":
+                texts = _tmx_texts(element)
+                if langs is None:
+                    yield texts
+                else:
+                    yield Unit(ordinal, doc, element.get("tuid") or str(ordinal),
+                               _pick(texts, langs[0]), _pick(texts, langs[1]))
+                ordinal += 1
+            elif kind == "xliff1":
+                yield Unit(ordinal, doc, element.get("id") or str(ordinal),
+                           inline_text(_child(element, "source")),
+                           inline_text(_child(element, "target")))
+                ordinal += 1
+            else:
+                segments = _xliff2_segments(element)
+                for segment in segments:
+                    yield Unit(ordinal, doc, _xliff2_id(element, segment, segments, ordinal),
+                               inline_text(_child(segment, "source")),
+                               inline_text(_child(segment, "target")))
+                    ordinal += 1
+        _release(element)
+
+
+def _pick(texts: Mapping[str, str], lang: str) -> str:
+    for code, text in texts.items():
+        if _lang_matches(code, lang):
+            return text
+    return ""
+
+
 def open_store(path: Path, fmt: InputFormat, source_lang: str | None = None,
                target_lang: str | None = None) -> TranslationStore:
-    """Parse the file with translate-toolkit; anything it cannot read is one `InputError`."""
+    """Check the whole file in one streaming pass (well-formed, no DTD, the languages, the
+    units), so that bad input is one `InputError` before any model loads."""
     check_file(path, "input")
-    data = path.read_bytes()
-    if not data.strip():
+    if path.stat().st_size == 0:
         raise InputError(f"{path}: empty file")
-    try:
-        if fmt is InputFormat.TMX:
-            from translate.storage import tmx
-
-            store = tmx.tmxfile.parsestring(data)
-            kind = "tmx"
-        elif _sniff_xliff2(path):
-            from translate.storage import xliff2
-
-            store = xliff2.Xliff2File.parsestring(data)
-            kind = "xliff2"
-        else:
-            from translate.storage import xliff
-
-            store = xliff.Xliff1File.parsestring(data)
-            kind = "xliff1"
-    except Exception as exc:  # lxml syntax errors, wrong root, translate-toolkit asserts
-        what = "TMX" if fmt is InputFormat.TMX else "XLIFF"
-        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise InputError(f"{path}: not a valid {what} file ({detail})") from None
-    units = [u for u in store.units if not u.isheader() and u.istranslatable()]
-    if kind == "tmx":
-        return _tmx_store(path, store, units, source_lang, target_lang or "en")
-    return TranslationStore(path, kind, store, units,
-                            source_lang or store.getsourcelanguage() or None,
-                            target_lang or store.gettargetlanguage() or None)
-
-
-def _tmx_store(path: Path, store: Any, units: list[Any], source_lang: str | None,
-               target_lang: str) -> TranslationStore:
-    from translate.misc.xml_helpers import getXMLlang
-
+    meta: dict[str, str] = {}
+    units = segments = 0
     langs: set[str] = set()
-    for u in units:
-        langs.update(str(getXMLlang(n)) for n in u.getlanguageNodes() if getXMLlang(n))
-    header = store.document.getroot().find(store.namespaced("header"))
-    header_src = header.get("srclang") if header is not None else None
-    source = source_lang or (header_src if header_src and header_src != "*all*" else None)
+    target = target_lang or "en"
+    for unit in _units(path, fmt, meta):
+        units += 1
+        if isinstance(unit, dict):
+            langs.update(unit)
+            segments += bool(_pick(unit, target).strip())
+        else:
+            segments += bool(unit.target.strip())
+    kind = meta.get("kind")
+    if kind is None:
+        raise InputError(f"{path}: not a valid {_what(fmt)} file (no root element)")
+    if kind == "tmx":
+        return _tmx_store(path, units, segments, langs, source_lang, target,
+                          meta.get("srclang"))
+    if not segments:
+        raise InputError(f"{path}: no translated unit to audit")
+    return TranslationStore(
+        path, kind, units, segments,
+        source_lang or meta.get("source-language") or meta.get("srcLang"),
+        target_lang or meta.get("target-language") or meta.get("trgLang"))
+
+
+def _tmx_store(path: Path, units: int, segments: int, langs: set[str], source_lang: str | None,
+               target_lang: str, header_src: str | None) -> TranslationStore:
     shown = ", ".join(sorted(langs)) or "none"
     if not any(_lang_matches(lang, target_lang) for lang in langs):
         raise InputError(f"{path}: no {target_lang!r} text in any unit (languages: {shown}); "
                          "choose one with --target-lang")
+    source = source_lang or (header_src if header_src and header_src != "*all*" else None)
     if source is None:
         others = sorted(lang for lang in langs if not _lang_matches(lang, target_lang))
         source = others[0] if others else None
     if source is None or not any(_lang_matches(lang, source) for lang in langs):
         raise InputError(f"{path}: no {source or 'source'!r} text in any unit (languages: "
                          f"{shown}); choose one with --source-lang")
-    return TranslationStore(path, "tmx", store, units, source, target_lang)
+    if not segments:
+        raise InputError(f"{path}: no translated unit to audit")
+    return TranslationStore(path, "tmx", units, segments, source, target_lang)
 
 
-def _tuv_text(unit: Any, lang: str) -> str:
-    from translate.misc.xml_helpers import getXMLlang, getXMLspace
-
-    for node in unit.getlanguageNodes():
-        if _lang_matches(getXMLlang(node), lang):
-            text = unit.getNodeText(node, getXMLspace(unit.xmlelement, "default"))
-            return str(text) if text is not None else ""
-    return ""
+def _read_units(ts: TranslationStore) -> Iterator[Unit]:
+    langs = (ts.source_lang or "", ts.target_lang or "en") if ts.kind == "tmx" else None
+    for unit in _units(ts.path, InputFormat.TMX if ts.kind == "tmx" else InputFormat.XLIFF,
+                       {}, langs):
+        assert isinstance(unit, Unit)
+        yield unit
 
 
-def _file_of(element: Any) -> Any:
-    node = element
-    while node is not None and not str(node.tag).endswith("}file"):
-        node = node.getparent()
-    return node
-
-
-def unit_id(ts: TranslationStore, unit: Any, ordinal: int) -> str:
-    """The unit's own id (XLIFF) or its position (TMX `tu` rarely carries `tuid`)."""
-    if ts.kind == "xliff1":
-        return unit.xmlelement.get("id") or str(ordinal)
-    if ts.kind == "xliff2":
-        return unit.getid() or str(ordinal)
-    return unit.xmlelement.get("tuid") or str(ordinal)
-
-
-def store_segments(ts: TranslationStore, references: Sequence[Path] = ()) -> list[SegmentInput]:
-    """One segment per translatable unit with a target, in file order."""
-    ref_lines: list[list[str]] = []
+def store_segments(ts: TranslationStore, references: Sequence[Path] = ()) -> Iterator[
+        SegmentInput]:
+    """One segment per translatable unit with a target, in file order, read as audited. A
+    reference file with the wrong number of lines is an `InputError` now, before any model
+    loads."""
     for r in references:
         check_file(r, "reference")
         n = count_lines(r)
-        if n != len(ts.units):
-            raise InputError(f"reference {r} has {n} lines but {ts.path} has {len(ts.units)} "
+        if n != ts.units:
+            raise InputError(f"reference {r} has {n} lines but {ts.path} has {ts.units} "
                              "translatable units: give one reference line per unit")
-        ref_lines.append(list(read_lines(r)))
-    files: dict[int, str] = {}
-    out = []
-    for k, unit in enumerate(ts.units):
-        if ts.kind == "tmx":
-            mt, src = _tuv_text(unit, ts.target_lang or "en"), _tuv_text(unit, ts.source_lang
-                                                                          or "")
-            doc = "tmx"
-        else:
-            mt = str(unit.target or "")
-            src = str(unit.source or "")
-            element = unit.getunitelement() if ts.kind == "xliff2" else unit.xmlelement
-            file_node = _file_of(element)
-            key = id(file_node)
-            if key not in files:
-                name = None
-                if file_node is not None:
-                    name = file_node.get("original") or file_node.get("id")
-                files[key] = f"{len(files)}:{name or 'file'}"
-            doc = files[key]
-        if not mt.strip():
-            continue  # untranslated: nothing to audit
-        out.append(SegmentInput(index=k, doc=doc, mt=mt,
-                                references=tuple(lines[k] for lines in ref_lines),
-                                source=src, key=unit_id(ts, unit, k)))
-    if not out:
-        raise InputError(f"{ts.path}: no translated unit to audit")
-    return out
+
+    def generate() -> Iterator[SegmentInput]:
+        streams = [read_lines(r) for r in references]
+        for unit in _read_units(ts):
+            refs = tuple(next(s) for s in streams)
+            if unit.target.strip():  # untranslated: nothing to audit
+                yield SegmentInput(index=unit.ordinal, doc=unit.doc, mt=unit.target,
+                                   references=refs, source=unit.source, key=unit.key)
+
+    return generate()
 
 
 # ---- writing back -------------------------------------------------------------------------
@@ -200,91 +365,246 @@ def _needs_review(result: Mapping[str, Any]) -> bool:
                for f in result.get("findings", ()))
 
 
-def write_findings(ts: TranslationStore, results: Mapping[int, Mapping[str, Any]], out: Path,
+Results = Mapping[int, Mapping[str, Any]]
+
+
+def write_findings(ts: TranslationStore, results: Results, out: Path,
                    signature: str | None = None) -> None:
-    """Write the file back with the findings as notes (see the module docstring)."""
-    if ts.kind == "tmx":
-        _write_tmx_as_xliff(ts, results, out, signature)
-        return
-    for k, unit in enumerate(ts.units):
-        result = results.get(k)
-        if result is None or result.get("score") is None:
-            continue
-        _annotate(ts.kind, unit, result)
-    if signature:
-        _file_notes(ts, signature)
+    """Write the file back with the findings (see the module docstring), streaming, to a
+    temporary file renamed over `out` when complete."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(bytes(ts.store))
+    partial = out.with_name(out.name + ".part")
+    try:
+        with open(partial, "wb") as fh:
+            if ts.kind == "tmx":
+                _write_tmx_as_xliff(ts, results, fh, signature)
+            else:
+                _copy_xliff(ts, results, fh, signature)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
-def _annotate(kind: str, unit: Any, result: Mapping[str, Any]) -> None:
-    for f in result.get("findings", ()):
-        unit.addnote(finding_note(f), origin=NOTE_ORIGIN)
-    score = f"{result['score']:.1f}"
-    attribute = f"{{{ITS_NS}}}locQualityRatingScore"
-    if kind == "xliff2":
-        element = unit.getunitelement()
-        previous = element.get(attribute)  # a unit of several segments: its worst segment
-        if previous is not None and float(previous) < result["score"]:
-            score = previous
-        element.set(attribute, score)
-        if _needs_review(result):
-            unit.xmlelement.set("state", "translated")
-            unit.xmlelement.set("subState", "auditor:needs-review")
-    else:
-        unit.xmlelement.set(attribute, score)
-        if _needs_review(result):
-            unit.set_state_n(unit.S_NEEDS_REVIEW)
+def _scored(results: Results, ordinal: int) -> Mapping[str, Any] | None:
+    result = results.get(ordinal)
+    return result if result is not None and result.get("score") is not None else None
 
 
-def _file_notes(ts: TranslationStore, signature: str) -> None:
-    """The run's signature once per `<file>`: XLIFF 1.2 `<header><note>`, 2.x `<notes>`."""
+def _note(parent: Any, namespace: str, text: str, origin_attribute: str) -> Any:
     from lxml import etree
 
-    root = ts.store.document.getroot()
-    for file_node in root.iterchildren(ts.store.namespaced("file")):
-        text = f"audited by auditor; signature {signature}"
-        if ts.kind == "xliff2":
-            notes = file_node.find(ts.store.namespaced("notes"))
+    note = etree.SubElement(parent, f"{{{namespace}}}note" if namespace else "note")
+    note.set(origin_attribute, NOTE_ORIGIN)
+    note.text = text
+    return note
+
+
+def _namespace(element: Any) -> str:
+    tag = element.tag
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+def _annotate_xliff1(unit: Any, result: Mapping[str, Any]) -> None:
+    """Notes after the unit's own notes (before `<alt-trans>`), the score, the review state."""
+    namespace = _namespace(unit)
+    position = next((i for i, c in enumerate(unit) if _local(c.tag) == "alt-trans"), len(unit))
+    for f in reversed(result.get("findings", ())):
+        note = _note(unit, namespace, finding_note(f), "from")
+        unit.insert(position, note)
+    unit.set(_SCORE, f"{result['score']:.1f}")
+    target = _child(unit, "target")
+    if target is not None and _needs_review(result):
+        target.set("state", "needs-review-translation")
+
+
+def _annotate_xliff2(unit: Any, results: Results, first: int) -> int:
+    """The unit's segments from ordinal `first`: notes in the unit's `<notes>` (its first
+    child), the worst segment score on the unit, review sub-states on the segments. Returns
+    the number of segments."""
+    from lxml import etree
+
+    namespace = _namespace(unit)
+    segments = _xliff2_segments(unit)
+    worst: float | None = None
+    notes = _child(unit, "notes")
+    for offset, segment in enumerate(segments):
+        result = _scored(results, first + offset)
+        if result is None:
+            continue
+        for f in result.get("findings", ()):
             if notes is None:
-                notes = etree.Element(ts.store.namespaced("notes"))
-                file_node.insert(0, notes)
-            note = etree.SubElement(notes, ts.store.namespaced("note"))
-            note.set("category", NOTE_ORIGIN)
-        else:
-            header = file_node.find(ts.store.namespaced("header"))
-            if header is None:
-                header = etree.Element(ts.store.namespaced("header"))
-                file_node.insert(0, header)
-            note = etree.SubElement(header, ts.store.namespaced("note"))
-            note.set("from", NOTE_ORIGIN)
-        note.text = text
+                notes = etree.Element(f"{{{namespace}}}notes" if namespace else "notes",
+                                      nsmap={None: namespace} if namespace else None)
+                unit.insert(0, notes)
+            _note(notes, namespace, finding_note(f), "category")
+        worst = result["score"] if worst is None else min(worst, result["score"])
+        if _needs_review(result):
+            segment.set("state", "translated")
+            segment.set("subState", "auditor:needs-review")
+    if worst is not None:
+        unit.set(_SCORE, f"{worst:.1f}")
+    return len(segments)
 
 
-def _write_tmx_as_xliff(ts: TranslationStore, results: Mapping[int, Mapping[str, Any]],
-                        out: Path, signature: str | None) -> None:
-    from translate.storage import xliff
+def _signature_note(kind: str, namespace: str, signature: str) -> Any:
+    """A new XLIFF 1.2 `<header>` or 2.x `<notes>` holding the run's signature."""
+    from lxml import etree
 
-    skeleton = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">'
-        '<file original="{name}" source-language="{src}" target-language="{trg}" '
-        'datatype="plaintext"><body></body></file></xliff>'
-    )
-    from xml.sax.saxutils import quoteattr
-
-    name = quoteattr(ts.path.name)[1:-1]
-    store = xliff.Xliff1File.parsestring(skeleton.format(
-        name=name, src=quoteattr(ts.source_lang or "x")[1:-1],
-        trg=quoteattr(ts.target_lang or "en")[1:-1]).encode("utf-8"))
-    target = TranslationStore(out, "xliff1", store, [], ts.source_lang, ts.target_lang)
-    for k, unit in enumerate(ts.units):
-        new = store.addsourceunit(_tuv_text(unit, ts.source_lang or ""), filename=ts.path.name)
-        new.settarget(_tuv_text(unit, ts.target_lang or "en"))
-        new.setid(unit_id(ts, unit, k))
-        target.units.append(new)
-    write_findings(target, results, out, signature)
+    tag = "header" if kind == "xliff1" else "notes"
+    holder = etree.Element(f"{{{namespace}}}{tag}" if namespace else tag,
+                           nsmap={None: namespace} if namespace else None)
+    _note(holder, namespace, f"audited by auditor; signature {signature}",
+          "from" if kind == "xliff1" else "category")
+    return holder
 
 
-__all__ = ["TranslationStore", "finding_note", "open_store", "store_segments", "unit_id",
-           "write_findings"]
+def _with_its(element: Any) -> Any:
+    """A copy of the element with the `its` prefix declared (lxml cannot add a declaration to
+    an element it parsed); the children move to it."""
+    from lxml import etree
+
+    copy = etree.Element(element.tag, dict(element.attrib), nsmap={**element.nsmap,
+                                                                   "its": ITS_NS})
+    copy.text = element.text
+    copy.extend(list(element))
+    return copy
+
+
+class _Copier:
+    """Copies an XLIFF through an lxml incremental writer: containers (xliff, file, body,
+    group) as start tag, children, end tag; every other element whole when it ends, a unit
+    annotated first. Text and tails are written once the parser has them all."""
+
+    def __init__(self, ts: TranslationStore, results: Results, xf: Any,
+                 signature: str | None):
+        self.ts, self.results, self.xf, self.signature = ts, results, xf, signature
+        self.stack: list[tuple[Any, Any]] = []  # (element, writer context)
+        self.text_done: set[int] = set()
+        self.pending: Any = None  # an element written but not its tail yet
+        self.ordinal = 0
+        self.signed = False  # the current <file> has its signature note
+
+    def flush(self) -> None:
+        """The pending element's tail, and the open container's text, now complete."""
+        if self.pending is not None:
+            if self.pending.tail:
+                self.xf.write(self.pending.tail)
+            _release(self.pending)
+            self.pending = None
+        if self.stack:
+            element = self.stack[-1][0]
+            if id(element) not in self.text_done:
+                self.text_done.add(id(element))
+                if element.text:
+                    self.xf.write(element.text)
+
+    def open(self, element: Any) -> None:
+        parent_ns = self.stack[-1][0].nsmap if self.stack else {}
+        declared = {p: u for p, u in element.nsmap.items() if parent_ns.get(p) != u}
+        context = self.xf.element(element.tag, dict(element.attrib), nsmap=declared)
+        context.__enter__()
+        self.stack.append((element, context))
+        if _local(element.tag) == "file":
+            self.signed = False
+
+    def close(self) -> None:
+        element, context = self.stack.pop()
+        context.__exit__(None, None, None)
+        self.text_done.discard(id(element))
+        self.pending = element
+
+    def child(self, element: Any) -> None:
+        """A whole non-container element, in a container: sign the file, annotate a unit."""
+
+        kind, name = self.ts.kind, _local(element.tag)
+        parent = _local(self.stack[-1][0].tag) if self.stack else ""
+        if self.signature and parent == "file" and not self.signed:
+            holder = "header" if kind == "xliff1" else "notes"
+            if name == holder:
+                _note(element, _namespace(element), f"audited by auditor; signature "
+                      f"{self.signature}", "from" if kind == "xliff1" else "category")
+                self.signed = True
+            elif name in ("body", "unit", "group"):
+                self.xf.write(_signature_note(kind, _namespace(element), self.signature))
+                self.signed = True
+        written = element
+        if name == _UNIT[kind] and _translatable(kind, element):
+            written = _with_its(element)
+            if kind == "xliff1":
+                result = _scored(self.results, self.ordinal)
+                if result is not None:
+                    _annotate_xliff1(written, result)
+                self.ordinal += 1
+            else:
+                self.ordinal += _annotate_xliff2(written, self.results, self.ordinal)
+        self.xf.write(written, with_tail=False)
+        self.pending = element  # its tail is written, and it is freed, when complete
+
+
+def _copy_xliff(ts: TranslationStore, results: Results, fh: Any,
+                signature: str | None) -> None:
+    from lxml import etree
+
+    containers = _CONTAINERS[ts.kind]
+    with etree.xmlfile(fh, encoding="utf-8") as xf:
+        xf.write_declaration()
+        copier = _Copier(ts, results, xf, signature)
+        inside = 0  # depth inside a whole element being read
+        started = False
+        for event, element in _events(ts.path, InputFormat.XLIFF):
+            if inside:
+                if event == "start":
+                    inside += 1
+                elif event == "end":
+                    inside -= 1
+                    if not inside:
+                        copier.child(element)
+                continue
+            if event in ("comment", "pi"):
+                if not copier.stack:
+                    if not started:  # before the root; after it, nothing is kept
+                        xf.write(element, with_tail=False)
+                    continue
+                copier.flush()
+                xf.write(element, with_tail=False)
+                copier.pending = element
+                continue
+            copier.flush()
+            if event == "start":
+                started = True
+                if _local(element.tag) in containers:
+                    copier.open(element)
+                else:
+                    inside = 1
+            else:
+                copier.close()
+
+
+def _write_tmx_as_xliff(ts: TranslationStore, results: Results, fh: Any,
+                        signature: str | None) -> None:
+    from lxml import etree
+
+    ns = XLIFF1_NS
+    with etree.xmlfile(fh, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element(f"{{{ns}}}xliff", {"version": "1.2"}, nsmap={None: ns, "its": ITS_NS}):
+            file_attributes = {"original": ts.path.name, "source-language": ts.source_lang
+                               or "x", "target-language": ts.target_lang or "en",
+                               "datatype": "plaintext"}
+            with xf.element(f"{{{ns}}}file", file_attributes):
+                if signature:
+                    xf.write(_signature_note("xliff1", ns, signature))
+                with xf.element(f"{{{ns}}}body"):
+                    for unit in _read_units(ts):
+                        element = etree.Element(f"{{{ns}}}trans-unit", {"id": unit.key},
+                                                nsmap={None: ns, "its": ITS_NS})
+                        etree.SubElement(element, f"{{{ns}}}source").text = unit.source
+                        etree.SubElement(element, f"{{{ns}}}target").text = unit.target
+                        result = _scored(results, unit.ordinal)
+                        if result is not None:
+                            _annotate_xliff1(element, result)
+                        xf.write(element)
+
+
+__all__ = ["TranslationStore", "Unit", "finding_note", "inline_text", "open_store",
+           "store_segments", "write_findings"]

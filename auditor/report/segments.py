@@ -18,30 +18,47 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
+from auditor.errors import InputError
 from auditor.segments import DocumentOutcome, PairedResult
 
 CSV_COLUMNS = ["system", "segment", "id", "doc", "doc_segment", "score", "support", "findings",
                "n_minor", "n_major", "n_critical", "details", "error", "signature"]
 
 
-def segment_rows(outcome: DocumentOutcome, system: str) -> list[dict[str, Any]]:
-    """The JSON objects of one document's segments."""
+def segment_rows(outcome: DocumentOutcome, system: str,
+                 key: str | None = None) -> list[dict[str, Any]]:
+    """The JSON objects of one document's segments; `key` the system's `input_key`."""
     signature = outcome.result.signature.short() if outcome.result is not None else None
     rows = []
     for seg in outcome.segments:
-        row = seg.to_json(signature)
-        rows.append({"system": system, **row})
+        row = {"system": system, **seg.to_json(signature)}
+        if key is not None:
+            row["input"] = key
+        rows.append(row)
     return rows
 
 
-def read_done(path: Path) -> tuple[dict[tuple[str, int], dict[str, Any]], int]:
-    """What an earlier run wrote to a JSONL file: rows by (system, segment), and the byte
-    length of its complete lines (a line cut by a kill is dropped)."""
-    done: dict[tuple[str, int], dict[str, Any]] = {}
+class DoneRow(NamedTuple):
+    """What a resumed run keeps of a row already written: no findings, no text."""
+
+    score: float | None
+    findings: int
+    major: int
+    first: bool  # the first segment of its document
+    offset: int  # byte offset of the row in the JSONL
+
+
+def read_done(path: Path, keys: Container[str]) -> tuple[dict[tuple[str, int], DoneRow],
+                                                         int]:
+    """What an earlier run wrote to a JSONL file, by (input key, segment), and the byte length
+    of its complete lines (a line cut by a kill is dropped). A row of an input this run does
+    not read (a file changed since, another file) is an `InputError`: appending to it would
+    mix two runs in one file."""
+    done: dict[tuple[str, int], DoneRow] = {}
     good = 0
     if not path.exists():
         return done, 0
@@ -51,12 +68,47 @@ def read_done(path: Path) -> tuple[dict[tuple[str, int], dict[str, Any]], int]:
                 break
             try:
                 row = json.loads(raw)
-                key = (str(row["system"]), int(row["segment"]))
-            except (ValueError, KeyError, TypeError):
+                key = (str(row.get("input")), int(row["segment"]))
+                findings = row.get("findings") or []
+                entry = DoneRow(row.get("score"), len(findings),
+                                sum(1 for f in findings if f["severity"] in ("major",
+                                                                             "critical")),
+                                row.get("doc_segment") == 0, good)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 break
-            done[key] = row
+            if key[0] not in keys:
+                raise InputError(
+                    f"{path}: --resume: its rows were written for other inputs than this run's "
+                    f"({row.get('system')!r} has changed since, or is another file); write to a "
+                    "new --jsonl file or run without --resume")
+            done[key] = entry
             good += len(raw)
     return done, good
+
+
+class RowFile:
+    """The rows of a JSONL file by segment, read from disk when asked (`offsets`: segment ->
+    byte offset), so that writing an XLIFF back does not hold every finding in memory."""
+
+    def __init__(self, path: Path, offsets: Mapping[int, int]):
+        self._fh = open(path, "rb")
+        self._offsets = offsets
+
+    def get(self, index: int, default: Any = None) -> Any:
+        offset = self._offsets.get(index)
+        if offset is None or offset < 0:
+            return default
+        self._fh.seek(offset)
+        return json.loads(self._fh.readline())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> RowFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class SegmentWriter:
@@ -64,7 +116,7 @@ class SegmentWriter:
 
     def __init__(self, jsonl: Path | None, csv_path: Path | None, resume: bool = False,
                  jsonl_keep: int | None = None):
-        self._jsonl: IO[str] | None = None
+        self._jsonl: IO[bytes] | None = None
         self._csv: IO[str] | None = None
         self._csv_writer: Any = None
         if jsonl is not None:
@@ -72,9 +124,9 @@ class SegmentWriter:
             if resume and jsonl.exists():
                 with open(jsonl, "r+b") as fh:  # drop a line cut short by a killed run
                     fh.truncate(jsonl_keep if jsonl_keep is not None else fh.seek(0, 2))
-                self._jsonl = open(jsonl, "a", encoding="utf-8")
+                self._jsonl = open(jsonl, "ab")
             else:
-                self._jsonl = open(jsonl, "w", encoding="utf-8")
+                self._jsonl = open(jsonl, "wb")
         if csv_path is not None:
             csv_path.parent.mkdir(parents=True, exist_ok=True)
             append = resume and csv_path.exists() and csv_path.stat().st_size > 0
@@ -84,14 +136,22 @@ class SegmentWriter:
             if not append:
                 self._csv_writer.writeheader()
 
-    def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Write and flush one document's rows; their byte offsets in the JSONL (-1: none)."""
+        offsets = [-1] * len(rows)
         if self._jsonl is not None:
-            self._jsonl.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            position = self._jsonl.seek(0, 2)
+            lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8") for r in rows]
+            for k, line in enumerate(lines):
+                offsets[k] = position
+                position += len(line)
+            self._jsonl.write(b"".join(lines))
             self._jsonl.flush()
         if self._csv_writer is not None:
             assert self._csv is not None
             self._csv_writer.writerows(csv_row(r) for r in rows)
             self._csv.flush()
+        return offsets
 
     def close(self) -> None:
         for fh in (self._jsonl, self._csv):
