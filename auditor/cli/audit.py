@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from auditor.cli.entry import ModelOption, context_auditor, fail
 from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig, Segmentation
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
@@ -18,11 +19,6 @@ from auditor.result import SEVERITY_POINTS
 class CsvTables(str, Enum):
     FINDINGS = "findings"
     ALL = "all"
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"auditor: error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _positive(value: float) -> float:
@@ -58,12 +54,7 @@ def audit_command(
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2 (ONNX Runtime), "
-                          "sentence-transformers/all-MiniLM-L6-v2 (the same on torch), "
-                          "all-MiniLM-L6-v2-int8, use-multilingual-v3, or a local "
-                          "sentence-transformers model.")
-    ] = DEFAULT_MODEL,
+    model: ModelOption = DEFAULT_MODEL,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")
     ] = AlignMode.COMPARABLE,
@@ -88,9 +79,8 @@ def audit_command(
     or by an embedding program) is reused with these options, so its models are not loaded again.
     """
     if not ref and source is None:
-        _fail("give at least one --ref or a --source to audit against")
+        fail("give at least one --ref or a --source to audit against")
     from auditor.load import load_document
-    from auditor.pipeline import Auditor
     from auditor.report.json import render_json
 
     config = AuditConfig(mode=mode, segmentation=segmentation,
@@ -99,11 +89,7 @@ def audit_command(
         # Inputs are checked before the model loads, so bad input fails fast.
         docs = [load_document(p, max_bytes=config.max_input_bytes) for p in [mt, *(ref or [])]]
         src_doc = load_document(source, max_bytes=config.max_input_bytes) if source else None
-        injected = ctx.obj if isinstance(ctx.obj, Auditor) else None
-        if injected is not None and injected.encoder.name == model:
-            auditor = injected.with_config(config)
-        else:
-            auditor = Auditor(model=model, config=config)
+        auditor = context_auditor(ctx, model, config)
         result = auditor.audit(docs[0], docs[1:], src_doc)
         if json_out == "-":
             sys.stdout.write(render_json(result) + "\n")
@@ -123,9 +109,9 @@ def audit_command(
 
             write_html(result, html_out)
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write output: {exc.strerror or exc}")
+        fail(f"cannot write output: {exc.strerror or exc}")
     for note in result.notes:
         typer.echo(f"auditor: warning: {note}", err=True)
     if json_out != "-":

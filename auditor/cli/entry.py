@@ -5,12 +5,42 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from auditor.errors import AuditorError
+
+if TYPE_CHECKING:
+    from auditor.config import AuditConfig
+    from auditor.pipeline import Auditor
+
+# The encoder option of every command that audits (`audit`, `score`).
+ModelOption = Annotated[
+    str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2 (ONNX Runtime), "
+                      "sentence-transformers/all-MiniLM-L6-v2 (the same on torch), "
+                      "all-MiniLM-L6-v2-int8, use-multilingual-v3, or a local "
+                      "sentence-transformers model.")
+]
+
+
+def fail(message: str) -> NoReturn:
+    """Bad input or options: one `auditor: error:` line on stderr, exit code 2."""
+    typer.echo(f"auditor: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def context_auditor(ctx: typer.Context, model: str, config: AuditConfig) -> Auditor:
+    """The Auditor to use: one passed as the click context object (`obj=auditor`, as tests and
+    embedding programs do) lends its loaded models when its encoder is the one asked for;
+    else a new one loads them."""
+    from auditor.pipeline import Auditor
+
+    injected = ctx.obj if isinstance(ctx.obj, Auditor) else None
+    if injected is not None and injected.encoder.name == model:
+        return injected.with_config(config)
+    return Auditor(model=model, config=config)
 
 
 class OneLineErrors(TyperGroup):

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli.entry import OneLineErrors, run_app
+from auditor.cli.entry import OneLineErrors, fail, run_app
 from auditor.errors import AuditorError
 from auditor.feed.config import Executor, FeedConfig
 
@@ -35,11 +35,6 @@ ExecutorOption = Annotated[
     Executor | None, typer.Option("--executor", help="Where audits run (default: the config's).")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"auditor: error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -93,7 +88,7 @@ def run_command(
                 typer.echo(f"{outcome.overall:5.1f}  {outcome.findings:3d} findings  "
                            f"{outcome.feed}: {outcome.title}")
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(_summary(counts))
 
 
@@ -122,7 +117,7 @@ def watch_command(
         build_trigger(every, cron)  # a bad schedule fails now, not at the first tick
         runs = watch_feeds(cfg, every=every, cron=cron, max_runs=max_runs)
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"watch stopped after {runs} run(s)")
 
 
@@ -145,9 +140,9 @@ def report_command(
         database = db or (load_config(config).store_path if config else Path(DEFAULT_STORE))
         written = write_history(database, out)
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write the report: {exc.strerror or exc}")
+        fail(f"cannot write the report: {exc.strerror or exc}")
     view = written["view"]
     typer.echo(f"wrote {written['html']} ({view.totals['audited']} audited items, "
                f"{written['item_pages']} item pages, {len(written['csv'])} CSV tables)")

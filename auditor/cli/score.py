@@ -19,25 +19,11 @@ from typing import Annotated, Any
 
 import typer
 
+from auditor.cli.entry import ModelOption, context_auditor, fail
 from auditor.config import AlignMode, AuditConfig
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError, InputError
 from auditor.formats import InputFormat, format_of
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"auditor: error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _auditor(ctx: typer.Context, model: str, config: AuditConfig) -> Any:
-    """The Auditor to use: one passed as the click context object (`obj=auditor`, as tests and
-    embedding programs do, like `auditor audit`) lends its loaded models; else a new one."""
-    from auditor.pipeline import Auditor
-
-    if isinstance(ctx.obj, Auditor):
-        return ctx.obj.with_config(config)
-    return Auditor(model=model, config=config)
 
 
 def score_command(
@@ -108,10 +94,7 @@ def score_command(
         typer.Option("--xliff-out", help="Write the XLIFF (or the TMX as XLIFF 1.2) back "
                      "with each finding as a note on its unit."),
     ] = None,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2, "
-                          "use-multilingual-v3, or a local sentence-transformers model.")
-    ] = DEFAULT_MODEL,
+    model: ModelOption = DEFAULT_MODEL,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="parallel (translations of one source, the "
                                 "default here) or comparable.")
@@ -135,7 +118,7 @@ def score_command(
     from auditor.segments import score_systems
 
     if resume and jsonl_out is None:
-        _fail("--resume needs --jsonl (the file that records what is done)")
+        fail("--resume needs --jsonl (the file that records what is done)")
     config = AuditConfig(mode=mode)
     store = None
     try:
@@ -143,9 +126,9 @@ def score_command(
                                      ref_column, source_column, doc_column, id_column,
                                      source_lang, target_lang)
         if store is None and xliff_out is not None:
-            _fail("--xliff-out needs an XLIFF or TMX input")
+            fail("--xliff-out needs an XLIFF or TMX input")
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
     from auditor.report.segments import DoneRow, RowFile, SegmentWriter, read_done, segment_rows
 
@@ -156,7 +139,7 @@ def score_command(
         try:
             done_rows, keep = read_done(jsonl_out, set(keys.values()))
         except AuditorError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     # What the run keeps for the summary and the bootstrap: one score per segment.
     scores: dict[str, dict[int, float | None]] = {s.name: {} for s in inputs}
     stats: dict[str, list[int]] = {s.name: [0, 0, 0] for s in inputs}  # docs, findings, major
@@ -176,7 +159,7 @@ def score_command(
     index_entries: list[tuple[str, str, float | None, str]] = []
     spill = None
     try:
-        auditor = _auditor(ctx, model, config)
+        auditor = context_auditor(ctx, model, config)
         if html_out:
             from auditor.report.segments import BatchHtml
 
@@ -223,9 +206,9 @@ def score_command(
                 write_findings(store, results, xliff_out,
                                next(iter(signatures.values()), None))
     except AuditorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write output: {exc.strerror or exc}")
+        fail(f"cannot write output: {exc.strerror or exc}")
     finally:
         if spill is not None:
             spill.unlink(missing_ok=True)
