@@ -28,7 +28,6 @@ from auditor.result import (
     Document,
     Finding,
     SegmentedDocument,
-    Sentence,
     Span,
     position_at,
 )
@@ -155,27 +154,16 @@ def one_line(text: str) -> str:
 
 def lines_document(texts: Sequence[str], name: str, lang: str) -> tuple[SegmentedDocument,
                                                                           list[int]]:
-    """A document whose sentences are the given segments, never re-split.
+    """A document whose sentences are the given segments, never re-split: the library's
+    `segmentation="lines"` (`segment_lines`) over the segments joined by newlines (offsets
+    index that text); an empty segment has no sentence. Returns the document and, per
+    sentence, the segment it is."""
+    from auditor.segment import segment_lines
 
-    The text is the segments joined by newlines (offsets index it); an empty segment has no
-    sentence. Returns the document and, per sentence, the segment it is.
-    """
-    sentences: list[Sentence] = []
-    owners: list[int] = []
-    offset = 0
-    parts = []
-    for k, raw in enumerate(texts):
-        flat = one_line(raw)
-        parts.append(flat)
-        stripped = flat.strip()
-        if stripped:
-            start = offset + len(flat) - len(flat.lstrip())
-            sentences.append(Sentence(len(sentences), " ".join(stripped.split()), start,
-                                      start + len(stripped)))
-            owners.append(k)
-        offset += len(flat) + 1
-    doc = Document(text="\n".join(parts), name=name, lang=lang)
-    return SegmentedDocument(doc=doc, sentences=tuple(sentences)), owners
+    parts = [one_line(t) for t in texts]
+    segmented = segment_lines(Document(text="\n".join(parts), name=name, lang=lang))
+    starts = _starts(parts)
+    return segmented, [position_at(starts, s.start) for s in segmented.sentences]
 
 
 def iter_documents(
