@@ -1,19 +1,24 @@
 """Speed and memory of `auditor score` on line-aligned files, next to sacrebleu chrF.
 
-    .venv/bin/python benchmarks/score_speed.py [--systems N] [--memory 1000,2000,4000]
+    .venv/bin/python benchmarks/score_speed.py [--lines 100000] [--marks 10000,30000]
+        [--no-fill] [--skip-speed] [--systems N]
 
 Builds line-aligned files from the TED dev data in ../shared/data (each MT system's segments of
 the three talks, refB as the reference, the Chinese source, talk ids as --doc-ids; written to a
 temporary folder, never into the repository) and prints:
-- `auditor score -t MT -s SRC -r REF --doc-ids IDS --jsonl OUT` in a fresh process per system
-  (cold: model loading included) and the warm library time (`auditor.segments.score_systems`
-  with the models loaded): segments per second;
-- sacrebleu's chrF on the same lines: `sacrebleu REF -i MT -m chrf` (corpus score) and the
-  per-line sentence scores (what comet-score-style segment output needs), segments per second;
-- peak memory (max RSS of the `auditor score` process) for growing inputs made of the TED lines
-  of every system in turn (distinct MT lines, talks as documents), and the figure the
-  least-squares line through the runs gives for 100,000 segments (extrapolated: a real
-  100,000-line run takes hours on a loaded 2-core machine).
+- peak memory of one `auditor score -t MT -s SRC -r REF --doc-ids IDS --jsonl OUT` process over
+  `--lines` lines (the 3,133 TED MT lines of the 13 systems in turn, repeated; a repeat is a
+  new document), measured, not extrapolated: the process's RSS is sampled every second and
+  reported as the JSONL passes each of `--marks`, and the kernel's max RSS (wait4) at the end.
+  Unless `--no-fill`, the process first fills every capped cache to its cap (encoder vectors,
+  spaCy parses: what a file of distinct lines does on its own; repeated TED lines would not),
+  so the figure is the worst case the caps allow. Then segments per CPU second of that run,
+  and sacrebleu's chrF on the same lines;
+- unless `--skip-speed`, `auditor score` in a fresh process per system (cold: model loading
+  included) and the warm library time (`auditor.segments.score_systems` with the models
+  loaded) on the first `--systems` TED systems, and sacrebleu's chrF on the same lines:
+  `sacrebleu REF -i MT -m chrf` (corpus score) and the per-line sentence scores (what
+  comet-score-style segment output needs), segments per second.
 """
 
 from __future__ import annotations
