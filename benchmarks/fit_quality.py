@@ -2,6 +2,7 @@
 
     python benchmarks/fit_quality.py            # fit, cross-validate, write the weights
     python benchmarks/fit_quality.py --check    # refit and compare with the shipped file
+    python benchmarks/fit_quality.py --fast     # fast mode's weights (quality-fast.json)
 
 Evidence per MT sentence comes from real audits of every system x document of ../shared/data
 (benchmarks/quality_data.py, cached under /tmp). Two weight sets, one per side of evidence:
@@ -44,6 +45,8 @@ from quality_data import evidence_from_dict, load_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "auditor" / "data" / "quality.json"
+FAST_WEIGHTS = ROOT / "auditor" / "data" / "quality-fast.json"
+FAST = "-fast"  # the evidence settings of fast-mode audits (quality_data.py)
 VERSION = "1"
 
 SIDE_FEATURES = {
@@ -197,10 +200,15 @@ def quality_of(penalty: np.ndarray) -> np.ndarray:
     return np.clip(100.0 - POINTS_PER_PENALTY * np.maximum(penalty, 0.0), 0.0, 100.0)
 
 
-def cross_validate(cache: dict[str, Any], name: str) -> dict[str, Any]:
+def set_settings(name: str, fast: bool = False) -> tuple[str, ...]:
+    """The evidence settings a weight set is fitted on (fast mode: their `-fast` twins)."""
+    return tuple(s + FAST if fast else s for s in WEIGHT_SETS[name][0])
+
+
+def cross_validate(cache: dict[str, Any], name: str, fast: bool = False) -> dict[str, Any]:
     """Out-of-fold predictions for one weight set: folds = source documents (leave one
     document out), never a document in train and test at once."""
-    settings, features = WEIGHT_SETS[name]
+    settings, features = set_settings(name, fast), WEIGHT_SETS[name][1]
     records = [r for s in settings if s in cache["settings"] for r in cache["settings"][s]]
     groups = sorted({f"{r['dataset']}:{r['doc']}" for r in records})
     n_rec = len(records)
@@ -257,13 +265,13 @@ def thresholds(prob: np.ndarray, major: np.ndarray) -> dict[str, float]:
     return {"minor": minor, "major": max(threshold_for(prob, major, MAJOR_PRECISION), minor)}
 
 
-def fit_all(cache: dict[str, Any]) -> dict[str, Any]:
+def fit_all(cache: dict[str, Any], fast: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"version": VERSION, "params": {}, "penalty": {}, "major": {},
                            "fitted_on": {}}
     all_records = [r for s in cache["settings"].values() for r in s]
     out["params"] = _params(all_records)
-    for name, (settings, features) in WEIGHT_SETS.items():
-        settings = tuple(s for s in settings if s in cache["settings"])
+    for name, (_, features) in WEIGHT_SETS.items():
+        settings = tuple(s for s in set_settings(name, fast) if s in cache["settings"])
         if not settings:
             continue
         records = [r for s in settings for r in cache["settings"][s]]
@@ -275,10 +283,10 @@ def fit_all(cache: dict[str, Any]) -> dict[str, Any]:
     # thresholds per weight set, from out-of-fold probabilities of unexplained sentences
     out["mistranslation"] = {}
     for name in out["penalty"]:
-        cv = cross_validate(cache, name)
+        cv = cross_validate(cache, name, fast)
         free = ~cv["sent_explained"]
         out["mistranslation"][name] = thresholds(cv["sent_prob"][free], cv["sent_major"][free])
-    out["command"] = "python benchmarks/fit_quality.py"
+    out["command"] = "python benchmarks/fit_quality.py" + (" --fast" if fast else "")
     out["data"] = "../shared/data/mqm_{ted,news}_zhen.dev.tsv (WMT MQM zh-en, dev halves)"
     return out
 
@@ -287,13 +295,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="refit and compare with the shipped weights; write nothing")
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
-    parser.add_argument("--settings", nargs="*", default=list(FIT_SETTINGS))
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"default {WEIGHTS.name}, with --fast {FAST_WEIGHTS.name}")
+    parser.add_argument("--settings", nargs="*", default=None)
     parser.add_argument("--cached-only", action="store_true",
                         help="use only the settings already cached (for a quick look)")
+    parser.add_argument("--fast", action="store_true",
+                        help="fit fast mode's weights on fast-mode audits")
     args = parser.parse_args(argv)
-    cache = load_cache(tuple(args.settings), build=not args.cached_only)
-    weights = fit_all(cache)
+    args.out = args.out or (FAST_WEIGHTS if args.fast else WEIGHTS)
+    settings = args.settings or [s + FAST if args.fast else s for s in FIT_SETTINGS]
+    cache = load_cache(tuple(settings), build=not args.cached_only)
+    weights = fit_all(cache, args.fast)
     text = json.dumps(weights, indent=1, sort_keys=True) + "\n"
     if args.check:
         same = args.out.exists() and args.out.read_text() == text

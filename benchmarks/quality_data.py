@@ -6,6 +6,8 @@ Each *setting* audits every system x document of the dev data in one way:
   alignment mode, no source;
 - `ted-both-comparable`, `ted-both-parallel`: the same with the Chinese source given too;
 - `ted-src`, `news-src`: against the Chinese source only (news has no reference).
+A setting with the suffix `-fast` (`ted-ref-parallel-fast`...) audits the same way in fast mode
+(`Auditor(fast=True)`), for the fast mode's own weights (`fit_quality.py --fast`).
 
 For every MT sentence the cache holds `auditor.quality.SentenceEvidence` (as a dict), the MQM
 segment it falls in, and for every segment its gold MQM points, whether a rater marked a Major
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("AUDITOR_QUALITY_CACHE", "/tmp/auditor-quality-cache"))
 SETTINGS = ("ted-ref-comparable", "ted-ref-parallel", "news-src", "ted-src",
             "ted-both-comparable", "ted-both-parallel")
+FAST = "-fast"
 
 
 def code_key(data_dir: Path | None = None) -> str:
@@ -156,25 +159,25 @@ def load_cache(settings: tuple[str, ...] = SETTINGS, data_dir: Path | None = Non
     folder = CACHE_DIR / key
     folder.mkdir(parents=True, exist_ok=True)
     docs = {d.key: d for name in ("ted", "news") for d in load_documents(name, data_dir)}
-    auditor = None
+    auditors: dict[bool, Any] = {}
 
-    def get_auditor(mode: str) -> Any:
-        nonlocal auditor
+    def get_auditor(mode: str, fast: bool = False) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from auditor import Auditor
         from auditor.config import AlignMode, AuditConfig
 
-        if auditor is None:
-            # One thread per process: BLAS threads spinning on a shared, busy machine cost
-            # far more than they gain (the audits are many small batches).
-            import torch
-
+        if fast not in auditors:
             from auditor.embed import CachedEncoder, USEEncoder
 
-            torch.set_num_threads(1)
-            auditor = Auditor(source_encoder=CachedEncoder(USEEncoder(threads=1)))
-        auditor.config = AuditConfig(mode=AlignMode(mode))
+            # One thread per process: BLAS threads spinning on a shared, busy machine cost
+            # far more than they gain (the audits are many small batches).
+            source = (auditors[not fast].resources.source_encoder if (not fast) in auditors
+                      else CachedEncoder(USEEncoder(threads=1)))
+            auditors[fast] = Auditor(source_encoder=source, fast=fast)
+        auditor = auditors[fast]
+        config = AuditConfig(mode=AlignMode(mode))
+        auditor.config = config.for_fast() if fast else config
         return auditor
 
     gold_path = folder / "gold.json"
@@ -201,8 +204,9 @@ def load_cache(settings: tuple[str, ...] = SETTINGS, data_dir: Path | None = Non
             continue
         if not build:
             continue
-        mode = "parallel" if setting.endswith("parallel") else "comparable"
-        a = get_auditor(mode)
+        fast = setting.endswith(FAST)
+        mode = "parallel" if setting.removesuffix(FAST).endswith("parallel") else "comparable"
+        a = get_auditor(mode, fast)
         dataset = setting.split("-")[0]
         records = []
         mine = [d for d in docs.values() if d.dataset == dataset]

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wmt_stats as st  # noqa: E402
-from fit_quality import WEIGHT_SETS, cross_validate  # noqa: E402
+from fit_quality import FAST, WEIGHT_SETS, cross_validate  # noqa: E402
 from quality_data import load_cache  # noqa: E402
 
 EVAL_SETTINGS = {
@@ -179,13 +179,17 @@ def mistranslation_precision(cvs: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(boot: int = 1000, settings: Sequence[str] = tuple(EVAL_SETTINGS),
-        build: bool = True) -> dict[str, Any]:
-    cache = load_cache(tuple(settings), build=build)  # audits only what the table needs
-    settings = [s for s in settings if s in cache["settings"]]
-    cvs = {name: cross_validate(cache, name) for name in {EVAL_SETTINGS[s] for s in settings}}
+        build: bool = True, fast: bool = False) -> dict[str, Any]:
+    """With `fast`: fast mode's audits (the `-fast` evidence settings) and weight sets."""
+    suffix = FAST if fast else ""
+    # audits only what the table needs
+    cache = load_cache(tuple(s + suffix for s in settings), build=build)
+    settings = [s for s in settings if s + suffix in cache["settings"]]
+    cvs = {name: cross_validate(cache, name, fast)
+           for name in {EVAL_SETTINGS[s] for s in settings}}
     results = {}
     for s in settings:
-        seg, doc = setting_tables(cache, cvs[EVAL_SETTINGS[s]], s)
+        seg, doc = setting_tables(cache, cvs[EVAL_SETTINGS[s]], s + suffix)
         results[s] = {"documents": len(doc["gold"]), "segments": len(seg["gold"]),
                       "metrics": evaluate_setting(seg, doc, boot)}
     return {"key": cache["key"], "settings": results,
@@ -240,8 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--settings", nargs="*", default=list(EVAL_SETTINGS))
     parser.add_argument("--cached-only", action="store_true")
+    parser.add_argument("--fast", action="store_true", help="fast mode's audits and weights")
     args = parser.parse_args(argv)
-    text = render(run(args.boot, args.settings, build=not args.cached_only), args.boot)
+    text = render(run(args.boot, args.settings, build=not args.cached_only, fast=args.fast),
+                  args.boot)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

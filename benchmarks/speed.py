@@ -25,7 +25,8 @@ Prints, for the seed article (001 against 000 and 004) and for MQM documents fro
   seed sentences; the same encoding every text the audit sends the encoder, clauses included)
   and the cold CLI's ratio to each.
 With --compare MODEL, the warm audits run again with that encoder (e.g. the reference
-`sentence-transformers/all-MiniLM-L6-v2`) in the same run, and the speed ratio is printed.
+`sentence-transformers/all-MiniLM-L6-v2`, or `fast` for fast mode: its encoder, settings and
+detectors) in the same run, and the speed and throughput ratios are printed.
 With --repeat N, the cold CLI runs N times (the machine may be shared: min and median).
 With --profile, a cProfile of the warm MQM audits (top functions by cumulative time).
 """
@@ -498,6 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "| workload | audit / 1k MT sentences, default | with the other encoder "
                   "| speed-up | CPU / 1k, default | CPU / 1k, other | CPU ratio |",
                   "|---|---|---|---|---|---|---|"]
+        throughput: list[str] = []
         for name, mine, subset in (
                 ("seeds", seed_timing, [seeds]),
                 ("MQM TED vs refB", ted, [j for j in jobs if j.mode == "parallel"]),
@@ -509,6 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             cb = 1000 * theirs.audit_cpu / max(theirs.mt_sentences, 1)
             lines.append(f"| {name} | {a:.1f} s | {b:.1f} s | **{b / max(a, 1e-9):.2f}×** "
                          f"| {ca:.1f} s | {cb:.1f} s | {cb / max(ca, 1e-9):.2f}× |")
+            throughput.append(f"{name} {ca / max(cb, 1e-9):.1f}×")
+        lines += ["", f"Warm throughput of `{args.compare}` over the default (CPU seconds per "
+                  "1,000 MT sentences, default ÷ other): " + ", ".join(throughput)]
     if not args.no_breakdown:  # after the warm runs: they recorded what the seed audit encodes
         lines += cold_breakdown(cold_cpu, seed_timing.encoder_texts)
     command = "python benchmarks/speed.py" + "".join(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli.entry import ModelOption, context_auditor, fail
+from auditor.cli.entry import FastOption, ModelOption, context_auditor, fail
 from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig, Segmentation
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError
@@ -55,6 +55,7 @@ def audit_command(
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
     model: ModelOption = DEFAULT_MODEL,
+    fast: FastOption = False,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")
     ] = AlignMode.COMPARABLE,
@@ -89,7 +90,7 @@ def audit_command(
         # Inputs are checked before the model loads, so bad input fails fast.
         docs = [load_document(p, max_bytes=config.max_input_bytes) for p in [mt, *(ref or [])]]
         src_doc = load_document(source, max_bytes=config.max_input_bytes) if source else None
-        auditor = context_auditor(ctx, model, config)
+        auditor = context_auditor(ctx, model, config, fast)
         result = auditor.audit(docs[0], docs[1:], src_doc)
         if json_out == "-":
             sys.stdout.write(render_json(result) + "\n")

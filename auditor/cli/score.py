@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli.entry import ModelOption, context_auditor, fail
+from auditor.cli.entry import FastOption, ModelOption, context_auditor, fail
 from auditor.config import AlignMode, AuditConfig
 from auditor.embed import DEFAULT_MODEL
 from auditor.errors import AuditorError, InputError
@@ -95,6 +95,7 @@ def score_command(
                      "with each finding as a note on its unit."),
     ] = None,
     model: ModelOption = DEFAULT_MODEL,
+    fast: FastOption = False,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="parallel (translations of one source, the "
                                 "default here) or comparable.")
@@ -159,7 +160,7 @@ def score_command(
     index_entries: list[tuple[str, str, float | None, str]] = []
     spill = None
     try:
-        auditor = context_auditor(ctx, model, config)
+        auditor = context_auditor(ctx, model, config, fast)
         if html_out:
             from auditor.report.segments import BatchHtml
 

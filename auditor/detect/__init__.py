@@ -40,6 +40,12 @@ DETECTORS["names"] = "auditor.detect.names:NameDetector"
 DETECTORS["coverage"] = "auditor.detect.coverage:CoverageDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
+# Detectors whose thresholds read contextual MiniLM vectors of clauses and words (clause
+# support weights, word-alignment similarities): fast mode's static vectors would need their
+# own fits, and their spaCy parses and clause encodings alone cost more than a fast audit.
+# Fast mode skips them; its signature lists them after `skip:`.
+CONTEXTUAL_DETECTORS: tuple[str, ...] = ("content", "coverage")
+FAST_DETECTORS: tuple[str, ...] = tuple(d for d in DETECTORS if d not in CONTEXTUAL_DETECTORS)
 
 # kind -> ids of the detectors that make it (the table above; tests check it against `produces`).
 PRODUCERS: dict[FindingKind, tuple[str, ...]] = {
@@ -62,4 +68,4 @@ def get_detector(detector_id: str) -> Detector:
 
 
 __all__ = ["AuditContext", "Detector", "Input", "Resources", "DETECTORS", "DEFAULT_DETECTORS",
-           "PRODUCERS", "get_detector"]
+           "CONTEXTUAL_DETECTORS", "FAST_DETECTORS", "PRODUCERS", "get_detector"]

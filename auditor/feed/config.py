@@ -15,6 +15,7 @@ Example (TOML)::
 
     [audit]
     model = "all-MiniLM-L6-v2"
+    fast = false                     # true: static embeddings (python -m auditor.distill)
     batch_size = 16
     executor = "local"               # or "dask"
     workers = 2
@@ -102,6 +103,8 @@ class MatchSettings:
 @dataclass(frozen=True)
 class AuditSettings:
     model: str = "all-MiniLM-L6-v2"
+    # Fast mode (`auditor audit --fast`): static embeddings, fewer checks, over 10x faster.
+    fast: bool = False
     batch_size: int = 16
     executor: Executor = Executor.LOCAL
     workers: int = 2

@@ -123,7 +123,7 @@ def load_auditor(config: FeedConfig) -> Auditor:
     """The Auditor a feed config asks for (its model), loaded once per run or schedule."""
     from auditor.pipeline import Auditor
 
-    return Auditor(model=config.audit.model)
+    return Auditor(model=config.audit.model, fast=config.audit.fast)
 
 
 def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],

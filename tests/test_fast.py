@@ -1,0 +1,117 @@
+"""Fast mode (`--fast`, `Auditor(fast=True)`, the feed key `audit.fast`): static embeddings
+distilled from the bundled MiniLM (auditor.distill), refitted thresholds, the detectors that need
+contextual vectors skipped, and a signature that says so."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.embed import CACHE_ENV, FAST_MODEL
+from auditor.errors import InputError
+from tests.conftest import MT_SEED, REF_SEEDS
+
+runner = CliRunner()
+ARGS = ["audit", str(MT_SEED), "--ref", str(REF_SEEDS[0]), "--ref", str(REF_SEEDS[1])]
+
+
+@pytest.fixture(scope="module")
+def fast_auditor():
+    """The fast Auditor on the real distilled model (built here once if this machine has none:
+    `make install` builds it)."""
+    from auditor import Auditor
+    from auditor.distill import main as distill_main
+    from auditor.embed import fast_model_path
+
+    if not fast_model_path().exists():
+        assert distill_main([]) == 0
+    return Auditor(fast=True)
+
+
+def test_fast_cli_on_the_seeds_reports_findings_with_its_own_signature(fast_auditor, auditor):
+    result = runner.invoke(app, [*ARGS, "--fast", "--json", "-"], obj=fast_auditor)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    kinds = {f["kind"] for f in data["findings"]}
+    assert "name" in kinds  # the mangled names of the seed MT do not need contextual vectors
+    sig = data["signature"]
+    assert sig["model"] == FAST_MODEL and sig["backend"].startswith("model2vec-")
+    assert sig["skipped"] == ["content", "coverage"]
+    assert "content" not in sig["detectors"]
+    assert sig["short"] != auditor.signature.short()
+    assert "|skip:content+coverage|" in sig["short"]
+    assert sig["config"]["min_similarity"] == fast_auditor.config.fast.min_similarity
+
+
+def test_fast_mode_never_runs_a_contextual_detector(fast_auditor):
+    from auditor import Auditor
+
+    with pytest.raises(ValueError, match="contextual"):
+        Auditor(encoder=fast_auditor.encoder, detectors=["names", "content"])
+    with pytest.raises(ValueError, match="own encoder"):
+        Auditor(model="use-multilingual-v3", fast=True)
+
+
+def test_fast_settings_survive_with_config(fast_auditor):
+    from auditor.config import AlignMode, AuditConfig
+
+    other = fast_auditor.with_config(AuditConfig(mode=AlignMode.PARALLEL))
+    assert other.fast and other.encoder is fast_auditor.encoder
+    assert other.config.min_similarity == AuditConfig().fast.min_similarity
+    assert other.config.mode is AlignMode.PARALLEL
+    assert other.signature.skipped == ("content", "coverage")
+
+
+def test_missing_fast_model_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # an empty cache: no distilled model
+    result = runner.invoke(app, [*ARGS, "--fast"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("auditor: error: the fast model is not built")
+    assert "python -m auditor.distill" in lines[0]
+    assert not list(tmp_path.iterdir())  # nothing was exported or built behind the user's back
+
+
+def test_static_vectors_keep_meaning_apart(fast_auditor):
+    """Real vectors from the distilled model: a paraphrase is nearer than an unrelated
+    sentence, and a sentence is the normalised mean of its tokens' rows (model2vec)."""
+    enc = fast_auditor.encoder
+    v = enc.encode(["The foreign minister met her counterpart in Seoul on Tuesday.",
+                    "On Tuesday the foreign minister held talks with her counterpart in Seoul.",
+                    "Heavy rain flooded several villages in the south of the country."])
+    assert v.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_distillation_pca_matches_scikit_learn():
+    """The numpy PCA of the distillation (model2vec's) spans what scikit-learn's does."""
+    from sklearn.decomposition import PCA
+
+    from auditor.distill import pca, zipf_weights
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 12)) @ rng.normal(size=(12, 12))
+    _, components, scores = pca(x, 5)
+    ours = np.abs(scores)
+    theirs = np.abs(PCA(n_components=5, svd_solver="full").fit_transform(x))
+    assert np.allclose(ours, theirs, atol=1e-6)
+    assert np.allclose(np.abs(components @ components.T), np.eye(5), atol=1e-8)
+    w = zipf_weights(1000)
+    assert np.all(np.diff(w) > 0) and w[-1] < 1  # frequent (low-rank) tokens weigh least
+
+
+def test_feed_config_fast_key():
+    from auditor.feed.config import config_from_dict
+
+    base = {"feeds": [{"name": "t", "path": "a/", "role": "translated"},
+                      {"name": "r", "path": "b/", "role": "reference"}]}
+    assert config_from_dict({**base, "audit": {"fast": True}}).audit.fast is True
+    assert config_from_dict(base).audit.fast is False
+    with pytest.raises(InputError, match="audit.fast must be true or false"):
+        config_from_dict({**base, "audit": {"fast": "yes"}})
