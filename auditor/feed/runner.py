@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 from pathlib import Path
@@ -135,7 +135,9 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
     window = timedelta(hours=config.match.window_hours)
     references = store.reference_items(since=min(x.published for x in pending) - window,
                                        until=max(x.published for x in pending) + window)
-    matches = match_stories(pending, references, auditor.encoder, config.match)
+    bar = config.match.fast_min_similarity if auditor.fast else config.match.min_similarity
+    matches = match_stories(pending, references, auditor.encoder,
+                            replace(config.match, min_similarity=bar))
     by_id = {item.id: item for item in (*pending, *references)}
     tasks: list[AuditTask] = []
     match_of: dict[int, tuple[tuple[int, float], ...]] = {}
@@ -143,7 +145,7 @@ def _match_and_audit(store: FeedStore, run_id: int, pending: list[StoredItem],
         item = by_id[match.item_id]
         if not match.matched:
             best = (f"best in-window similarity {match.best_similarity:.2f} < "
-                    f"{config.match.min_similarity:g}" if match.best_similarity is not None
+                    f"{bar:g}" if match.best_similarity is not None
                     else "no reference within the time window")
             message = f"feed {item.feed!r} item {item.guid!r}: no matching English report ({best})"
             log.info(message)
