@@ -105,6 +105,7 @@ def _audit(auditor: Any, doc: MqmDocument, setting: str) -> Any:
     from auditor.result import Document
     from auditor.segment import segment_document
 
+    setting = setting.removesuffix(FAST)
     mt = segment_document(Document(text=doc.mt, name=doc.key, lang="en"))
     refs = ()
     if "-ref-" in setting or "-both-" in setting:
