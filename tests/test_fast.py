@@ -77,6 +77,12 @@ def test_missing_fast_model_is_one_line_and_exit_2(tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())  # nothing was exported or built behind the user's back
 
 
+def test_fast_with_another_model_is_one_line_and_exit_2():
+    result = runner.invoke(app, [*ARGS, "--fast", "--model", "use-multilingual-v3"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "auditor: error: --fast has its own encoder: leave out --model"
+
+
 def test_static_vectors_keep_meaning_apart(fast_auditor):
     """Real vectors from the distilled model: a paraphrase is nearer than an unrelated
     sentence, and a sentence is the normalised mean of its tokens' rows (model2vec)."""
