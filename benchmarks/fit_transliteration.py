@@ -157,7 +157,8 @@ def main() -> None:
     pairs = training_pairs(benchmark_forms())
     text = json.dumps(table(pairs), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    print(f"training pairs: {len(pairs)}; table sha256 {digest} (NamesConfig.transliteration)")
+    print(f"training pairs: {len(pairs)}; table sha256 {digest} "
+          "(NamesConfig.transliteration_table)")
     if args.check:
         same = TARGET.read_text(encoding="utf-8") == text
         print("shipped table reproduced" if same else "shipped table DIFFERS")
