@@ -326,3 +326,14 @@ def test_a_rendering_two_syllables_short_of_a_dictionary_name():
     assert score == 0.5 and reading is not None
     assert reading.describe() == "CC-CEDICT: 华盛顿 = Washington"
     assert best_gloss_match("Huasheng", name_words("Boston"))[0] == 0.0
+
+
+def test_name_pieces_of_one_pinyin_run_are_joined(auditor):
+    from auditor.detect.names import _join_pinyin_runs
+
+    # the NER may cut a place written syllable by syllable (锡诺普, Sinop) into a place and a
+    # person; the pieces are one name when every word of the run is a capitalised pinyin syllable
+    tokens = list(auditor.resources.nlp("talks in Xi Nuo Pu and Li Qiang in Paris Jia Ge"))
+    joined = _join_pinyin_runs([(2, 3, "GPE"), (3, 5, "PERSON"), (6, 8, "PERSON"),
+                                (9, 10, "GPE"), (10, 12, "PERSON")], tokens)
+    assert joined == [(2, 5, "PERSON"), (6, 8, "PERSON"), (9, 10, "GPE"), (10, 12, "PERSON")]

@@ -3,7 +3,8 @@ differently, mapped to the reference name they stand for.
 
 1. Mentions. spaCy's entities plus runs of proper nouns the NER missed (garbled MT names are
    often tagged PROPN but not as an entity; benchmarks/names_benchmark.py measures both).
-   Leading titles ("Foreign Minister") are cut off and kept as role context.
+   Leading titles ("Foreign Minister") are cut off and kept as role context; pieces the NER cut
+   from one run of capitalised pinyin syllables are joined ("Zhi" + "Jia Ge").
 2. Reference entities. Reference mentions are grouped per entity: "Kang" and "Pompeo" join the
    full name that contains them.
 3. Support. An MT mention whose words the references contain (as a phrase, or all within one
@@ -48,6 +49,7 @@ from auditor.lang.romanize import (
     fold,
     japanese_reading_match,
     name_korean,
+    pinyin_syllables,
     romanised_chinese_similarity,
     sino_korean_similarity,
     skeleton,
@@ -230,6 +232,7 @@ def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -
         if run:
             spans.append((run[0], run[-1] + 1, "PROPN"))
             run = []
+    spans = _join_pinyin_runs(spans, tokens)
     text_of = item.sentence.text
     mentions: list[NameMention] = []
     for start, end, label in spans:
@@ -252,6 +255,27 @@ def _sentence_mentions(doc_index: int, item: ParsedSentence, role_window: int) -
         mentions.append(NameMention(doc_index, char_start, char_end, text.strip(), label,
                                 item.sentence.index, roles))
     return mentions
+
+
+def _join_pinyin_runs(spans: list[tuple[int, int, str]], tokens: list[Any]
+                      ) -> list[tuple[int, int, str]]:
+    """Name spans next to each other, with every word between and in them a capitalised pinyin
+    syllable run, are one name: an MT writing a place syllable by syllable ("Zhi Jia Ge" for
+    芝加哥, "Ha Er Ke Fu") gets it cut by the NER into pieces ("Zhi" a place, "Jia Ge" a person,
+    "Er" an interjection)."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        if out and out[-1][1] <= start and all(
+                _pinyin_word(t) for t in tokens[out[-1][0]:end]):
+            first, _, before = out[-1]
+            out[-1] = (first, end, "PERSON" if "PERSON" in (before, label) else before)
+            continue
+        out.append((start, end, label))
+    return out
+
+
+def _pinyin_word(token: Any) -> bool:
+    return token.text[:1].isupper() and pinyin_syllables(token.text) is not None
 
 
 def _extend_name(tokens: list[Any], end: int) -> int:
