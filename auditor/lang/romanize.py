@@ -32,6 +32,7 @@ from unidecode import unidecode
 _LETTERS = re.compile(r"[^a-z]")
 
 
+@lru_cache(maxsize=65_536)  # the one key of every name comparison: called for each pair
 def fold(text: str) -> str:
     """Lower-case ASCII letters only, accents and other scripts transliterated (unidecode):
     'Kyung-wha' -> 'kyungwha', "Wang-Yi", "wángyì" -> "wangyi". The one key every name
@@ -367,6 +368,7 @@ def _wade_giles_syllable(syllable: str) -> str:
     return _dictionary_readings()[syllable]
 
 
+@lru_cache(maxsize=8192)
 def wade_giles_key(name: str) -> str | None:
     """The Wade-Giles spelling (letters only) of a name read as pinyin ("Xia Liyan" ->
     "hsialiyen"), or None when the name is not pinyin."""
@@ -529,6 +531,7 @@ def _western_skeleton(word: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8192)
 def skeleton(name: str) -> str:
     """Consonant classes of a name as Mandarin transliteration keeps them.
 
