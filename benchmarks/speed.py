@@ -42,6 +42,7 @@ import pstats
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -113,17 +114,18 @@ def _child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_process(cmd: Sequence[str]) -> tuple[float, float]:
+def timed_process(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one fresh process."""
     cpu0, t0 = _child_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - t0
     if proc.returncode not in (0, 1):  # 1 = --fail-under style verdicts, still a full audit
         raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
     return seconds, _child_cpu() - cpu0
 
 
-def cold_cli(tmp_json: Path) -> tuple[float, float, float, str]:
+def cold_cli(tmp_json: Path, env: dict[str, str] | None = None
+             ) -> tuple[float, float, float, str]:
     """Wall time, CPU time and peak RSS (MB) of one fresh `auditor audit` process on the seeds."""
     exe = ROOT / ".venv" / "bin" / "auditor"
     refs = [a for r in SEED_REFS for a in ("--ref", str(r))]
@@ -135,7 +137,7 @@ def cold_cli(tmp_json: Path) -> tuple[float, float, float, str]:
         cmd = [sys.executable, "-m", "auditor", *args]
         how = "python -m " + how
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    seconds, cpu = timed_process(cmd)
+    seconds, cpu = timed_process(cmd, env)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, cpu, max(peak, before) / 1024, how
 
@@ -429,6 +431,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{walls[len(walls) // 2]:.1f} s), {cpus[0]:.2f} s CPU (median "
                   f"{cold_cpu:.2f} s), peak memory {peak:.0f} MB (`{how}`); load average "
                   f"{os.getloadavg()[0]:.1f}"]
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            # This machine sets it: every fresh process compiles auditor's own modules again,
+            # which no installed copy does. The same runs with byte code cached, for comparison.
+            with tempfile.TemporaryDirectory() as prefix:
+                env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+                env["PYTHONPYCACHEPREFIX"] = prefix
+                cold_cli(Path("/tmp/auditor-speed.json"), env)  # writes the byte code
+                cached = sorted(cold_cli(Path("/tmp/auditor-speed.json"), env)[1]
+                                for _ in range(max(args.repeat, 1)))
+            lines += [f"- the same with byte code cached (PYTHONDONTWRITEBYTECODE is set here, so "
+                      f"the runs above compile auditor's modules each time): {cached[0]:.2f} s "
+                      f"CPU (median {cached[len(cached) // 2]:.2f} s)"]
 
     lines += dictionary_lines()
 
