@@ -37,9 +37,11 @@ from auditor.embed import DEFAULT_MODEL, FAST_MODEL, MULTILINGUAL_MODEL, Encoder
 from auditor.load import load_document
 from auditor.merge import merge_sides
 from auditor.quality import (
+    COVERAGE_FEATURES,
     FAST_WEIGHTS_FILE,
     WEIGHTS_FILE,
     QualityWeights,
+    SentenceEvidence,
     gather_evidence,
     load_weights,
     mistranslation_findings,
@@ -251,6 +253,18 @@ class Auditor:
         references: Sequence[SegmentedDocument],
         source: SegmentedDocument | None = None,
     ) -> AuditResult:
+        return self.audit_with_evidence(mt, references, source)[0]
+
+    def audit_with_evidence(
+        self,
+        mt: SegmentedDocument,
+        references: Sequence[SegmentedDocument],
+        source: SegmentedDocument | None = None,
+        all_evidence: bool = False,
+    ) -> tuple[AuditResult, tuple[SentenceEvidence, ...]]:
+        """The audit and the per-sentence evidence its quality model read. `all_evidence`:
+        gather every feature a weight set could read, not only the shipped ones (what
+        benchmarks/fit_quality.py fits on)."""
         references = tuple(references)
         # Embed: one batch for the MT and all references, each distinct sentence once.
         texts = mt.texts + [t for r in references for t in r.texts]
@@ -300,11 +314,13 @@ class Auditor:
         weights = self.quality_weights
         side = weights.side(bool(references), source is not None)
         ref_use = None
-        if references and weights.reads("ref_use_distance", side):
+        if references and (all_evidence or weights.reads("ref_use_distance", side)):
             use = self._source_encoder()
             ref_use = (use.encode(mt.texts), [use.encode(r.texts) for r in references])
+        coverage = (ctx.sentence_coverage()
+                    if all_evidence or weights.reads(COVERAGE_FEATURES, side) else None)
         evidence = gather_evidence(mt, references, source, all_alignments, similarity,
-                                   src_similarity, findings, ref_use)
+                                   src_similarity, findings, ref_use, coverage)
         qualities = predict_quality(evidence, weights, side)
         findings += mistranslation_findings(mt, evidence, qualities, weights, findings, side)
         findings.sort(key=finding_order)
@@ -318,7 +334,7 @@ class Auditor:
             signature=self.signature, mt=mt, references=references, source=source,
             alignments=all_alignments, sentence_scores=sentence_scores, scores=scores,
             findings=tuple(findings), similarity=sims, notes=notes,
-        )
+        ), evidence
 
     def audit_batch(
         self,

@@ -2,20 +2,25 @@
 
 Every MT sentence gets a vector of evidence the audit already has (cosine with its aligned
 counterpart under the main encoder and under the multilingual USE, sentence chrF, margin over
-the next-best counterpart, length against the expected ratio, the detectors' findings in it,
-untranslated CJK characters). A small linear model, fitted on the public WMT MQM dev data by
-`benchmarks/fit_quality.py` and shipped as JSON (`auditor/data/quality.json`), turns it into
-the expected MQM penalty of the sentence (WMT 2021 weights: Major 5, Minor 1, mean over
-raters) and into the probability that a rater marks a Major error in it.
+the next-best counterpart, length against the expected ratio, the word-level coverage of
+`auditor.detect.coverage`, the detectors' findings in it, untranslated CJK characters). Small
+models fitted on the public WMT MQM dev data by `benchmarks/fit_quality.py` and shipped as
+JSON (`auditor/data/quality.json`) turn it into the expected MQM penalty of the sentence (WMT
+2021 weights: Major 5, Minor 1, mean over raters; a log-linear Poisson model, so evidence
+multiplies what the sentence's length makes likely) and into the probability that a rater
+marks a Major error in it (logistic). One weight set per evidence at hand: "reference",
+"source", "both".
 
 - `quality` per sentence: 100 - 15 x expected penalty, clipped to 0..100: a sentence expected
   to carry one Major error (5 points, the meaning changed) is at 25, the top of the bottom
   quarter of the scale; 6.7 expected points or more is 0;
-- the document's `overall`: the word-weighted mean sentence quality;
+- the document's `overall`: 100 - 15 x the word-weighted mean expected penalty, clipped (the
+  word-weighted mean sentence quality when no sentence is at 0);
 - a `mistranslation` finding where a Major error is likely and no other finding explains it.
 
 Features are one line each in `FEATURES` (name -> function of one sentence's evidence); a
-weight set lists the features it uses, so a feature added here is inert until a refit.
+weight set lists the features it uses, so a feature added here is inert
+until a refit.
 """
 
 from __future__ import annotations
@@ -72,6 +77,13 @@ class SentenceEvidence:
     ref: SideEvidence | None
     src: SideEvidence | None
     findings: tuple[tuple[str, str], ...]  # (kind, severity) of the scored findings in it
+    # word-level coverage (auditor.detect.coverage.SentenceCoverage), nan when not measured:
+    # share of the aligned source's / parallel reference's content words the sentence carries,
+    # share of its own content words explained, log of its length over the expected length
+    source_carried: float = math.nan
+    reference_carried: float = math.nan
+    mt_explained: float = math.nan
+    length_deviation: float = math.nan
 
 
 def _count(e: SentenceEvidence, kinds: Sequence[str] = (), severe: bool | None = None) -> float:
@@ -109,6 +121,16 @@ def _length_deviation(e: SentenceEvidence, side: str, expected: float) -> float:
     return abs(s.log_length - expected)
 
 
+def _missing(value: float) -> float:
+    """1 - a coverage share; 0 (no evidence against) when it was not measured."""
+    return 0.0 if math.isnan(value) else 1.0 - value
+
+
+def _deviation(value: float, sign: float) -> float:
+    """How far the sentence is too long (sign 1) or too short (sign -1), 0 when unmeasured."""
+    return 0.0 if math.isnan(value) else max(sign * value, 0.0)
+
+
 def _counterpart_words(e: SentenceEvidence, side: str) -> float:
     """Length of what the sentence translates (words of its reference group, CJK characters
     of its source group): the chances for error a segment offers, without counting the MT's
@@ -138,6 +160,8 @@ FEATURES: dict[str, Feature] = {
     "words": lambda e, p: float(e.words),
     "ref_words": lambda e, p: _counterpart_words(e, "ref"),
     "src_words": lambda e, p: _counterpart_words(e, "src"),
+    "log_ref_words": lambda e, p: math.log1p(_counterpart_words(e, "ref")),
+    "log_src_words": lambda e, p: math.log1p(_counterpart_words(e, "src")),
     "cjk_share": lambda e, p: e.cjk_share,
     "major_findings": lambda e, p: _count(e, severe=True),
     "minor_findings": lambda e, p: _count(e, severe=False),
@@ -145,12 +169,22 @@ FEATURES: dict[str, Feature] = {
     "number_findings": lambda e, p: _count(e, ("number",)),
     "content_findings": lambda e, p: _count(e, ("omission", "addition", "mistranslation")),
     "fluency_findings": lambda e, p: _count(e, ("repetition", "fluency")),
+    "src_uncarried": lambda e, p: _missing(e.source_carried),
+    "ref_uncarried": lambda e, p: _missing(e.reference_carried),
+    "mt_unexplained": lambda e, p: _missing(e.mt_explained),
+    "too_short": lambda e, p: _deviation(e.length_deviation, -1.0),
+    "too_long": lambda e, p: _deviation(e.length_deviation, 1.0),
 }
+# Features read from the word-level coverage: an audit computes it only when a weight set
+# reads one of them.
+COVERAGE_FEATURES = frozenset(
+    {"src_uncarried", "ref_uncarried", "mt_unexplained", "too_short", "too_long"})
 # Features that sum over the sentences of a multi-sentence segment when fitting (counts);
-# the others are word-weighted means.
+# `LOG_COUNTS` are the log of such a sum; the others are word-weighted means.
 COUNT_FEATURES = frozenset(
     {"words", "ref_words", "src_words", "major_findings", "minor_findings", "name_findings",
      "number_findings", "content_findings", "fluency_findings"})
+LOG_COUNTS = {"log_words": "words", "log_ref_words": "ref_words", "log_src_words": "src_words"}
 
 
 def feature_row(e: SentenceEvidence, names: Sequence[str], params: dict[str, float]) -> list[float]:
@@ -208,9 +242,11 @@ def gather_evidence(
     source_similarity: np.ndarray | None,
     findings: Sequence[Finding],
     ref_use_vectors: tuple[np.ndarray, Sequence[np.ndarray]] | None = None,
+    coverage: Sequence[Any] | None = None,
 ) -> tuple[SentenceEvidence, ...]:
     """Per MT sentence evidence. `alignments` holds reference pairs (doc >= 0) and source
-    pairs (doc -1); `ref_use_vectors` = (MT, per-reference) USE vectors when available."""
+    pairs (doc -1); `ref_use_vectors` = (MT, per-reference) USE vectors when available;
+    `coverage` = `AuditContext.sentence_coverage()` when a weight set reads it."""
     from auditor.score import word_count
 
     ref_pairs = [a for a in alignments if a.doc >= 0]
@@ -219,8 +255,13 @@ def gather_evidence(
     for f in findings:
         if f.scored and f.mt_sentence is not None:
             in_sentence.setdefault(f.mt_sentence, []).append((f.kind.value, f.severity.value))
+    def share(value: float | None) -> float:
+        return math.nan if value is None else float(value)
+
+    by_index = {c.index: c for c in coverage or ()}
     out = []
     for s in mt.sentences:
+        c = by_index.get(s.index)
         ref = (_side_evidence(s.index, ref_pairs, mt, references, similarity, ref_use_vectors)
                if references else None)
         src = None
@@ -232,6 +273,10 @@ def gather_evidence(
         out.append(SentenceEvidence(
             index=s.index, words=word_count(s.text), cjk_share=_cjk_share(s.text),
             ref=ref, src=src, findings=tuple(in_sentence.get(s.index, ())),
+            source_carried=share(c.source_carried) if c else math.nan,
+            reference_carried=share(c.reference_carried) if c else math.nan,
+            mt_explained=share(c.mt_explained) if c else math.nan,
+            length_deviation=share(c.length_deviation) if c else math.nan,
         ))
     return tuple(out)
 
@@ -239,7 +284,8 @@ def gather_evidence(
 # ---- the fitted model ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearHead:
-    """y = intercept + sum(coef * (x - mean) / scale); `link` "identity" or "logistic"."""
+    """y = intercept + sum(coef * (x - mean) / scale); `link` "identity", "logistic" or "log"
+    (exp(y): a Poisson model of MQM points, where evidence multiplies the expected points)."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -259,6 +305,8 @@ class LinearHead:
         y = self.intercept + z @ np.asarray(self.coef)
         if self.link == "logistic":
             return 1.0 / (1.0 + np.exp(-y))
+        if self.link == "log":
+            return np.exp(np.minimum(y, 50.0))
         return y
 
 
@@ -278,8 +326,10 @@ class QualityWeights:
         """Version and content hash, recorded in the signature."""
         return f"{self.version}-{self.sha}"
 
-    def reads(self, feature: str, side: str) -> bool:
-        return any(feature in h.features for pair in _heads(self, side) for h in pair)
+    def reads(self, features: str | frozenset[str], side: str) -> bool:
+        """Whether the heads used for `side` read the feature (or any of the features)."""
+        wanted = {features} if isinstance(features, str) else features
+        return any(wanted & set(h.features) for pair in _heads(self, side) for h in pair)
 
     def side(self, has_references: bool, has_source: bool) -> str:
         """The evidence at hand: "both", "reference" or "source"."""
@@ -342,12 +392,16 @@ def predict_quality(
 
 
 def document_quality(qualities: Sequence[SentenceQuality], words: Sequence[int]) -> float:
-    """Word-weighted mean sentence quality, 0..100."""
+    """100 - POINTS_PER_PENALTY x the word-weighted mean expected penalty, clipped to 0..100:
+    the word-weighted mean sentence quality when no sentence is below 0. Averaging penalties
+    rather than clipped qualities keeps apart two documents whose bad sentences are all at 0
+    (measured on the dev data, document tau on news 0.38 -> 0.39, TED 0.25 -> 0.28)."""
     if not qualities:
         return 0.0
     w = np.asarray(words, dtype=float)
-    q = np.array([x.quality for x in qualities])
-    return float((q * w).sum() / max(w.sum(), 1e-9))
+    p = np.array([x.penalty for x in qualities])
+    mean = float((p * w).sum() / max(w.sum(), 1e-9))
+    return float(np.clip(100.0 - POINTS_PER_PENALTY * mean, 0.0, 100.0))
 
 
 # ---- possible mistranslation ---------------------------------------------------------------

@@ -5,26 +5,29 @@
     python benchmarks/fit_quality.py --fast     # fast mode's weights (quality-fast.json)
 
 Evidence per MT sentence comes from real audits of every system x document of ../shared/data
-(benchmarks/quality_data.py, cached under /tmp). Two weight sets, one per side of evidence:
+(benchmarks/quality_data.py, cached under $AUDITOR_QUALITY_CACHE keyed by a hash of the code
+and data). Three weight sets, one per evidence at hand:
 
 - `reference`: TED against refB without the source, both alignment modes stacked;
-- `source`: TED and news against the Chinese source only.
-With both references and a source, the audit averages the two.
+- `source`: TED and news against the Chinese source only;
+- `both`: TED against refB with the source given too, both modes stacked.
 
-Each has two linear heads over the same features, all oriented so that higher is worse:
-- `penalty`: ridge regression with non-negative weights on the segment's MQM points (WMT 2021:
-  Major 5, Minor 1, mean over raters), so that collinear cosines cannot take opposite signs;
+Each has two heads over the same features, all oriented so that higher is worse:
+- `penalty`: the segment's expected MQM points (WMT 2021: Major 5, Minor 1, mean over raters)
+  as exp(linear), non-negative weights, fitted in two stages (`fit_penalty`): the translation
+  evidence within segments, the length terms across them;
 - `major`: L2 logistic regression on "some rater marked a Major error"; a feature whose
   weight comes out negative is dropped and the head refitted.
-A segment of several sentences is one row: count features summed, the others word-weighted.
+A segment of several sentences is one row: count features summed, the others word-weighted;
+log-length features are the log of the segment's total.
 
 `mistranslation` thresholds on the `major` probability, per weight set, from its out-of-fold
 predictions on sentences no other finding covers: `major` is the lowest probability at which the
 precision of "a rater marked a Major error in the segment" is >= 0.75 (so that it stays above 0.6
 on unseen data), `minor` the lowest at which it is >= 0.6 and at least 0.5.
 
-Everything is deterministic (closed-form or lbfgs on fixed data), and the weights are rounded
-to 6 decimals, so this command reproduces the shipped file exactly.
+Everything is deterministic (L-BFGS from fixed starting points on fixed data), and the weights
+are rounded to 6 decimals, so this command reproduces the shipped file exactly.
 """
 
 from __future__ import annotations
@@ -47,31 +50,36 @@ ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "auditor" / "data" / "quality.json"
 FAST_WEIGHTS = ROOT / "auditor" / "data" / "quality-fast.json"
 FAST = "-fast"  # the evidence settings of fast-mode audits (quality_data.py)
-VERSION = "1"
+VERSION = "2"
 
+# Every feature is oriented "higher is worse" (auditor.quality.FEATURES).
 SIDE_FEATURES = {
-    # USE against the reference got no weight in a first fit (chrF carries the lexical side):
-    # left out, so that a reference audit does not load the multilingual encoder for it.
+    # USE against the reference is left out, so that a reference audit does not load the
+    # multilingual encoder for it (chrF and MiniLM carry that side).
     "reference": ("ref_distance", "ref_chrf_gap", "ref_unaligned", "ref_low_margin",
-                  "ref_length"),
-    "source": ("src_distance", "src_unaligned", "src_low_margin", "src_length"),
+                  "ref_length", "ref_uncarried", "ref_words", "log_ref_words"),
+    "source": ("src_distance", "src_unaligned", "src_low_margin", "src_length",
+               "src_uncarried", "src_words", "log_src_words"),
 }
+# the MT sentence itself, the detectors' findings in it, the word-level coverage
 COMMON_FEATURES = ("words", "log_words", "cjk_share", "major_findings", "minor_findings",
-                   "name_findings", "number_findings", "content_findings", "fluency_findings")
+                   "name_findings", "number_findings", "content_findings", "fluency_findings",
+                   "mt_unexplained", "too_short", "too_long")
 WEIGHT_SETS = {
     "reference": (("ted-ref-comparable", "ted-ref-parallel"),
                   SIDE_FEATURES["reference"] + COMMON_FEATURES),
-    # source: also the length of the source group, so that across segments long sources expect
-    # more errors without only counting a longer translation of the same source against it
-    "source": (("ted-src", "news-src"),
-               SIDE_FEATURES["source"] + ("src_words",) + COMMON_FEATURES),
+    "source": (("ted-src", "news-src"), SIDE_FEATURES["source"] + COMMON_FEATURES),
+    "both": (("ted-both-comparable", "ted-both-parallel"),
+             SIDE_FEATURES["reference"] + SIDE_FEATURES["source"] + COMMON_FEATURES),
 }
-# With references and a source, the audit averages the `reference` and `source` heads
-# (auditor.quality._heads); a fitted `both` set would need the ted-both-* audits:
-# "both": (("ted-both-comparable", "ted-both-parallel"),
-#          SIDE_FEATURES["reference"] + SIDE_FEATURES["source"] + COMMON_FEATURES),
 FIT_SETTINGS = tuple(s for settings, _ in WEIGHT_SETS.values() for s in settings)
-RIDGE_ALPHA = 1.0  # on standardised features; fixed in advance, not tuned on the CV figures
+# Length terms fitted across segments (stage 2 of `fit_penalty`): within a segment a longer
+# translation has fewer errors (omissions), across segments more words mean more errors.
+DIFFICULTY_FEATURES = frozenset(
+    {"ref_words", "src_words", "log_ref_words", "log_src_words", "words", "log_words"})
+# Regularisation, fixed in advance on standardised features (not tuned on the CV figures).
+WITHIN_L2 = 1.0
+POISSON_ALPHA = 1e-3
 LOGISTIC_C = 1.0
 MAJOR_PRECISION = 0.75
 MINOR_PRECISION = 0.6
@@ -88,6 +96,7 @@ class Table:
     seg_group: list[str]  # dataset:doc, the fold unit
     seg_record: np.ndarray  # index of the record each segment row belongs to
     seg_index: np.ndarray  # the MQM segment index within its document
+    seg_item: np.ndarray  # dataset:doc#segment: the same source segment across systems
     sent_x: np.ndarray
     sent_words: np.ndarray
     sent_record: np.ndarray
@@ -108,19 +117,23 @@ def _params(records: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 def build_table(records: Sequence[dict[str, Any]], gold: dict[str, Any],
                 features: Sequence[str], params: dict[str, float]) -> Table:
-    from auditor.quality import COUNT_FEATURES, feature_row
+    from auditor.quality import COUNT_FEATURES, FEATURES, LOG_COUNTS, feature_row
 
     seg_x, seg_points, seg_major, seg_group, seg_record, seg_index = [], [], [], [], [], []
     sent_x, sent_words, sent_record, sent_explained, sent_major, sent_group = [], [], [], [], [], []
-    log_words = list(features).index("log_words") if "log_words" in features else -1
+    logs = [(k, LOG_COUNTS[f]) for k, f in enumerate(features) if f in LOG_COUNTS]
     for r_i, rec in enumerate(records):
         g = gold[f"{rec['dataset']}:{rec['system']}:{rec['doc']}"]
         group = f"{rec['dataset']}:{rec['doc']}"
         by_seg: dict[int, list[tuple[np.ndarray, int]]] = {}
+        counts: dict[tuple[int, str], float] = {}
         for s in rec["sentences"]:
             e = evidence_from_dict(s["evidence"])
             row = np.array(feature_row(e, features, params))
             by_seg.setdefault(s["segment"], []).append((row, e.words))
+            for _, base in logs:
+                key = (s["segment"], base)
+                counts[key] = counts.get(key, 0.0) + FEATURES[base](e, params)
             sent_x.append(row)
             sent_words.append(e.words)
             sent_record.append(r_i)
@@ -134,8 +147,8 @@ def build_table(records: Sequence[dict[str, Any]], gold: dict[str, Any],
             for f_i, name in enumerate(features):
                 if name in COUNT_FEATURES:
                     agg[f_i] = x[:, f_i].sum()
-            if log_words >= 0:
-                agg[log_words] = math.log1p(w.sum())
+            for f_i, base in logs:  # the log of the segment's total, not a mean of logs
+                agg[f_i] = math.log1p(counts[(k, base)])
             seg_x.append(agg)
             seg_points.append(g["points"][k])
             seg_major.append(bool(g["major"][k]))
@@ -143,7 +156,9 @@ def build_table(records: Sequence[dict[str, Any]], gold: dict[str, Any],
             seg_record.append(r_i)
             seg_index.append(k)
     return Table(np.array(seg_x), np.array(seg_points, float), np.array(seg_major, bool),
-                 seg_group, np.array(seg_record), np.array(seg_index), np.array(sent_x),
+                 seg_group, np.array(seg_record), np.array(seg_index),
+                 np.array([f"{g}#{k}" for g, k in zip(seg_group, seg_index, strict=True)]),
+                 np.array(sent_x),
                  np.array(sent_words, float), np.array(sent_record),
                  np.array(sent_explained, bool), np.array(sent_major, bool), sent_group)
 
@@ -155,22 +170,75 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
+def fit_penalty(z: np.ndarray, y: np.ndarray, items: np.ndarray,
+                features: Sequence[str]) -> tuple[np.ndarray, float]:
+    """Expected MQM points = exp(intercept + w . z) (Poisson, log link: evidence multiplies
+    the points a segment's length makes likely), fitted in two stages with w >= 0.
+
+    1. Translation evidence (everything but `DIFFICULTY_FEATURES`), within segments: given a
+       segment's total points, the systems' translations share them in proportion to
+       exp(w . z) (conditional Poisson = multinomial; the segment's difficulty cancels out),
+       so these weights say which translation of a segment is worse, not which segments are
+       hard. L2 penalty `WITHIN_L2`.
+    2. Length and intercept, across segments: a Poisson fit with stage 1 as a fixed offset
+       (longer segments offer more chances for error); a weight that comes out negative is
+       dropped and the fit redone."""
+    from scipy.optimize import minimize
+
+    d = [k for k, f in enumerate(features) if f in DIFFICULTY_FEATURES]
+    q = [k for k in range(len(features)) if k not in d]
+    _, codes = np.unique(items, return_inverse=True)
+    n_items = int(codes.max()) + 1
+    xq = z[:, q]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = xq @ w
+        top = np.full(n_items, -np.inf)
+        np.maximum.at(top, codes, eta)
+        ex = np.exp(eta - top[codes])
+        norm = np.bincount(codes, weights=ex, minlength=n_items)
+        p = ex / norm[codes]
+        total = np.bincount(codes, weights=y, minlength=n_items)
+        value = -(y * np.log(np.maximum(p, 1e-300))).sum() + 0.5 * WITHIN_L2 * w @ w
+        grad = -(xq.T @ (y - total[codes] * p)) + WITHIN_L2 * w
+        return float(value), grad
+
+    res = minimize(loss, np.zeros(len(q)), jac=True, method="L-BFGS-B",
+                   bounds=[(0.0, None)] * len(q))
+    coef = np.zeros(len(features))
+    coef[q] = np.round(res.x, 8)
+    offset = np.exp(xq @ coef[q])
+    if not d:
+        return coef, float(np.log(y.sum() / offset.sum()))
+    from sklearn.linear_model import PoissonRegressor
+
+    keep = list(d)
+    while True:
+        model = PoissonRegressor(alpha=POISSON_ALPHA, max_iter=1000).fit(
+            z[:, keep], y / offset, sample_weight=offset)
+        if (model.coef_ >= 0).all() or len(keep) == 1:
+            break
+        keep = [k for k, c in zip(keep, model.coef_, strict=True) if c >= 0]
+    coef[keep] = np.maximum(model.coef_, 0.0)
+    return coef, float(model.intercept_)
+
+
 def fit_heads(t: Table, features: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The penalty (ridge, non-negative) and major (logistic, signs checked) heads."""
-    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.linear_model import LogisticRegression
 
     mean, scale = _standardise(t.seg_x)
     z = (t.seg_x - mean) / scale
-    ridge = Ridge(alpha=RIDGE_ALPHA, positive=True).fit(z, t.seg_points)
-    penalty = _head(features, mean, scale, ridge.coef_, float(ridge.intercept_), "identity")
+    coef, intercept = fit_penalty(z, t.seg_points, t.seg_item, features)
+    penalty = _head(features, mean, scale, coef, intercept, "log")
     keep = list(range(len(features)))
     while True:
         lr = LogisticRegression(C=LOGISTIC_C, max_iter=2000).fit(z[:, keep], t.seg_major)
-        coef = lr.coef_[0]
-        if (coef >= 0).all() or len(keep) == 1:
+        lcoef = lr.coef_[0]
+        if (lcoef >= 0).all() or len(keep) == 1:
             break
-        keep = [k for k, c in zip(keep, coef, strict=True) if c >= 0]
-    major = _head([features[k] for k in keep], mean[keep], scale[keep], coef,
+        keep = [k for k, c in zip(keep, lcoef, strict=True) if c >= 0]
+    major = _head([features[k] for k in keep], mean[keep], scale[keep], lcoef,
                   float(lr.intercept_[0]), "logistic")
     return {"penalty": penalty, "major": major}
 
@@ -194,10 +262,12 @@ def predict(head: dict[str, Any], features: Sequence[str], x: np.ndarray) -> np.
     return h.predict(x[:, cols])
 
 
-def quality_of(penalty: np.ndarray) -> np.ndarray:
-    from auditor.quality import POINTS_PER_PENALTY
+def document_score(penalty: np.ndarray, words: np.ndarray) -> float:
+    """`overall` from sentence penalties, as the audit computes it."""
+    from auditor.quality import SentenceQuality, document_quality
 
-    return np.clip(100.0 - POINTS_PER_PENALTY * np.maximum(penalty, 0.0), 0.0, 100.0)
+    q = [SentenceQuality(0, float(p), 0.0, 0.0) for p in np.maximum(penalty, 0.0)]
+    return document_quality(q, [int(w) for w in words])
 
 
 def set_settings(name: str, fast: bool = False) -> tuple[str, ...]:
@@ -230,11 +300,11 @@ def cross_validate(cache: dict[str, Any], name: str, fast: bool = False) -> dict
             key = (test_idx[t.seg_record[k]], int(t.seg_index[k]))
             seg_pred[key] = float(pen_seg[k])
             seg_prob[key] = float(prob_seg[k])
-        q = quality_of(predict(heads["penalty"], features, t.sent_x))
+        pen = predict(heads["penalty"], features, t.sent_x)
         p = predict(heads["major"], features, t.sent_x)
         for local, i in enumerate(test_idx):
             m = t.sent_record == local
-            doc_overall[i] = float((q[m] * t.sent_words[m]).sum() / max(t.sent_words[m].sum(), 1))
+            doc_overall[i] = document_score(pen[m], t.sent_words[m])
         sent_prob.append(p)
         sent_rows.append((t.sent_explained, t.sent_major))
         sent_record.append(np.asarray(test_idx)[t.sent_record])

@@ -65,6 +65,7 @@ def code_key(data_dir: Path | None = None) -> str:
 
 
 _EVIDENCE_CODE = {"detect", "lang", "align.py", "embed.py", "segment.py", "load.py",
+                  "pipeline.py", "merge.py",
                   "clauses.py", "nlp.py", "romanize.py", "zh.py", "currency.py", "config.py"}
 
 
@@ -101,35 +102,20 @@ def _baselines(doc: MqmDocument, minilm: Any, use: Any) -> dict[str, list[float]
     return out
 
 
-def _audit(auditor: Any, doc: MqmDocument, setting: str) -> Any:
+def document_record(auditor: Any, doc: MqmDocument, setting: str) -> dict[str, Any]:
+    """Audit one system x document in one setting; every feature the model could read."""
     from auditor.result import Document
     from auditor.segment import segment_document
 
-    setting = setting.removesuffix(FAST)
+    kind = setting.removesuffix(FAST)
     mt = segment_document(Document(text=doc.mt, name=doc.key, lang="en"))
     refs = ()
-    if "-ref-" in setting or "-both-" in setting:
+    if "-ref-" in kind or "-both-" in kind:
         refs = (segment_document(Document(text=doc.reference or "", name="refB", lang="en")),)
     src = None
-    if "-both-" in setting or setting.endswith("-src"):
+    if "-both-" in kind or kind.endswith("-src"):
         src = segment_document(Document(text=doc.source, name="source", lang="zh"))
-    return auditor.audit_segmented(mt, refs, src)
-
-
-def document_record(auditor: Any, doc: MqmDocument, setting: str) -> dict[str, Any]:
-    from auditor.quality import gather_evidence
-
-    result = _audit(auditor, doc, setting)
-    n_refs = len(result.references)
-    ref_use = None
-    if n_refs:
-        use = auditor._source_encoder()
-        ref_use = (use.encode(result.mt.texts), [use.encode(r.texts) for r in result.references])
-    findings = [f for f in result.findings if f.detector != "quality"]
-    evidence = gather_evidence(
-        result.mt, result.references, result.source, result.alignments,
-        result.similarity[:n_refs], result.similarity[n_refs] if result.source else None,
-        findings, ref_use)
+    result, evidence = auditor.audit_with_evidence(mt, refs, src, all_evidence=True)
     sentences = [
         {"segment": _segment_of(doc, s.start, s.end), "evidence": asdict(e)}
         for s, e in zip(result.mt.sentences, evidence, strict=True)
@@ -231,10 +217,16 @@ def evidence_from_dict(data: dict[str, Any]) -> Any:
             return None
         return SideEvidence(**{k: (math.nan if v is None else v) for k, v in x.items()})
 
+    def share(key: str) -> float:
+        value = data.get(key)
+        return math.nan if value is None else float(value)
+
     return SentenceEvidence(
         index=data["index"], words=data["words"], cjk_share=data["cjk_share"],
         ref=side(data["ref"]), src=side(data["src"]),
         findings=tuple(tuple(f) for f in data["findings"]),  # type: ignore[misc]
+        source_carried=share("source_carried"), reference_carried=share("reference_carried"),
+        mt_explained=share("mt_explained"), length_deviation=share("length_deviation"),
     )
 
 

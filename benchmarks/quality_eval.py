@@ -36,6 +36,7 @@ from quality_data import load_cache  # noqa: E402
 
 EVAL_SETTINGS = {
     "ted-ref-comparable": "reference", "ted-ref-parallel": "reference",
+    "ted-both-comparable": "both", "ted-both-parallel": "both",
     "ted-src": "source", "news-src": "source",
 }
 LABELS = {

@@ -11,7 +11,14 @@ import json
 import numpy as np
 import pytest
 
-from auditor.quality import FEATURES, LinearHead, load_weights
+from auditor.quality import (
+    FEATURES,
+    POINTS_PER_PENALTY,
+    LinearHead,
+    SentenceQuality,
+    document_quality,
+    load_weights,
+)
 from auditor.result import Document, FindingKind
 from tests.test_source import FAITHFUL, SRC
 
@@ -27,7 +34,7 @@ GARBLED = (
 
 def test_shipped_weights_name_known_features_with_safe_signs():
     weights = load_weights()
-    assert {"reference", "source"} <= set(weights.penalty)
+    assert {"reference", "source", "both"} <= set(weights.penalty)
     for heads in (weights.penalty, weights.major):
         for head in heads.values():
             assert set(head.features) <= set(FEATURES)
@@ -45,6 +52,8 @@ def test_linear_head_standardises_then_applies_the_link():
     assert head.predict(x)[0] == pytest.approx(0.25 + 0.5 * 1.0 - 1.0)
     logistic = LinearHead(("a",), (0.0,), (1.0,), (1.0,), 0.0, "logistic")
     assert logistic.predict(np.array([[0.0]]))[0] == pytest.approx(0.5)
+    poisson = LinearHead(("a",), (0.0,), (1.0,), (0.5,), 1.0, "log")
+    assert poisson.predict(np.array([[2.0]]))[0] == pytest.approx(np.exp(2.0))
 
 
 def test_signature_records_the_weights(auditor, seed_result):
@@ -59,14 +68,32 @@ def test_seed_mt_ranks_poor(seed_result):
 
 
 def test_overall_is_the_word_weighted_mean_sentence_quality(seed_result):
+    """Up to the sentences clipped at 0, whose whole penalty still counts."""
     from auditor.score import word_count
 
     q = np.array([s.quality for s in seed_result.sentence_scores])
     w = np.array([word_count(s.text) for s in seed_result.mt.sentences], dtype=float)
     assert ((q >= 0) & (q <= 100)).all()
-    assert seed_result.scores.overall == pytest.approx(float((q * w).sum() / w.sum()))
+    mean_quality = float((q * w).sum() / w.sum())
+    assert seed_result.scores.overall <= mean_quality + 1e-9
+    if (q > 0).all():
+        assert seed_result.scores.overall == pytest.approx(mean_quality)
     data = json.loads(seed_result.to_json())
     assert [s["quality"] for s in data["sentences"]] == [round(x, 2) for x in q]
+
+
+def test_overall_keeps_apart_documents_whose_bad_sentences_are_all_at_zero():
+    """Two sentences expected to carry 10 points each, or one of 10 and one of 40: both are at
+    quality 0, but the second document is worse and its overall says so."""
+    def sentence(penalty: float) -> SentenceQuality:
+        return SentenceQuality(0, penalty, 0.5, max(0.0, 100 - POINTS_PER_PENALTY * penalty))
+
+    words = [10, 10, 40]
+    bad = document_quality([sentence(0.5), sentence(10.0), sentence(0.0)], [10, 10, 40])
+    worse = document_quality([sentence(0.5), sentence(40.0), sentence(0.0)], words)
+    assert 0 <= worse < bad <= 100
+    clean = document_quality([sentence(0.0), sentence(0.0), sentence(0.0)], words)
+    assert clean == 100
 
 
 def test_faithful_translation_scores_above_a_garbled_one(auditor):
