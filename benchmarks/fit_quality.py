@@ -171,7 +171,8 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_penalty(z: np.ndarray, y: np.ndarray, items: np.ndarray,
-                features: Sequence[str]) -> tuple[np.ndarray, float]:
+                features: Sequence[str], weight: np.ndarray | None = None
+                ) -> tuple[np.ndarray, float]:
     """Expected MQM points = exp(intercept + w . z) (Poisson, log link: evidence multiplies
     the points a segment's length makes likely), fitted in two stages with w >= 0.
 
@@ -180,16 +181,20 @@ def fit_penalty(z: np.ndarray, y: np.ndarray, items: np.ndarray,
        exp(w . z) (conditional Poisson = multinomial; the segment's difficulty cancels out),
        so these weights say which translation of a segment is worse, not which segments are
        hard. L2 penalty `WITHIN_L2`.
-    2. Length and intercept, across segments: a Poisson fit with stage 1 as a fixed offset
-       (longer segments offer more chances for error); a weight that comes out negative is
-       dropped and the fit redone."""
+    2. Across segments, a Poisson fit with stage 1 as a fixed offset: the length terms
+       (longer segments offer more chances for error) and, added to their stage-1 weights,
+       what the evidence says about which segments hold errors (without it a garbled
+       translation whose words are all there hardly loses points). A weight that
+       comes out negative is dropped and the fit redone."""
     from scipy.optimize import minimize
+    from sklearn.linear_model import PoissonRegressor
 
     d = [k for k, f in enumerate(features) if f in DIFFICULTY_FEATURES]
     q = [k for k in range(len(features)) if k not in d]
     _, codes = np.unique(items, return_inverse=True)
     n_items = int(codes.max()) + 1
     xq = z[:, q]
+    weight = np.ones(len(y)) if weight is None else weight
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         eta = xq @ w
@@ -199,8 +204,8 @@ def fit_penalty(z: np.ndarray, y: np.ndarray, items: np.ndarray,
         norm = np.bincount(codes, weights=ex, minlength=n_items)
         p = ex / norm[codes]
         total = np.bincount(codes, weights=y, minlength=n_items)
-        value = -(y * np.log(np.maximum(p, 1e-300))).sum() + 0.5 * WITHIN_L2 * w @ w
-        grad = -(xq.T @ (y - total[codes] * p)) + WITHIN_L2 * w
+        value = -(weight * y * np.log(np.maximum(p, 1e-300))).sum() + 0.5 * WITHIN_L2 * w @ w
+        grad = -(xq.T @ (weight * (y - total[codes] * p))) + WITHIN_L2 * w
         return float(value), grad
 
     res = minimize(loss, np.zeros(len(q)), jac=True, method="L-BFGS-B",
@@ -208,19 +213,25 @@ def fit_penalty(z: np.ndarray, y: np.ndarray, items: np.ndarray,
     coef = np.zeros(len(features))
     coef[q] = np.round(res.x, 8)
     offset = np.exp(xq @ coef[q])
-    if not d:
-        return coef, float(np.log(y.sum() / offset.sum()))
-    from sklearn.linear_model import PoissonRegressor
-
-    keep = list(d)
+    keep = list(range(len(features)))
     while True:
         model = PoissonRegressor(alpha=POISSON_ALPHA, max_iter=1000).fit(
-            z[:, keep], y / offset, sample_weight=offset)
+            z[:, keep], y / offset, sample_weight=offset * weight)
         if (model.coef_ >= 0).all() or len(keep) == 1:
             break
         keep = [k for k, c in zip(keep, model.coef_, strict=True) if c >= 0]
-    coef[keep] = np.maximum(model.coef_, 0.0)
+    coef[keep] += np.maximum(model.coef_, 0.0)
     return coef, float(model.intercept_)
+
+
+def _balance(groups: Sequence[str]) -> np.ndarray | None:
+    """Row weights giving each dataset (TED, news) the same total weight, so the larger one
+    does not decide alone how the evidence ranks translations; None with one dataset."""
+    dataset = np.array([g.split(":")[0] for g in groups])
+    names, codes, counts = np.unique(dataset, return_inverse=True, return_counts=True)
+    if len(names) < 2:
+        return None
+    return (len(dataset) / (len(names) * counts))[codes]
 
 
 def fit_heads(t: Table, features: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -229,7 +240,7 @@ def fit_heads(t: Table, features: Sequence[str]) -> dict[str, dict[str, Any]]:
 
     mean, scale = _standardise(t.seg_x)
     z = (t.seg_x - mean) / scale
-    coef, intercept = fit_penalty(z, t.seg_points, t.seg_item, features)
+    coef, intercept = fit_penalty(z, t.seg_points, t.seg_item, features, _balance(t.seg_group))
     penalty = _head(features, mean, scale, coef, intercept, "log")
     keep = list(range(len(features)))
     while True:
