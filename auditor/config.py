@@ -13,6 +13,12 @@ Defaults come from general reasoning about the measures or from fits on the publ
   characters anyway); with `names.max_candidates` and `names.max_words` it keeps a run-on or
   hostile input near-linear, and the result's notes say when it acted. Set for safety, not
   fitted: no dev document comes near it.
+- `max_document_chars`: a longer document is audited on its first part (cut at a sentence end),
+  with a note: the encoder's work grows with the text (about 0.08 s of CPU per 1,000
+  characters), so this bounds one audit to well under 30 s on two cores
+  (`benchmarks/long_input.py`). Set for safety, not fitted: about ten times the longest dev
+  document (15,400 characters), 25,000 words of English; Chinese and Japanese count
+  `length_ratio_zh` per character.
 - `min_similarity`: floor on raw cosine, so that margin alone cannot link two unrelated sentences
   in a tiny document where every neighbour is unrelated.
 """
@@ -227,6 +233,7 @@ class AuditConfig:
     source_min_similarity: float = 0.30
     max_input_bytes: int = MAX_INPUT_BYTES
     max_sentence_chars: int = 1_000
+    max_document_chars: int = 150_000
     clauses: ClauseConfig = field(default_factory=ClauseConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     numbers: NumbersConfig = field(default_factory=NumbersConfig)
@@ -286,6 +293,13 @@ class AuditConfig:
                 except ValueError:
                     choices = ", ".join(e.value for e in enum)
                     raise ValueError(f"{name} must be one of {choices}, not {value!r}") from None
+
+    def document_chars(self, lang: str) -> int:
+        """The document cap for a text in `lang`: a Chinese or Japanese character carries as
+        much as `length_ratio_zh` characters of English, so the cap covers the same content."""
+        if lang in ("zh", "ja"):
+            return max(1, round(self.max_document_chars / self.length_ratio_zh))
+        return self.max_document_chars
 
     def with_(self, **changes: Any) -> AuditConfig:
         return replace(self, **changes)

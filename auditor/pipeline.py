@@ -218,6 +218,11 @@ class Auditor:
             max_merge=cfg.max_merge,
         ), None
 
+    def _segment(self, doc: Document) -> SegmentedDocument:
+        cfg = self.config
+        return segment_document(doc, cfg.segmentation.value, cfg.max_sentence_chars,
+                                cfg.document_chars(doc.lang))
+
     # ---- entry points ------------------------------------------------------------------
     def audit(
         self,
@@ -234,17 +239,11 @@ class Auditor:
             from auditor.errors import InputError
 
             raise InputError("nothing to audit against: give at least one reference or a source")
-        how = self.config.segmentation.value
-        limit = self.config.max_sentence_chars
-        mt_seg = segment_document(mt_doc, how, limit)
-        ref_segs = tuple(
-            segment_document(load_document(r, max_bytes=max_bytes), how, limit)
-            for r in references
-        )
-        src_seg = (
-            segment_document(load_document(source, max_bytes=max_bytes), how, limit)
-            if source is not None else None
-        )
+        mt_seg = self._segment(mt_doc)
+        ref_segs = tuple(self._segment(load_document(r, max_bytes=max_bytes))
+                         for r in references)
+        src_seg = (self._segment(load_document(source, max_bytes=max_bytes))
+                   if source is not None else None)
         return self.audit_segmented(mt_seg, ref_segs, src_seg)
 
     def audit_segmented(

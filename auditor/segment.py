@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 
 from auditor.result import Document, SegmentedDocument, Sentence
 
@@ -132,14 +133,34 @@ def _pieces(block: str, limit: int) -> list[tuple[int, int]]:
     return out
 
 
+def capped(doc: Document, max_chars: int | None) -> tuple[Document, tuple[str, ...]]:
+    """The document cut to its first `max_chars` characters (after the last sentence end, or
+    else space, of the final 1,000), and the note saying so; the document itself when it is
+    short enough. Offsets into the cut text are offsets into the whole one."""
+    if max_chars is None or len(doc.text) <= max_chars:
+        return doc, ()
+    start = max(0, max_chars - 1_000)
+    window = doc.text[start:max_chars]
+    ends = [m.end() for m in _PIECE_END.finditer(window)]
+    space = max(window.rfind(" "), window.rfind("\n"), window.rfind("\u3000"))
+    cut = start + ends[-1] if ends else start + space + 1 if space > 0 else max_chars
+    note = (f"{doc.name}: {len(doc.text):,} characters; only the first {cut:,} were audited "
+            "(max_document_chars)")
+    return replace(doc, text=doc.text[:cut]), (note,)
+
+
 def segment_document(doc: Document, segmentation: str = "auto",
-                     max_chars: int = MAX_SENTENCE_CHARS) -> SegmentedDocument:
+                     max_chars: int = MAX_SENTENCE_CHARS,
+                     max_document_chars: int | None = None) -> SegmentedDocument:
     """Sentences with document offsets: automatic ("auto"), or one per non-empty line
-    ("lines"). In "auto", a paragraph over `MAX_PYSBD_CHARS` reaches pysbd in pieces, and a
-    sentence over `max_chars` is split (at a space when it has one); both are said in the
-    result's notes."""
+    ("lines"). A document over `max_document_chars` characters is audited on its first part
+    (`capped`; `AuditConfig.document_chars` gives the cap by language).
+    In "auto", a paragraph over `MAX_PYSBD_CHARS` reaches pysbd in pieces, and a sentence over
+    `max_chars` is split (at a space when it has one); both are said in the result's notes."""
+    doc, cap_notes = capped(doc, max_document_chars)
     if segmentation == "lines":
-        return segment_lines(doc)
+        seg = segment_lines(doc)
+        return replace(seg, notes=cap_notes + seg.notes)
     if segmentation != "auto":
         raise ValueError(f"unknown segmentation {segmentation!r}: use 'auto' or 'lines'")
     sentences: list[Sentence] = []
@@ -172,6 +193,6 @@ def segment_document(doc: Document, segmentation: str = "auto",
                         end=start + lead_in + len(text),
                     )
                 )
-    notes = (f"{doc.name}: {split} sentence{'s' * (split != 1)} longer than {max_chars:,} "
-             "characters split into pieces",) if split else ()
+    notes = cap_notes + ((f"{doc.name}: {split} sentence{'s' * (split != 1)} longer than "
+                          f"{max_chars:,} characters split into pieces",) if split else ())
     return SegmentedDocument(doc=doc, sentences=tuple(sentences), notes=notes)

@@ -7,6 +7,7 @@ Two shapes, each a single line of the given size in characters:
   hang: one endless 'sentence' full of name candidates);
 - `article`: the seed MT repeated with its line breaks removed (ordinary punctuated sentences,
   many of them repeated).
+Both are built by tests/long_lines.py, which the tests in tests/test_hostile_scale.py share.
 Prints per row: shape, characters, MT sentences after splitting, wall seconds, CPU seconds,
 findings, and the notes the result carries (split, capped). Models are loaded and warmed first;
 the time is that of `Auditor.audit` alone. Issue 18 asks for under 30 s for 1 MB on 2 cores.
@@ -22,25 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SEED_MT = ROOT / "seeds" / "001_dda61ef40afe4077.txt"
+from tests.long_lines import article_line, names_line  # noqa: E402 - one builder for tests too
+
 SEED_REF = ROOT / "seeds" / "000_bf9eb7df09abd944.txt"
-WORDS = ("Kang Jing Ponpeo Seoul Tokyo Washington minister talks trade export chip Japan "
-         "Korea Bangkok Thursday Moon Abe Trump ministry statement agreed").split()
-
-
-def names_line(n_chars: int) -> str:
-    out, size, i = [], 0, 0
-    while size < n_chars:
-        word = WORDS[i % len(WORDS)] + ("" if i % 7 else str(i % 97))
-        out.append(word)
-        size += len(word) + 1
-        i += 1
-    return " ".join(out)[:n_chars]
-
-
-def article_line(n_chars: int) -> str:
-    base = " ".join(SEED_MT.read_text(encoding="utf-8").split())
-    return ((base + " ") * (n_chars // len(base) + 1))[:n_chars]
 
 
 def main() -> None:

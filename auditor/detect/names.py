@@ -38,7 +38,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from auditor.config import NamesConfig
@@ -105,8 +105,9 @@ class NameMention:
     sentence: int | None
     roles: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def words(self) -> tuple[str, ...]:
+        """Folded words, computed once (scoring and clustering read them many times)."""
         return tuple(w for w in (fold(t) for t in re.split(r"[\s\-]+", self.text)) if w)
 
 
@@ -683,6 +684,10 @@ class NameDetector(Detector):
             final.append(row)
         findings: list[Finding] = []
         assigned: dict[int, list[NameMention]] = {}
+        # right renderings of each entity elsewhere in the MT, computed once per entity (a scan
+        # of all mentions per finding grew with the square of a long input)
+        checked = set(unsupported)
+        right: dict[int, list[str]] = {}
         best_of: list[tuple[int, float] | None] = []
         for row in final:
             k = max(range(len(row)), key=row.__getitem__)
@@ -698,9 +703,12 @@ class NameDetector(Detector):
             feats = scored[i][1][k]
             evidence = describe(m, entity, feats)
             variants = sorted({v.text for v in assigned[k]})
-            correct = sorted({x.text for x in mt_mentions
-                              if x not in unsupported and set(x.words) & entity.words
-                              and set(x.words) <= entity.words})
+            if k not in right:
+                names = entity.words
+                right[k] = sorted({x.text for x in mt_mentions
+                                   if x not in checked and set(x.words) & names
+                                   and set(x.words) <= names})
+            correct = right[k]
             if len(variants) + len(correct) > 1:
                 line = (f"{len(variants) + len(correct)} renderings of {entity.name} in this MT: "
                         + ", ".join(f"'{v}'" for v in variants))
