@@ -219,6 +219,7 @@ class Auditor:
         ), None
 
     def _segment(self, doc: Document) -> SegmentedDocument:
+        """Sentences of one input, within the config's sentence and document caps."""
         cfg = self.config
         return segment_document(doc, cfg.segmentation.value, cfg.max_sentence_chars,
                                 cfg.document_chars(doc.lang))

@@ -75,6 +75,9 @@ class SegmentedDocument:
     sentences: tuple[Sentence, ...]
     notes: tuple[str, ...] = ()
     """What segmenting had to do beyond sentence splitting (over-long sentences split)."""
+    pieces: frozenset[int] = frozenset()
+    """Indices of the sentences that are pieces of an over-long sentence (cut at a space, so
+    not sentences themselves: clause analysis leaves them whole)."""
 
     @property
     def texts(self) -> list[str]:

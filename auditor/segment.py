@@ -31,6 +31,8 @@ _WS = re.compile(r"\s+")
 _PLAIN_PUNCTUATION_LANGS = {"en", "de", "fr", "es", "it", "nl", "da", "pl", "sk", "ru", "bg", "kk"}
 _MAY_SPLIT = re.compile(r"[.!?…)\]\"“”]")
 _PIECE_END = re.compile(r"[.!?。！？…][\"'”’)\]]*\s+")
+# Where the document cap may cut: as above, or after a full-width stop (no space follows it).
+_DOC_END = re.compile(r"[。！？][”’」』）)\]\"']*|[.!?…][\"'”’)\]]*\s+")
 # The longest sentence kept whole: the encoder reads 256 word pieces (about 1,000-1,200
 # characters of English), so a longer "sentence" is a run-on line or a list, not a sentence.
 MAX_SENTENCE_CHARS = 1_000
@@ -141,7 +143,7 @@ def capped(doc: Document, max_chars: int | None) -> tuple[Document, tuple[str, .
         return doc, ()
     start = max(0, max_chars - 1_000)
     window = doc.text[start:max_chars]
-    ends = [m.end() for m in _PIECE_END.finditer(window)]
+    ends = [m.end() for m in _DOC_END.finditer(window)]
     space = max(window.rfind(" "), window.rfind("\n"), window.rfind("\u3000"))
     cut = start + ends[-1] if ends else start + space + 1 if space > 0 else max_chars
     note = (f"{doc.name}: {len(doc.text):,} characters; only the first {cut:,} were audited "
@@ -164,6 +166,7 @@ def segment_document(doc: Document, segmentation: str = "auto",
     if segmentation != "auto":
         raise ValueError(f"unknown segmentation {segmentation!r}: use 'auto' or 'lines'")
     sentences: list[Sentence] = []
+    pieces: set[int] = set()
     split = 0
     for p_start, p_end in _paragraph_spans(doc.text):
         block = doc.text[p_start:p_end]
@@ -180,6 +183,8 @@ def segment_document(doc: Document, segmentation: str = "auto",
                 (0, len(stripped))]
             split += len(parts) > 1
             for a, b in parts:
+                if len(parts) > 1:
+                    pieces.add(len(sentences))
                 piece = stripped[a:b]
                 text = piece.strip()
                 if not text:
@@ -195,4 +200,5 @@ def segment_document(doc: Document, segmentation: str = "auto",
                 )
     notes = cap_notes + ((f"{doc.name}: {split} sentence{'s' * (split != 1)} longer than "
                           f"{max_chars:,} characters split into pieces",) if split else ())
-    return SegmentedDocument(doc=doc, sentences=tuple(sentences), notes=notes)
+    return SegmentedDocument(doc=doc, sentences=tuple(sentences), notes=notes,
+                             pieces=frozenset(pieces))

@@ -10,7 +10,7 @@ Pure functions over spaCy `Doc`s; the spaCy pipeline itself is injected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -170,13 +170,16 @@ def _pieces(parsed: Any, settings: ClauseConfig) -> list[tuple[int, int]]:
 
 
 def split_clauses(doc_index: int, sentences: Sequence[ParsedSentence],
-                  settings: ClauseConfig = _DEFAULT) -> list[list[Clause]]:
-    """Clauses of every parsed sentence of a document, in order: one list per sentence."""
+                  settings: ClauseConfig = _DEFAULT,
+                  whole: Collection[int] = ()) -> list[list[Clause]]:
+    """Clauses of every parsed sentence of a document, in order: one list per sentence. The
+    sentences indexed in `whole` (pieces of an over-long sentence) are one clause each."""
     out: list[list[Clause]] = []
     for item in sentences:
         sent, parsed = item.sentence, item.parsed
         clauses = []
-        for a, b in _pieces(parsed, settings):
+        ranges = [(0, len(parsed))] if sent.index in whole else _pieces(parsed, settings)
+        for a, b in ranges:
             span = parsed[a:b]
             c_start = span.start_char
             c_end = span.end_char

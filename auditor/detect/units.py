@@ -73,8 +73,9 @@ def unit_vectors(encoder: Encoder, units: Sequence[Clause]
 def build_clause_tables(ctx: AuditContext) -> ClauseTables:
     """Split MT and references into clauses and embed all units in one encoder call."""
     settings = ctx.config.clauses
-    mt = split_clauses(MT_DOC, ctx.parsed(MT_DOC), settings)
-    refs = [split_clauses(d, ctx.parsed(d), settings) for d in range(len(ctx.references))]
+    mt = split_clauses(MT_DOC, ctx.parsed(MT_DOC), settings, ctx.mt.pieces)
+    refs = [split_clauses(d, ctx.parsed(d), settings, ref.pieces)
+            for d, ref in enumerate(ctx.references)]
     mt_units = with_sentence_units(mt, ctx.mt)
     ref_units = [with_sentence_units(r, seg) for r, seg in zip(refs, ctx.references,
                                                                  strict=True)]
