@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -374,6 +374,7 @@ def refine_parallel(
     max_sentences: int = 6,
     pair_gaps: bool = True,
     prune_margin: float | None = None,
+    pieces: tuple[Collection[int], Collection[int]] = ((), ()),
 ) -> tuple[list[Group], list[float]]:
     """Second pass: re-align around a first-pass path, scoring each a x b group (a, b >= 1,
     a + b <= `max_sentences`) from the embedding of its concatenated text.
@@ -391,6 +392,9 @@ def refine_parallel(
     point elsewhere does not gain from its joined text, and skipping its sentences gains 0.
     With `pair_gaps`, lone sentences left between matched groups are paired
     (`pair_single_gaps`).
+    `pieces` (MT, other side): sentences cut from an over-long one, never grouped: a run of
+    arbitrary pieces is not a unit a translation has, and embedding every run of them cost
+    most of an audit of an endless line.
     Returns the matched groups in order and each group's cosine.
     mt_chars / other_chars: (n,) / (m,) character lengths of the sentences.
     """
@@ -434,6 +438,7 @@ def refine_parallel(
         approx = float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-9))
         return step_gain(i, j, a, b, approx) > -prune_margin
 
+    mt_pieces, other_pieces = frozenset(pieces[0]), frozenset(pieces[1])
     # Collect the distinct spans that can appear, then embed them in one call per side.
     mt_spans: set[tuple[int, int]] = set()
     other_spans: set[tuple[int, int]] = set()
@@ -445,6 +450,9 @@ def refine_parallel(
                     continue
                 if any(r in pinned for r in range(i - a + 1, i)):
                     continue  # a group may not swallow a pinned anchor's row
+                if ((a > 1 and not mt_pieces.isdisjoint(range(i - a, i)))
+                        or (b > 1 and not other_pieces.isdisjoint(range(j - b, j)))):
+                    continue
                 if not worth_embedding(i, j, a, b):
                     continue
                 cells.append((i, j, a, b))

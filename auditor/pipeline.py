@@ -116,7 +116,7 @@ def align_parallel_texts(
         length_ratio=expected_length_ratio(mt, other, config),
         anchor_similarity=config.anchor_similarity, window=config.refine_window,
         max_sentences=config.max_group_sentences, pair_gaps=config.pair_single_gaps,
-        prune_margin=config.refine_prune_margin,
+        prune_margin=config.refine_prune_margin, pieces=(mt.pieces, other.pieces),
     )
 
 

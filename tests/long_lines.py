@@ -28,3 +28,14 @@ def article_line(n_chars: int) -> str:
     same names again and again."""
     base = " ".join(SEED_MT.read_text(encoding="utf-8").split())
     return ((base + " ") * (n_chars // len(base) + 1))[:n_chars]
+
+
+CHINESE_WORDS = ("韩国 外长 康京和 日本 外相 河野太郎 曼谷 会谈 出口 管制 半导体 材料 贸易 周四 "
+                 "文在寅 安倍晋三 特朗普 外交部 声明 同意").split()
+
+
+def chinese_line(n_chars: int) -> str:
+    """Chinese news words with no sentence punctuation (nor spaces): the source-side twin of
+    `names_line`."""
+    words = [CHINESE_WORDS[i % len(CHINESE_WORDS)] for i in range(n_chars // 2 + 1)]
+    return "".join(words)[:n_chars]

@@ -134,3 +134,28 @@ def test_pieces_of_a_split_sentence_are_not_cut_into_clauses(monkeypatch):
     mt_units = [u for u in seen if u.doc == MT_DOC]
     assert sorted(u.sentence for u in mt_units) == [s.index for s in result.mt.sentences]
     assert all(u.text == result.mt.sentences[u.sentence].text for u in mt_units)
+
+
+def test_pieces_are_never_grouped_in_the_alignment_second_pass(monkeypatch):
+    """The second pass embeds the joined text of candidate groups; a run of pieces cut from
+    one endless source line is not a unit a translation has, and embedding every run of up to
+    five 1,000-character pieces cost most of a long source's audit."""
+    import auditor.pipeline as pipeline
+    from auditor import Auditor
+    from tests.long_lines import SEED_MT, chinese_line
+
+    spans: list = []
+    real = pipeline.refine_parallel
+
+    def recording(groups, *args, **kwargs):
+        embed = args[4]
+        args = (*args[:4], lambda side, s: spans.extend((side, a, b) for a, b in s)
+                or embed(side, s), *args[5:])
+        return real(groups, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "refine_parallel", recording)
+    auditor = Auditor(config=AuditConfig(max_sentence_chars=100))
+    result = auditor.audit(SEED_MT, source=Document(chinese_line(1_500), lang="zh"))
+    # every source sentence is a piece of the one unpunctuated line
+    assert result.source is not None and len(result.source.sentences) >= 10
+    assert not [s for s in spans if s[0] == 1], spans[:5]
