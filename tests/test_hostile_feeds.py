@@ -4,6 +4,7 @@ others run with the problem stored."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,78 @@ def test_two_concurrent_runners_split_the_work(auditor, tmp_path):
     with sqlite3.connect(db) as conn:
         per_item = conn.execute("SELECT item_id, COUNT(*) FROM audits GROUP BY item_id")
         assert {n for _, n in per_item} == {1}
+
+
+# One `feed run` in its own process: the same run_feeds the CLI calls, with the Auditor the
+# config asks for, counting the audits it performs (stored or thrown away). It waits for the
+# other process to be ready, so that both start on the pending items at once.
+_FEED_PROCESS = """
+import json, pathlib, sys, time
+from auditor.feed.config import config_from_dict
+from auditor.feed.runner import Status, load_auditor, run_feeds
+
+config = config_from_dict(json.loads(pathlib.Path(sys.argv[1]).read_text()))
+me, folder = sys.argv[2], pathlib.Path(sys.argv[3])
+inner = load_auditor(config)
+performed = []
+
+class Counting:
+    def audit(self, *args, **kwargs):
+        result = inner.audit(*args, **kwargs)
+        performed.append(result.mt.doc.text[:40])
+        return result
+
+    def __getattr__(self, name):
+        return getattr(inner, name)
+
+(folder / f"ready-{me}").touch()
+deadline = time.monotonic() + 300
+while len(list(folder.glob("ready-*"))) < 2 and time.monotonic() < deadline:
+    time.sleep(0.02)
+outcomes = list(run_feeds(config, Counting(), progress=False))
+print(json.dumps({"performed": len(performed),
+                  "audited": [o.guid for o in outcomes if o.status is Status.AUDITED],
+                  "unmatched": [o.guid for o in outcomes if o.status is Status.UNMATCHED]}))
+"""
+
+
+@pytest.mark.slow
+def test_two_feed_run_processes_audit_every_item_exactly_once(served, tmp_path):
+    """Two real processes run the feeds of one config against one store and one HTTP server:
+    together they audit each matched item once (audits performed, not only stored), store one
+    audit per item, lose none, and both runs end complete."""
+    import json
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.feeds import MATCHED, UNMATCHED, audits_per_item, feed_config
+
+    root, base = served
+    db = tmp_path / "shared.sqlite"
+    config = tmp_path / "feeds.json"
+    config.write_text(json.dumps(feed_config(root, base, db)), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+        str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")]))}
+    procs = [subprocess.Popen([sys.executable, "-c", _FEED_PROCESS, str(config), str(k),
+                               str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for k in range(2)]
+    reports = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-2000:]
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    audited = [g for r in reports for g in r["audited"]]
+    assert sorted(audited) == sorted(MATCHED), reports
+    assert sum(r["performed"] for r in reports) == len(MATCHED), reports
+    assert all(r["performed"] == len(r["audited"]) for r in reports), reports
+    assert UNMATCHED in {g for r in reports for g in r["unmatched"]}
+    per_item = audits_per_item(db)
+    assert {g: n for g, n in per_item.items() if n} == dict.fromkeys(MATCHED, 1)
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT status, audited FROM runs ORDER BY id").fetchall()
+        claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+    assert [s for s, _ in runs] == ["complete", "complete"]
+    assert sum(n for _, n in runs) == len(MATCHED)
+    assert claims == 0  # a finished run lets its claims go
