@@ -4,10 +4,13 @@ Sentence and clause embeddings cannot see one lost word; professional reviewers 
 errors on a word or a short phrase. This detector works word by word inside each aligned group:
 
 - against the source (Chinese): each content word of the source (jieba) is carried when a
-  CC-CEDICT gloss word (or its Snowball stem) is in the aligned MT, or when a gloss is close to
-  an MT word in MiniLM space (paraphrases). A word no MT word carries is an omission with the
-  source offsets of exactly that word. An MT content word that no source gloss explains,
-  between words that are explained, is a candidate mistranslation.
+  CC-CEDICT gloss word (or its Snowball stem) is in the aligned MT or its pinyin is spelt out
+  there, or, as graded evidence, when a gloss is close to an MT word in MiniLM space
+  (paraphrases) and the word stays as close to the MT as to its source in multilingual USE. A
+  word model scores each word; one decision per aligned group (on the strongest word scores
+  and the length deviation) reports an omission with the source offsets of the likeliest
+  dropped phrase. An MT content word that no source gloss explains, between words that are
+  explained, is a candidate mistranslation.
 - against a reference that is a true translation (`--mode parallel`): content words of the MT
   and of the reference aligned by stem, then by MiniLM similarity (SimAlign's idea, with word
   vectors); reference words left unaligned are omissions, MT words left unaligned additions.
