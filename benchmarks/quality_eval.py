@@ -31,7 +31,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wmt_stats as st  # noqa: E402
-from fit_quality import FAST, WEIGHT_SETS, cross_validate  # noqa: E402
+from fit_quality import (  # noqa: E402
+    AVERAGED,
+    FAST,
+    WEIGHT_SETS,
+    cross_validate,
+    cross_validate_averaged,
+)
 from quality_data import load_cache  # noqa: E402
 
 EVAL_SETTINGS = {
@@ -183,14 +189,19 @@ def run(boot: int = 1000, settings: Sequence[str] = tuple(EVAL_SETTINGS),
         build: bool = True, fast: bool = False) -> dict[str, Any]:
     """With `fast`: fast mode's audits (the `-fast` evidence settings) and weight sets."""
     suffix = FAST if fast else ""
-    # audits only what the table needs
-    cache = load_cache(tuple(s + suffix for s in settings), build=build)
+    # audits only what the table and the weight sets it needs are fitted on
+    names = {EVAL_SETTINGS[s] for s in settings}
+    sets = {n for name in names for n in (AVERAGED[name][1] if name in AVERAGED else (name,))}
+    needed = dict.fromkeys([*settings, *(t for n in sorted(sets) for t in WEIGHT_SETS[n][0])])
+    cache = load_cache(tuple(s + suffix for s in needed), build=build)
     settings = [s for s in settings if s + suffix in cache["settings"]]
-    cvs = {name: cross_validate(cache, name, fast)
-           for name in {EVAL_SETTINGS[s] for s in settings}}
+    names = {EVAL_SETTINGS[s] for s in settings}
+    cvs = {name: cross_validate(cache, name, fast) for name in names if name in WEIGHT_SETS}
+    averaged = {name: cross_validate_averaged(cache, name, fast) for name in names
+                if name in AVERAGED}
     results = {}
     for s in settings:
-        seg, doc = setting_tables(cache, cvs[EVAL_SETTINGS[s]], s + suffix)
+        seg, doc = setting_tables(cache, {**cvs, **averaged}[EVAL_SETTINGS[s]], s + suffix)
         results[s] = {"documents": len(doc["gold"]), "segments": len(seg["gold"]),
                       "metrics": evaluate_setting(seg, doc, boot)}
     return {"key": cache["key"], "settings": results,
@@ -209,6 +220,8 @@ def render(results: dict[str, Any], boot: int, level: int = 1) -> str:
         "Out-of-fold figures only: the quality model is refitted with each source document "
         "(TED talk, news document) held out and scores that document. Weight sets: "
         + "; ".join(f"`{k}` fitted on {', '.join(v[0])}" for k, v in WEIGHT_SETS.items())
+        + "; ".join(f"; `{k}` ({', '.join(v[0])}): the average of the {' and '.join(v[1])} "
+                    "heads, each fitted without the held-out document" for k, v in AVERAGED.items())
         + ". acc_eq: pairwise accuracy with tie calibration over all segment pairs, and within "
         "each segment's translations (item); seg τ: Kendall τ within segment, averaged; doc τ "
         f"with its 95% interval from {boot} resamples of the source documents; doc τ within: "

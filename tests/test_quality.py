@@ -34,7 +34,7 @@ GARBLED = (
 
 def test_shipped_weights_name_known_features_with_safe_signs():
     weights = load_weights()
-    assert {"reference", "source", "both"} <= set(weights.penalty)
+    assert {"reference", "source"} <= set(weights.penalty)
     for heads in (weights.penalty, weights.major):
         for head in heads.values():
             assert set(head.features) <= set(FEATURES)
