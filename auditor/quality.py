@@ -8,8 +8,8 @@ models fitted on the public WMT MQM dev data by `benchmarks/fit_quality.py` and 
 JSON (`auditor/data/quality.json`) turn it into the expected MQM penalty of the sentence (WMT
 2021 weights: Major 5, Minor 1, mean over raters; a log-linear Poisson model, so evidence
 multiplies what the sentence's length makes likely) and into the probability that a rater
-marks a Major error in it (logistic). One weight set per evidence at hand: "reference",
-"source", "both".
+marks a Major error in it (logistic). One weight set per evidence at hand ("reference",
+"source"); with both, the two sets' heads are averaged unless the file has a "both" set.
 
 - `quality` per sentence: 100 - 15 x expected penalty, clipped to 0..100: a sentence expected
   to carry one Major error (5 points, the meaning changed) is at 25, the top of the bottom
