@@ -24,10 +24,10 @@ The load average is printed with the figures: the machine may be shared.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -35,7 +35,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "feeds"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.feeds import (  # noqa: E402 - the feed tests' fixtures and item writer
+    FIXTURES,
+    translated_stories,
+    write_resent_copies,
+)
 
 
 class PeakMemory:
@@ -82,29 +89,13 @@ class PeakMemory:
 
 def build_site(directory: Path, n_items: int) -> Path:
     """The fixture references plus `n_items` distinct translated items; returns the config."""
-    from auditor.feed.config import FeedSource, FetchSettings, Role
-    from auditor.feed.ingest import load_feed
 
     shutil.copytree(FIXTURES / "references", directory / "references")
     shutil.copy(FIXTURES / "references.atom", directory / "references.atom")
     # The folder's .txt report takes its date from the file time: put it on the story's day.
     stamp = time.mktime((2026, 11, 13, 12, 0, 0, 0, 0, 0))
     os.utime(directory / "references" / "veland-tariffs.txt", (stamp, stamp))
-    settings = FetchSettings()
-    stories = [
-        *load_feed(FeedSource("w", str(FIXTURES / "translated.rss"), Role.TRANSLATED),
-                   settings).items,
-        *load_feed(FeedSource("j", str(FIXTURES / "translated.jsonl"), Role.TRANSLATED),
-                   settings).items,
-    ]
-    with (directory / "items.jsonl").open("w", encoding="utf-8") as handle:
-        for n in range(n_items):
-            story = stories[n % len(stories)]
-            handle.write(json.dumps({
-                "guid": f"{story.guid}-{n}", "title": story.title,
-                "published": story.published.isoformat(),
-                "text": f"{story.text}\n\nCorrection {n}: this copy was re-sent {n} times.",
-            }) + "\n")
+    write_resent_copies(directory / "items.jsonl", translated_stories(), n_items)
     config = directory / "feeds.toml"
     config.write_text(
         '[[feeds]]\nname = "synthetic"\npath = "items.jsonl"\nrole = "translated"\n'

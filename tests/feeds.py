@@ -5,6 +5,7 @@ The `served` fixture (tests/conftest.py) serves them over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -22,6 +23,31 @@ MATCHED = {
     "wire-2001": "Veland and Kessaria agree to cut tariffs on farm goods",
 }
 UNMATCHED = "wire-1004"  # the lantern festival: no English report of it
+
+
+def translated_stories(root: Path = FIXTURES) -> list:
+    """The translated fixture stories (RSS and JSON Lines feeds) under `root`, as ingested."""
+    from auditor.feed.config import FeedSource, FetchSettings, Role
+    from auditor.feed.ingest import load_feed
+
+    settings = FetchSettings()
+    return [*load_feed(FeedSource("w", str(root / "translated.rss"), Role.TRANSLATED),
+                       settings).items,
+            *load_feed(FeedSource("j", str(root / "translated.jsonl"), Role.TRANSLATED),
+                       settings).items]
+
+
+def write_resent_copies(path: Path, stories: list, total: int, guid_suffix: str = "-") -> None:
+    """`total` distinct items as JSON Lines: the stories in turn, each copy with its own GUID
+    (story GUID + `guid_suffix` + n) and a correction line, as a wire re-sends a story."""
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(total):
+            story = stories[n % len(stories)]
+            handle.write(json.dumps({
+                "guid": f"{story.guid}{guid_suffix}{n}", "title": story.title,
+                "published": story.published.isoformat(),
+                "text": f"{story.text}\n\nCorrection {n}: this copy was re-sent {n} times.",
+            }) + "\n")
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.feed.config import FeedSource, FetchSettings, MatchSettings, Role
 from auditor.feed.ingest import load_feed
-from tests.feeds import MATCHED, UNMATCHED, copy_fixtures
+from tests.feeds import MATCHED, UNMATCHED, copy_fixtures, translated_stories
 
 
 def _stored(items):
@@ -21,10 +21,7 @@ def test_story_matching_with_the_real_encoder(auditor, tmp_path):
 
     root = copy_fixtures(tmp_path / "site")
     settings = FetchSettings()
-    translated = [*load_feed(FeedSource("w", str(root / "translated.rss"), Role.TRANSLATED),
-                             settings).items,
-                  *load_feed(FeedSource("j", str(root / "translated.jsonl"), Role.TRANSLATED),
-                             settings).items]
+    translated = translated_stories(root)
     refs = [*load_feed(FeedSource("e", str(root / "references.atom"), Role.REFERENCE),
                        settings).items,
             *load_feed(FeedSource("f", str(root / "references"), Role.REFERENCE),

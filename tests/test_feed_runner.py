@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -14,9 +13,17 @@ from datetime import datetime, timezone
 import pytest
 from typer.testing import CliRunner
 
-from auditor.feed.config import FeedSource, FetchSettings, Role, config_from_dict
-from auditor.feed.ingest import load_feed
-from tests.feeds import MATCHED, ROOT, UNMATCHED, audits_per_item, copy_fixtures, feed_config
+from auditor.feed.config import config_from_dict
+from tests.feeds import (
+    MATCHED,
+    ROOT,
+    UNMATCHED,
+    audits_per_item,
+    copy_fixtures,
+    feed_config,
+    translated_stories,
+    write_resent_copies,
+)
 
 
 def test_run_twice_then_report(served, auditor, tmp_path):
@@ -88,20 +95,9 @@ def test_killed_run_resumes_with_one_audit_per_item(auditor, tmp_path):
     from auditor.feed.runner import Status, run_feeds
 
     root = copy_fixtures(tmp_path / "site")
-    stories = [*load_feed(FeedSource("w", str(root / "translated.rss"), Role.TRANSLATED),
-                          FetchSettings()).items,
-               *load_feed(FeedSource("j", str(root / "translated.jsonl"), Role.TRANSLATED),
-                          FetchSettings()).items]
-    stories = [s for s in stories if s.guid in MATCHED]
+    stories = [s for s in translated_stories(root) if s.guid in MATCHED]
     total = 8
-    with (root / "many.jsonl").open("w", encoding="utf-8") as handle:
-        for n in range(total):
-            story = stories[n % len(stories)]
-            handle.write(json.dumps({
-                "guid": f"{story.guid}-v{n}", "title": story.title,
-                "published": story.published.isoformat(),
-                "text": f"{story.text}\n\nCorrection {n}: this copy was re-sent {n} times.",
-            }) + "\n")
+    write_resent_copies(root / "many.jsonl", stories, total, "-v")
     db = tmp_path / "resume.sqlite"
     (tmp_path / "feeds.toml").write_text(
         f'[store]\npath = "{db}"\n'
