@@ -356,6 +356,96 @@ def pair_single_gaps(groups: list[Group], n: int, m: int) -> list[Group]:
     return out
 
 
+# Groups embedded in the first round of the second pass's search, twice as many in each next
+# one (each round runs three DPs: where the bound rules out little, rounds stay few): 10x
+# fewer texts than embedding every candidate on TED.
+_MEASURED_PER_ROUND = 4
+# (i, j, a, b): a group of MT sentences i-a..i-1 and other-side sentences j-b..j-1, ending at
+# the DP point (i, j).
+Cell = tuple[int, int, int, int]
+
+
+def _sum_cosine(mt_sums: np.ndarray, other_sums: np.ndarray, cell: Cell) -> float:
+    """Cosine of a group's summed sentence vectors (from cumulative sums): the first pass's
+    estimate of its joined text's cosine."""
+    i, j, a, b = cell
+    x, y = mt_sums[i] - mt_sums[i - a], other_sums[j] - other_sums[j - b]
+    return float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-9))
+
+
+def _path_scores(points: list[tuple[int, int]], cells: list[Cell], gains: dict[Cell, float]
+                 ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
+    """The second pass's DP: best score of reaching each point (in `points`' order) by skips
+    (gain 0) and the group steps `cells`, and the step taken; ties go to the skip, then to the
+    earlier cell."""
+    by_end: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i, j, a, b in cells:
+        by_end.setdefault((i, j), []).append((a, b))
+    score: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    for i, j in points:
+        if i == 0 and j == 0:
+            continue
+        best, best_step = -np.inf, (0, 0)
+        for a, b in ((1, 0), (0, 1)):
+            prev = score.get((i - a, j - b))
+            if prev is not None and prev > best:
+                best, best_step = prev, (a, b)
+        for a, b in by_end.get((i, j), ()):
+            prev = score.get((i - a, j - b))
+            if prev is not None and prev + gains[(i, j, a, b)] > best:
+                best, best_step = prev + gains[(i, j, a, b)], (a, b)
+        if best > -np.inf:
+            score[(i, j)], back[(i, j)] = best, best_step
+    return score, back
+
+
+def _path_cells(back: dict[tuple[int, int], tuple[int, int]], n: int, m: int) -> list[Cell]:
+    """The group steps of the best path to (n, m), from the end."""
+    out: list[Cell] = []
+    i, j = n, m
+    while (i > 0 or j > 0) and (i, j) in back:
+        a, b = back[(i, j)]
+        if a and b:
+            out.append((i, j, a, b))
+        i, j = i - a, j - b
+    return out
+
+
+def _possible_cells(points: list[tuple[int, int]], cells: list[Cell],
+                    ceilings: dict[Cell, float], unknown: list[Cell], best: float) -> list[Cell]:
+    """The `unknown` groups through which some path may still reach `best`.
+
+    `ceilings` holds each group's gain, or for an `unknown` one a value it cannot exceed.
+    The best path through a group scores at most the best (ceiling) score of reaching its
+    start, plus its ceiling, plus the best (ceiling) score from its end to the last point.
+    Where that is below `best`, the score of a path known to exist, the group is on no best
+    path: leaving it out of the DP changes neither the path chosen nor its score (a margin of
+    1e-9 absorbs the rounding of sums taken in another order)."""
+    forward, _ = _path_scores(points, cells, ceilings)
+    by_start: dict[tuple[int, int], list[Cell]] = {}
+    for cell in cells:
+        by_start.setdefault((cell[0] - cell[2], cell[1] - cell[3]), []).append(cell)
+    end = points[-1]  # (n, m): `best` is the score of a path that reached it
+    present = set(points)
+    backward: dict[tuple[int, int], float] = {end: 0.0}
+    for i, j in reversed(points):
+        if (i, j) == end:
+            continue
+        best_here = -np.inf
+        for nxt in ((i + 1, j), (i, j + 1)):
+            if nxt in present and backward.get(nxt, -np.inf) > best_here:
+                best_here = backward[nxt]
+        for cell in by_start.get((i, j), ()):
+            rest = backward.get((cell[0], cell[1]), -np.inf)
+            best_here = max(best_here, ceilings[cell] + rest)
+        if best_here > -np.inf:
+            backward[(i, j)] = best_here
+    through = {c: forward.get((c[0] - c[2], c[1] - c[3]), -np.inf) + ceilings[c]
+               + backward.get((c[0], c[1]), -np.inf) for c in unknown}
+    return sorted((c for c in unknown if through[c] >= best - 1e-9), key=lambda c: -through[c])
+
+
 def refine_parallel(
     first_pass: list[Group],
     mt_vectors: np.ndarray,
@@ -385,8 +475,10 @@ def refine_parallel(
     as Bertalign does, so two good 1-1 pairs beat their 2-2 merge.)
     Only cells within `window` of the first path are searched, and fixed anchors (see
     `fixed_anchors`) are kept, so only groups near uncertain places are embedded.
-    `embed_spans` is called once per side with the distinct spans needed (single sentences
-    are taken from the vectors given).
+    `embed_spans` is called with distinct spans, each at most once (single sentences are
+    taken from the vectors given), and only for groups that may lie on the best path: the
+    others are ruled out by the bound cosine <= 1 (`_possible_cells`), with the same result
+    as embedding them all.
     With `prune_margin`, a group of 3+ sentences is only embedded where its gain computed
     from the first pass's sum-of-vectors cosine is above -prune_margin: a group whose parts
     point elsewhere does not gain from its joined text, and skipping its sentences gains 0.
@@ -434,15 +526,10 @@ def refine_parallel(
     def worth_embedding(i: int, j: int, a: int, b: int) -> bool:
         if prune_margin is None or a + b <= 2:
             return True
-        x, y = mt_sums[i] - mt_sums[i - a], other_sums[j] - other_sums[j - b]
-        approx = float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-9))
-        return step_gain(i, j, a, b, approx) > -prune_margin
+        return step_gain(i, j, a, b, _sum_cosine(mt_sums, other_sums, (i, j, a, b))) > -prune_margin
 
     mt_pieces, other_pieces = frozenset(pieces[0]), frozenset(pieces[1])
-    # Collect the distinct spans that can appear, then embed them in one call per side.
-    mt_spans: set[tuple[int, int]] = set()
-    other_spans: set[tuple[int, int]] = set()
-    cells = []
+    cells: list[Cell] = []
     for i in range(1, n + 1):
         for j in range(int(lo[i]), int(hi[i]) + 1):
             for a, b in steps:
@@ -456,47 +543,56 @@ def refine_parallel(
                 if not worth_embedding(i, j, a, b):
                     continue
                 cells.append((i, j, a, b))
-                if a > 1:
-                    mt_spans.add((i - a, i))
-                if b > 1:
-                    other_spans.add((j - b, j))
-    mt_index = {s: k for k, s in enumerate(sorted(mt_spans))}
-    other_index = {s: k for k, s in enumerate(sorted(other_spans))}
-    mt_span_vecs = embed_spans(0, sorted(mt_spans)) if mt_spans else None
-    other_span_vecs = embed_spans(1, sorted(other_spans)) if other_spans else None
+    points = [(i, j) for i in range(n + 1) for j in range(int(lo[i]), int(hi[i]) + 1)]
+    joined: dict[tuple[int, int, int], np.ndarray] = {}  # (side, start, end) -> vector
 
     def vec(side: int, start: int, end: int) -> np.ndarray:
         if end - start == 1:
             return (mt_vectors if side == 0 else other_vectors)[start]
-        if side == 0:
-            return mt_span_vecs[mt_index[(start, end)]]  # type: ignore[index]
-        return other_span_vecs[other_index[(start, end)]]  # type: ignore[index]
+        return joined[(side, start, end)]
 
-    gain: dict[tuple[int, int, int, int], tuple[float, float]] = {}
-    for i, j, a, b in cells:
-        cos = float(np.clip(vec(0, i - a, i) @ vec(1, j - b, j), -1.0, 1.0))
-        gain[(i, j, a, b)] = (step_gain(i, j, a, b, cos), cos)
-    by_end: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for i, j, a, b in cells:
-        by_end.setdefault((i, j), []).append((a, b))
+    gain: dict[Cell, tuple[float, float]] = {}  # (gain, cosine) of each group measured
 
-    score: dict[tuple[int, int], float] = {(0, 0): 0.0}
-    back: dict[tuple[int, int], tuple[int, int]] = {}
-    for i in range(n + 1):
-        for j in range(int(lo[i]), int(hi[i]) + 1):
-            if i == 0 and j == 0:
-                continue
-            best, best_step = -np.inf, (0, 0)
-            for a, b in ((1, 0), (0, 1)):
-                prev = score.get((i - a, j - b))
-                if prev is not None and prev > best:
-                    best, best_step = prev, (a, b)
-            for a, b in by_end.get((i, j), ()):
-                prev = score.get((i - a, j - b))
-                if prev is not None and prev + gain[(i, j, a, b)][0] > best:
-                    best, best_step = prev + gain[(i, j, a, b)][0], (a, b)
-            if best > -np.inf:
-                score[(i, j)], back[(i, j)] = best, best_step
+    def measure(wanted: list[Cell]) -> None:
+        """Embeds the joined texts the groups need (one call per side), then scores them."""
+        for side in (0, 1):
+            spans = sorted({(i - a, i) if side == 0 else (j - b, j) for i, j, a, b in wanted
+                            if (a if side == 0 else b) > 1
+                            and (side, *((i - a, i) if side == 0 else (j - b, j))) not in joined})
+            if spans:
+                joined.update(((side, x, y), v) for (x, y), v
+                              in zip(spans, embed_spans(side, spans), strict=True))
+        for i, j, a, b in wanted:
+            cos = float(np.clip(vec(0, i - a, i) @ vec(1, j - b, j), -1.0, 1.0))
+            gain[(i, j, a, b)] = (step_gain(i, j, a, b, cos), cos)
+
+    # Only the groups that can lie on the best path are embedded, a few at a time, the most
+    # promising first (`_possible_cells`); the path is exactly the one embedding every
+    # candidate gives, for a tenth of the texts on TED. A 1-1 pair needs no new text.
+    measure([c for c in cells if c[2] == c[3] == 1])
+    unknown = [c for c in cells if c not in gain]
+    if unknown:
+        # A first guess from the summed sentence vectors' cosines, so that the search below
+        # starts from a path about as good as the best one.
+        guess = {c: step_gain(*c, _sum_cosine(mt_sums, other_sums, c)) for c in unknown}
+        _, back = _path_scores(points, cells, {**guess, **{c: g for c, (g, _) in gain.items()}})
+        measure([c for c in _path_cells(back, n, m) if c in guess])
+        ceiling = {c: step_gain(*c, 1.0) for c in unknown}  # a cosine is at most 1
+        rounds = 0
+        while True:
+            known = {c: g for c, (g, _) in gain.items()}
+            best = _path_scores(points, [c for c in cells if c in known], known)[0].get((n, m))
+            unknown = [c for c in cells if c not in gain]
+            if best is None:  # no path through measured groups alone: measure them all
+                measure(unknown)
+                break
+            possible = _possible_cells(points, cells, {**ceiling, **known}, unknown, best)
+            if not possible:
+                break
+            measure(possible[:_MEASURED_PER_ROUND << rounds])
+            rounds += 1
+        cells = [c for c in cells if c in gain]  # the others are on no best path
+    score, back = _path_scores(points, cells, {c: g for c, (g, _) in gain.items()})
     if (n, m) not in score:  # the window missed the end: keep the first pass
         return list(first_pass), [group_similarity(mt_vectors, other_vectors, g)
                                   for g in first_pass]

@@ -104,9 +104,11 @@ def test_pair_single_gaps_pairs_only_one_by_one_gaps_and_edges():
     assert pair_single_gaps([], 2, 1) == []
 
 
-def test_pruning_skips_groups_whose_parts_point_elsewhere_and_keeps_the_merge():
+def test_pruning_skips_groups_whose_parts_point_elsewhere_and_keeps_the_merge(monkeypatch):
     """The merge of test_refine_finds_a_merge... is still found with pruning on, while groups
-    whose summed vectors match nothing are never embedded."""
+    whose summed vectors match nothing are never candidates (counted with every candidate
+    embedded: the search embeds only one group either way)."""
+    _every_candidate(monkeypatch)
     rng = np.random.default_rng(0)
     topics = _unit(rng.normal(size=(8, 64)))
     mt = topics[[0, 1, 2, 3, 4, 5]]
@@ -132,3 +134,110 @@ def test_pruning_skips_groups_whose_parts_point_elsewhere_and_keeps_the_merge():
     assert results[None] == results[0.0]
     assert ((2,), (2, 3)) in results[0.0]
     assert asked[0.0] < asked[None]
+
+
+def _every_candidate(monkeypatch) -> None:
+    """The second pass as it was before its search: every candidate group embedded."""
+    import auditor.align as align
+
+    monkeypatch.setattr(align, "_possible_cells", lambda points, cells, ceilings, unknown,
+                        best: unknown)
+    monkeypatch.setattr(align, "_MEASURED_PER_ROUND", 10**9)
+
+
+def _refine_twice(monkeypatch, run):
+    """`run(embed_spans)` with the search, then embedding every candidate: both results and
+    the spans each asked for."""
+    results, asked = [], []
+    for eager in (False, True):
+        spans: list[tuple[int, int, int]] = []
+        with monkeypatch.context() as patch:
+            if eager:
+                _every_candidate(patch)
+            results.append(run(spans))
+        asked.append(spans)
+    return results, asked
+
+
+def test_the_search_finds_the_path_of_embedding_every_candidate(monkeypatch):
+    """Documents with merges, splits, a drop and noise from mild to heavy, every group
+    re-scored (no anchors): the groups and cosines are those of embedding every candidate,
+    and each span is asked for once. A joined text's vector is not its parts' sum (a random
+    turn), so the first guess from summed vectors is sometimes wrong and the bound decides."""
+    for seed, noise in [(s, x) for s in range(4) for x in (0.25, 0.5, 0.8)]:
+        rng = np.random.default_rng(seed)
+        topics = _unit(rng.normal(size=(40, 48)))
+        mt = _unit(topics[:30] + noise * rng.normal(size=(30, 48)) / np.sqrt(48))
+        ref_rows = []  # the reference splits some sentences in two and drops one
+        for k in range(30):
+            if k % 6 == 3:
+                ref_rows += [topics[k] + topics[30 + k // 6], topics[k] - topics[30 + k // 6]]
+            elif k != 7:
+                ref_rows.append(topics[k])
+        ref = _unit(np.vstack(ref_rows) + noise * rng.normal(size=(len(ref_rows), 48)) / 7)
+        mt_chars, ref_chars = rng.integers(40, 200, len(mt)), rng.integers(20, 200, len(ref))
+        turn: dict[tuple[int, int, int], np.ndarray] = {}
+
+        def run(spans, mt=mt, ref=ref, mt_chars=mt_chars, ref_chars=ref_chars, seed=seed,
+                turn=turn):
+            def embed_spans(side, wanted):
+                out = []
+                for a, b in wanted:
+                    spans.append((side, a, b))
+                    if (side, a, b) not in turn:
+                        r = np.random.default_rng([seed, side, a, b])
+                        turn[(side, a, b)] = 0.5 * r.normal(size=48) / np.sqrt(48)
+                    source = mt if side == 0 else ref
+                    out.append(_unit(_unit(source[a:b].sum(axis=0)) + turn[(side, a, b)]))
+                return np.vstack(out)
+
+            return refine_parallel(align_parallel(mt, ref), mt, ref, mt_chars, ref_chars,
+                                   embed_spans, min_similarity=0.4, length_weight=0.4,
+                                   anchor_similarity=2.0, window=1, max_sentences=5,
+                                   prune_margin=None)
+
+        (lazy, eager), (lazy_spans, eager_spans) = _refine_twice(monkeypatch, run)
+        assert lazy == eager, (seed, noise)
+        assert len(set(lazy_spans)) == len(lazy_spans) and set(lazy_spans) <= set(eager_spans)
+
+
+def test_the_search_on_a_real_talk_gives_the_groups_of_embedding_them_all(auditor, monkeypatch):
+    """MiniLM on 36 segments of a TED talk (one MT system against refB, parallel alignment as
+    `evaluate_mqm.py` runs it): the same groups and cosines as embedding every candidate
+    group, a fraction of the texts. Both runs share one vector cache, so they read the same
+    vectors for the same texts."""
+    import csv
+    import re
+
+    from auditor.config import AuditConfig
+    from auditor.embed import CachedEncoder, load_encoder
+    from auditor.pipeline import align_parallel_texts
+    from auditor.result import Document
+    from auditor.segment import segment_document
+    from tests.conftest import SHARED_DATA
+
+    rows: dict[str, dict[int, str]] = {"Online-W": {}, "refB": {}}
+    with open(SHARED_DATA / "mqm_ted_zhen.dev.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["doc"] == "talk.2" and row["system"] in rows:
+                rows[row["system"]][int(row["seg_id"])] = re.sub(r"</?v>", "", row["target"])
+    ids = sorted(set(rows["Online-W"]) & set(rows["refB"]))[:36]
+    config = AuditConfig()
+    mt, ref = (segment_document(Document(" ".join(rows[s][k] for k in ids)), "auto",
+                                config.max_sentence_chars, config.max_document_chars)
+               for s in ("Online-W", "refB"))
+    encoder = CachedEncoder(load_encoder(cache=False))
+    vectors = encoder.encode(mt.texts + ref.texts)
+    before = encoder.encoded
+
+    def run(spans):
+        start = encoder.encoded
+        out = align_parallel_texts(mt, ref, vectors[: len(mt.texts)], vectors[len(mt.texts):],
+                                   encoder, config, config.min_similarity)
+        spans.append(encoder.encoded - start)
+        return out
+
+    (lazy, eager), (lazy_texts, eager_texts) = _refine_twice(monkeypatch, run)
+    assert encoder.encoded > before
+    assert lazy == eager
+    assert lazy_texts[0] < eager_texts[0] / 3
