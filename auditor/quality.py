@@ -8,8 +8,10 @@ models fitted on the public WMT MQM dev data by `benchmarks/fit_quality.py` and 
 JSON (`auditor/data/quality.json`) turn it into the expected MQM penalty of the sentence (WMT
 2021 weights: Major 5, Minor 1, mean over raters; a log-linear Poisson model, so evidence
 multiplies what the sentence's length makes likely) and into the probability that a rater
-marks a Major error in it (logistic). One weight set per evidence at hand ("reference",
-"source"); with both, the two sets' heads are averaged unless the file has a "both" set.
+marks a Major error in it (logistic). Besides the sentence's own evidence, the model reads the
+`document_context` (how often the audit found errors in the rest of the document). One weight
+set per evidence at hand ("reference", "source"); with both, the two sets' heads are averaged
+unless the file has a "both" set.
 
 - `quality` per sentence: 100 - 15 x expected penalty, clipped to 0..100: a sentence expected
   to carry one Major error (5 points, the meaning changed) is at 25, the top of the bottom
@@ -141,9 +143,21 @@ def _counterpart_words(e: SentenceEvidence, side: str) -> float:
     return e.words / math.exp(s.log_length)
 
 
+def document_context(evidence: Sequence[SentenceEvidence]) -> dict[str, float]:
+    """What the rest of the document says about the system that wrote it, the same for every
+    sentence: the share of its sentences holding a scored finding, and its repetition/fluency
+    findings per sentence. Within a segment, the translation of a system that errs elsewhere
+    is the likelier to be wrong (cross-validated on the dev data, README "The quality score")."""
+    n = max(len(evidence), 1)
+    return {
+        "doc_flagged": sum(1 for e in evidence if e.findings) / n,
+        "doc_fluency": sum(_count(e, ("repetition", "fluency")) for e in evidence) / n,
+    }
+
+
 # Every feature is oriented so that higher means worse (a fit with non-negative weights then
 # cannot give collinear cosines opposite signs). `params` holds fitted constants (expected
-# length ratios). One line per feature.
+# length ratios) and the `document_context`. One line per feature.
 Feature = Callable[[SentenceEvidence, dict[str, float]], float]
 FEATURES: dict[str, Feature] = {
     "ref_distance": lambda e, p: _distance(e, "ref"),
@@ -174,6 +188,8 @@ FEATURES: dict[str, Feature] = {
     "mt_unexplained": lambda e, p: _missing(e.mt_explained),
     "too_short": lambda e, p: _deviation(e.length_deviation, -1.0),
     "too_long": lambda e, p: _deviation(e.length_deviation, 1.0),
+    "doc_flagged": lambda e, p: p.get("doc_flagged", 0.0),
+    "doc_fluency": lambda e, p: p.get("doc_fluency", 0.0),
 }
 # Features read from the word-level coverage: an audit computes it only when a weight set
 # reads one of them.
@@ -381,9 +397,10 @@ def predict_quality(
     penalty = np.zeros(len(evidence))
     p_major = np.zeros(len(evidence))
     heads = _heads(weights, side)
+    params = {**weights.params, **document_context(evidence)}
     for pen, maj in heads:
-        xp = np.array([feature_row(e, pen.features, weights.params) for e in evidence])
-        xm = np.array([feature_row(e, maj.features, weights.params) for e in evidence])
+        xp = np.array([feature_row(e, pen.features, params) for e in evidence])
+        xm = np.array([feature_row(e, maj.features, params) for e in evidence])
         penalty += np.maximum(pen.predict(xp), 0.0) / len(heads)
         p_major += maj.predict(xm) / len(heads)
     quality = np.clip(100.0 - POINTS_PER_PENALTY * penalty, 0.0, 100.0)

@@ -20,7 +20,8 @@ Each has two heads over the same features, all oriented so that higher is worse:
 - `major`: L2 logistic regression on "some rater marked a Major error"; a feature whose
   weight comes out negative is dropped and the head refitted.
 A segment of several sentences is one row: count features summed, the others word-weighted;
-log-length features are the log of the segment's total.
+log-length features are the log of the segment's total. Each set also reads one feature of the
+`document_context` (what the audit found in the rest of the document, `CONTEXT_FEATURES`).
 
 `mistranslation` thresholds on the `major` probability, per weight set, from its out-of-fold
 predictions on sentences no other finding covers: `major` is the lowest probability at which the
@@ -51,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "auditor" / "data" / "quality.json"
 FAST_WEIGHTS = ROOT / "auditor" / "data" / "quality-fast.json"
 FAST = "-fast"  # the evidence settings of fast-mode audits (quality_data.py)
-VERSION = "2"
+VERSION = "3"
 
 # Every feature is oriented "higher is worse" (auditor.quality.FEATURES).
 SIDE_FEATURES = {
@@ -66,10 +67,16 @@ SIDE_FEATURES = {
 COMMON_FEATURES = ("words", "log_words", "cjk_share", "major_findings", "minor_findings",
                    "name_findings", "number_findings", "content_findings", "fluency_findings",
                    "mt_unexplained", "too_short", "too_long")
+# What the rest of the document says (auditor.quality.document_context), one feature per set:
+# chosen by the cross-validated figures among the context features tried (README "The
+# learned quality score"): repetition per sentence against references, the share of flagged
+# sentences against the source.
+CONTEXT_FEATURES = {"reference": ("doc_fluency",), "source": ("doc_flagged",)}
 WEIGHT_SETS = {
     "reference": (("ted-ref-comparable", "ted-ref-parallel"),
-                  SIDE_FEATURES["reference"] + COMMON_FEATURES),
-    "source": (("ted-src", "news-src"), SIDE_FEATURES["source"] + COMMON_FEATURES),
+                  SIDE_FEATURES["reference"] + COMMON_FEATURES + CONTEXT_FEATURES["reference"]),
+    "source": (("ted-src", "news-src"),
+               SIDE_FEATURES["source"] + COMMON_FEATURES + CONTEXT_FEATURES["source"]),
 }
 # Evidence without a weight set of its own: references and source given. The audit averages
 # the reference and source heads; a `both` set fitted on these audits (all the features of
@@ -121,7 +128,13 @@ def _params(records: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 def build_table(records: Sequence[dict[str, Any]], gold: dict[str, Any],
                 features: Sequence[str], params: dict[str, float]) -> Table:
-    from auditor.quality import COUNT_FEATURES, FEATURES, LOG_COUNTS, feature_row
+    from auditor.quality import (
+        COUNT_FEATURES,
+        FEATURES,
+        LOG_COUNTS,
+        document_context,
+        feature_row,
+    )
 
     seg_x, seg_points, seg_major, seg_group, seg_record, seg_index = [], [], [], [], [], []
     sent_x, sent_words, sent_record, sent_explained, sent_major, sent_group = [], [], [], [], [], []
@@ -131,13 +144,14 @@ def build_table(records: Sequence[dict[str, Any]], gold: dict[str, Any],
         group = f"{rec['dataset']}:{rec['doc']}"
         by_seg: dict[int, list[tuple[np.ndarray, int]]] = {}
         counts: dict[tuple[int, str], float] = {}
-        for s in rec["sentences"]:
-            e = evidence_from_dict(s["evidence"])
-            row = np.array(feature_row(e, features, params))
+        evidence = [evidence_from_dict(s["evidence"]) for s in rec["sentences"]]
+        context = {**params, **document_context(evidence)}  # as predict_quality reads it
+        for s, e in zip(rec["sentences"], evidence, strict=True):
+            row = np.array(feature_row(e, features, context))
             by_seg.setdefault(s["segment"], []).append((row, e.words))
             for _, base in logs:
                 key = (s["segment"], base)
-                counts[key] = counts.get(key, 0.0) + FEATURES[base](e, params)
+                counts[key] = counts.get(key, 0.0) + FEATURES[base](e, context)
             sent_x.append(row)
             sent_words.append(e.words)
             sent_record.append(r_i)

@@ -7,6 +7,8 @@ hand-written Chinese source with a faithful and a garbled English translation.
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,9 +17,13 @@ from auditor.quality import (
     FEATURES,
     POINTS_PER_PENALTY,
     LinearHead,
+    SentenceEvidence,
     SentenceQuality,
+    SideEvidence,
+    document_context,
     document_quality,
     load_weights,
+    predict_quality,
 )
 from auditor.result import Document, FindingKind
 from tests.test_source import FAITHFUL, SRC
@@ -117,3 +123,24 @@ def test_mistranslation_findings_cover_only_unexplained_sentences(seed_result):
         assert "probability of a Major error" in f.evidence and "similarity" in f.evidence
         sentence = seed_result.mt.sentences[f.mt_sentence]
         assert (f.mt_start, f.mt_end, f.mt_text) == (sentence.start, sentence.end, sentence.text)
+
+
+def test_sentence_quality_reads_what_the_rest_of_the_document_says():
+    """The same sentence is judged likelier wrong when the audit found errors in the rest of
+    its document (a sign of the system that wrote it): a flagged neighbour against the source,
+    a repeating one against a reference."""
+    weights = load_weights()
+    side = SideEvidence(True, 0.62, 0.62, math.nan, 0.2, -0.4)
+    clean = SentenceEvidence(index=0, words=12, cjk_share=0.0, ref=None, src=side, findings=())
+    twin = replace(clean, index=1)
+    flagged = replace(twin, findings=(("omission", "major"),))
+    assert document_context([clean, flagged]) == {"doc_flagged": 0.5, "doc_fluency": 0.0}
+    alone = predict_quality([clean, twin], weights, "source")
+    beside = predict_quality([clean, flagged], weights, "source")
+    assert beside[0].penalty > alone[0].penalty
+    ref_clean = replace(clean, ref=replace(side, chrf=40.0, log_length=0.0), src=None)
+    repeating = replace(ref_clean, index=1, findings=(("repetition", "minor"),))
+    assert document_context([ref_clean, repeating]) == {"doc_flagged": 0.5, "doc_fluency": 0.5}
+    alone = predict_quality([ref_clean, replace(ref_clean, index=1)], weights, "reference")
+    beside = predict_quality([ref_clean, repeating], weights, "reference")
+    assert beside[0].penalty > alone[0].penalty
