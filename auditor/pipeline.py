@@ -33,7 +33,15 @@ from auditor.detect import (
 )
 from auditor.detect.coverage import load_models as coverage_models
 from auditor.detect.nlp import load_spacy
-from auditor.embed import DEFAULT_MODEL, FAST_MODEL, MULTILINGUAL_MODEL, Encoder, load_encoder
+from auditor.embed import (
+    DEFAULT_MODEL,
+    FAST_MODEL,
+    GLOSS_MODEL,
+    MULTILINGUAL_MODEL,
+    Encoder,
+    load_encoder,
+    load_gloss_encoder,
+)
 from auditor.load import load_document
 from auditor.merge import merge_sides
 from auditor.quality import (
@@ -125,8 +133,10 @@ class Auditor:
 
     `fast=True` (or the encoder `fast`): static embeddings distilled from MiniLM
     (`python -m auditor.distill`), the thresholds refitted for them (`AuditConfig.fast`), the
-    quality weights fitted on fast audits, and the detectors that need contextual vectors
-    (`CONTEXTUAL_DETECTORS`) skipped; the signature records all of it."""
+    quality weights fitted on fast audits, the detectors that need contextual vectors
+    (`CONTEXTUAL_DETECTORS`) skipped, and a Chinese source embedded with the static model too
+    (`GlossEncoder`: CC-CEDICT glosses, instead of the multilingual USE); the signature
+    records all of it."""
 
     def __init__(
         self,
@@ -165,6 +175,8 @@ class Auditor:
         )
         source_model = (self.resources.source_encoder.name if self.resources.source_encoder
                         else MULTILINGUAL_MODEL)
+        if self.fast:  # Chinese sources on the static vectors, others on the source encoder
+            source_model = f"{GLOSS_MODEL}(zh)+{source_model}"
         self.signature = AuditSignature.build(
             self.encoder.name, self.config, self.detector_ids, source_model,
             quality=self.quality_weights.tag, backend=getattr(self.encoder, "backend", ""),
@@ -185,8 +197,14 @@ class Auditor:
         return other
 
     # ---- stage helpers -----------------------------------------------------------------
-    def _source_encoder(self) -> Encoder:
+    def _source_encoder(self, lang: str | None = None) -> Encoder:
+        """The multilingual USE; in fast mode, for a Chinese source (`lang` "zh"), the gloss
+        encoder on the fast model's static vectors."""
         with self.resources.lock:  # loaded once even when threads ask at the same moment
+            if self.fast and lang == "zh":
+                if self.resources.gloss_encoder is None:
+                    self.resources.gloss_encoder = load_gloss_encoder(self.encoder)
+                return self.resources.gloss_encoder
             if self.resources.source_encoder is None:
                 self.resources.source_encoder = load_encoder(MULTILINGUAL_MODEL)
             return self.resources.source_encoder
@@ -282,10 +300,10 @@ class Auditor:
                                              self.config.mode)
             alignments += score_groups(d, groups, mt, ref, mt_vectors, rv, group_sims)
 
-        mt_src_vectors = src_vectors = src_similarity = None
+        mt_src_vectors = src_vectors = src_similarity = source_encoder = None
         source_alignments: list[AlignmentPair] = []
         if source is not None:
-            encoder = self._source_encoder()
+            encoder = self._source_encoder(source.doc.lang)
             both = encoder.encode(mt.texts + source.texts)
             mt_src_vectors, src_vectors = both[: len(mt.sentences)], both[len(mt.sentences):]
             src_similarity = cosine_matrix(mt_src_vectors, src_vectors)
@@ -295,6 +313,7 @@ class Auditor:
             )
             source_alignments = score_groups(SOURCE_DOC, groups, mt, source, mt_src_vectors,
                                              src_vectors, group_sims)
+            source_encoder = encoder
         all_alignments = tuple(alignments + source_alignments)
         sentence_scores = score_sentences(mt, alignments if references else source_alignments)
 
@@ -304,7 +323,7 @@ class Auditor:
             alignments=tuple(alignments), sentence_scores=sentence_scores, config=self.config,
             resources=self.resources, mt_source_vectors=mt_src_vectors,
             source_vectors=src_vectors, source_similarity=src_similarity,
-            source_alignments=tuple(source_alignments),
+            source_alignments=tuple(source_alignments), source_encoder=source_encoder,
         )
         findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.

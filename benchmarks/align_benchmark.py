@@ -21,6 +21,8 @@ once) and CPU seconds of embedding + alignment per 1,000 sentences, from an empt
     python benchmarks/align_benchmark.py --search         # how wide the 2nd pass must look
     python benchmarks/align_benchmark.py --ratios         # expected character-length ratios
     python benchmarks/align_benchmark.py --comparable     # the comparable-mode proxy (below)
+    python benchmarks/align_benchmark.py --fit --fast --sets ted-src news-src lines-src
+                                                          # fast mode's source floor
 
 Comparable-alignment proxy (--comparable), used to choose the comparable aligner's defaults:
 for each talk and several MT systems, the MT keeps a random 80% of its segments and the human
@@ -298,15 +300,18 @@ STORE = Path("/tmp/auditor-align-benchmark")
 
 
 def encoders_for(names: tuple[str, ...], fast: bool = False) -> dict[str, object]:
-    """English side: MiniLM, or with `fast` its static distillation (fast mode)."""
+    """English side: MiniLM, or with `fast` its static distillation (fast mode); source side:
+    the multilingual USE, or with `fast` the gloss encoder on the static vectors."""
     STORE.mkdir(exist_ok=True)
     out: dict[str, object] = {}
     if any(n.endswith("-ref") for n in names):
         out["ref"] = (StoredEncoder(load_encoder("fast", cache=False), STORE / "static256.npz")
                       if fast else StoredEncoder(load_encoder(cache=False), STORE / "minilm.npz"))
     if any(n.endswith("-src") for n in names):
-        out["src"] = StoredEncoder(load_encoder("use-multilingual-v3", cache=False),
-                                   STORE / "usem3.npz")
+        out["src"] = (StoredEncoder(load_encoder("cedict-gloss-static256", cache=False),
+                                    STORE / "gloss256.npz") if fast else
+                      StoredEncoder(load_encoder("use-multilingual-v3", cache=False),
+                                    STORE / "usem3.npz"))
     return out
 
 
@@ -354,6 +359,9 @@ FAST_GRID = {
     "min_similarity": (0.3, 0.4, 0.5, 0.6, 0.7),
     "anchor_similarity": (0.7, 0.8, 0.9),
 }
+# Fast mode's Chinese sources (--fit --fast --sets ted-src news-src lines-src): the floor of
+# MT <-> source alignment on the gloss encoder's cosines (`FastConfig.source_min_similarity`).
+FAST_SOURCE_GRID = {"source_min_similarity": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)}
 
 
 def fit(args: argparse.Namespace) -> None:
@@ -366,7 +374,9 @@ def fit(args: argparse.Namespace) -> None:
     cases = build_parallel_cases(names, args.limit)
     encoders = encoders_for(names, args.fast)
     base = AuditConfig().for_fast() if args.fast else AuditConfig()
-    space = FAST_GRID if args.fast else GRID
+    space = GRID
+    if args.fast:
+        space = (FAST_SOURCE_GRID if all(n.endswith("-src") for n in names) else FAST_GRID)
     grid = [dict(zip(space, values, strict=True))
             for values in itertools.product(*space.values())]
     counts = np.zeros((len(grid), len(cases), 8), dtype=np.int64)  # precision + recall counts
@@ -552,7 +562,7 @@ def main() -> None:
     parser.add_argument("--speed", type=int, default=0, metavar="DOCS",
                         help="also time this many documents per set with the real model")
     parser.add_argument("--fast", action="store_true",
-                        help="fast mode: the static encoder and AuditConfig().for_fast()")
+                        help="fast mode: the static encoders and AuditConfig().for_fast()")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--fit", action="store_true")
     what.add_argument("--ratios", action="store_true")

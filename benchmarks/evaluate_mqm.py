@@ -171,7 +171,7 @@ def segment_baselines(doc: MqmDocument, auditor: Any) -> dict[str, list[float]]:
         out["length"] = [len(h.split()) / max(len(r.split()), 1) for h, r in
                          zip(mts, refs, strict=True)]
     else:
-        encoder = auditor._source_encoder()
+        encoder = auditor._source_encoder("zh")  # fast mode: its own Chinese encoder
         others = [s.source for s in doc.segments]
         out["length"] = [len(h.split()) / max(len(r), 1) for h, r in zip(mts, others, strict=True)]
     a = encoder.encode([t or " " for t in mts])

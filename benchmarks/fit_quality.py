@@ -78,6 +78,21 @@ WEIGHT_SETS = {
     "source": (("ted-src", "news-src"),
                SIDE_FEATURES["source"] + COMMON_FEATURES + CONTEXT_FEATURES["source"]),
 }
+# Fast mode's source set reads no word-level coverage: computing it (jieba's parts of speech
+# and the gloss comparisons of every source word) cost more CPU than the rest of a fast source
+# audit, which then embeds the source with static gloss vectors (auditor.embed.GlossEncoder).
+# (auditor.quality.COVERAGE_FEATURES: with none of them read, the audit skips the coverage).
+FAST_WITHOUT_COVERAGE = ("source",)
+
+
+def set_features(name: str, fast: bool = False) -> tuple[str, ...]:
+    """The features a weight set is fitted on (fast mode's source set: no coverage)."""
+    from auditor.quality import COVERAGE_FEATURES
+
+    skip = COVERAGE_FEATURES if fast and name in FAST_WITHOUT_COVERAGE else frozenset()
+    return tuple(f for f in WEIGHT_SETS[name][1] if f not in skip)
+
+
 # Evidence without a weight set of its own: references and source given. The audit averages
 # the reference and source heads; a `both` set fitted on these audits (all the features of
 # both sides) ranked the TED documents worse than that average (cross-validated document τ
@@ -309,7 +324,7 @@ def cross_validate(cache: dict[str, Any], name: str, fast: bool = False,
     """Out-of-fold predictions for one weight set: folds = source documents (leave one
     document out), never a document in train and test at once. `test_settings`: score the
     records of these settings (default: the set's own) with heads fitted on the set's."""
-    settings, features = set_settings(name, fast), WEIGHT_SETS[name][1]
+    settings, features = set_settings(name, fast), set_features(name, fast)
     pool = [r for s in settings if s in cache["settings"] for r in cache["settings"][s]]
     records = pool if test_settings is None else [
         r for s in test_settings if s in cache["settings"] for r in cache["settings"][s]]
@@ -393,7 +408,8 @@ def fit_all(cache: dict[str, Any], fast: bool = False) -> dict[str, Any]:
                            "fitted_on": {}}
     all_records = [r for s in cache["settings"].values() for r in s]
     out["params"] = _params(all_records)
-    for name, (_, features) in WEIGHT_SETS.items():
+    for name in WEIGHT_SETS:
+        features = set_features(name, fast)
         settings = tuple(s for s in set_settings(name, fast) if s in cache["settings"])
         if not settings:
             continue

@@ -15,14 +15,21 @@ or a Major mistranslation (MQM files most wrong names and figures under Mistrans
 and, per document, Kendall's tau of `overall` and `source_fidelity` with the WMT MQM score.
 
     .venv/bin/python benchmarks/source_benchmark.py [--limit 40] [--source-min-similarity 0.3]
+        [--fast] [--clause-drops MINOR MAJOR] [--fit-clauses]
+
+`--fast` audits in fast mode (the Chinese source on the gloss encoder's static vectors);
+`--clause-drops` overrides the leave-one-out cuts (`SourceConfig.clause_drop_minor/major`);
+`--fit-clauses` chooses them by the default's rule, cross-validated by document (`fit_clauses`).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -93,10 +100,23 @@ def length_ratio_baseline(docs: list[MqmDocument], gold: dict[str, set[tuple[str
     return out
 
 
+def with_cuts(config: AuditConfig, minor: float, major: float) -> AuditConfig:
+    """`config` with these leave-one-out cuts, in the default's and fast mode's places."""
+    return config.with_(source=replace(config.source, clause_drop_minor=minor,
+                                       clause_drop_major=major),
+                        fast=replace(config.fast, clause_drop_minor=minor,
+                                     clause_drop_major=major))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="audit the first N documents")
     parser.add_argument("--source-min-similarity", type=float, default=None)
+    parser.add_argument("--fast", action="store_true", help="fast mode (gloss encoder)")
+    parser.add_argument("--clause-drops", type=float, nargs=2, default=None,
+                        metavar=("MINOR", "MAJOR"))
+    parser.add_argument("--fit-clauses", action="store_true",
+                        help="cross-validate the leave-one-out cuts for this encoder")
     args = parser.parse_args()
 
     from scipy.stats import kendalltau
@@ -105,7 +125,13 @@ def main() -> None:
     config = AuditConfig()
     if args.source_min_similarity is not None:
         config = config.with_(source_min_similarity=args.source_min_similarity)
-    auditor = Auditor(model="use-multilingual-v3", config=config, detectors=["source"])
+    if args.clause_drops is not None:
+        config = with_cuts(config, *args.clause_drops)
+    auditor = (Auditor(config=config, detectors=["source"], fast=True) if args.fast else
+               Auditor(model="use-multilingual-v3", config=config, detectors=["source"]))
+    if args.fit_clauses:
+        fit_clauses(auditor, docs)
+        return
     gold: dict[str, set[tuple[str, int]]] = {"omission": set(), "addition": set()}
     pred: dict[str, set[tuple[str, int]]] = {"omission": set(), "omission-major": set(),
                                              "addition": set()}
@@ -135,7 +161,9 @@ def main() -> None:
     n_segments = sum(len(d.segments) for d in docs)
     print(f"news zh-en MQM: {len(docs)} documents, {n_segments} segments, "
           f"{elapsed:.0f} s ({elapsed / max(len(docs), 1):.2f} s/doc); "
-          f"source_min_similarity={config.source_min_similarity}")
+          f"source_min_similarity={auditor.config.source_min_similarity}, clause drops "
+          f"{auditor.config.source.clause_drop_minor}/{auditor.config.source.clause_drop_major}"
+          f", source encoder {auditor.signature.source_model}")
     print(f"gold major omission segments {len(gold['omission'])}, "
           f"major addition segments {len(gold['addition'])}")
     print(f"findings by kind: {', '.join(f'{k.value}={v}' for k, v in counts.items() if v)}")
@@ -160,6 +188,89 @@ def main() -> None:
         print(f"document level, Kendall tau with WMT MQM: overall "
               f"{kendalltau(mqm, overall).statistic:.3f}, source_fidelity "
               f"{kendalltau(mqm, fidelity).statistic:.3f}")
+
+
+# ---- fast mode's leave-one-out cuts (--fit-clauses) -------------------------------------------
+CUTS = tuple(round(-0.01 * k, 2) for k in range(16))  # 0.00 ... -0.15
+_CHANGE = re.compile(r"leaving it out makes the source closer to the MT "
+                     r"\(cosine change ([-+.0-9]+)\)")
+
+
+def clause_drops(auditor: Auditor, docs: list[MqmDocument]
+                 ) -> tuple[dict[str, list[tuple[int, float]]], dict[str, set[int]]]:
+    """Per document: (source segment, leave-one-out drop) of every clause the check reads, and
+    the segments the sentence-level gap check flags as omissions (independent of the cuts)."""
+    major = auditor.config.source.clause_drop_major
+    probe = auditor.with_config(with_cuts(auditor.config, 1.0, major))
+    drops: dict[str, list[tuple[int, float]]] = {}
+    gaps: dict[str, set[int]] = {}
+    for d in docs:
+        result = probe.audit(Document(d.mt, d.key, "en"), source=Document(d.source, d.key, "zh"))
+        drops[d.key], gaps[d.key] = [], set()
+        for f in result.findings:
+            if f.kind != FindingKind.OMISSION or f.source is None:
+                continue
+            seg = source_segment(d, f.source.start)
+            match = _CHANGE.search(f.evidence)
+            if seg is None:
+                continue
+            if match:
+                drops[d.key].append((seg, -float(match.group(1))))
+            else:
+                gaps[d.key].add(seg)
+    return drops, gaps
+
+
+def choose_cuts(keys: list[str], drops: dict[str, list[tuple[int, float]]],
+                gaps: dict[str, set[int]], gold: set[tuple[str, int]], baseline_p: float
+                ) -> tuple[float, float]:
+    """The rule the default's cuts were set by (auditor/config.py SourceConfig), on `keys`:
+    minor = the loosest cut whose segment precision (gap and clause omissions together) stays
+    >= 1.5x the length-ratio baseline's; major = the loosest cut at which at least half of the
+    flagged clauses fall in a segment with a Major omission (and not looser than minor)."""
+    minor = CUTS[-1]
+    for cut in CUTS:  # loosest first
+        flagged = {(k, s) for k in keys for s in gaps[k]} | {
+            (k, s) for k in keys for s, drop in drops[k] if drop < cut}
+        p, _, _ = prf(flagged, gold)
+        if flagged and p >= 1.5 * baseline_p:
+            minor = cut
+            break
+    major = CUTS[-1]
+    for cut in CUTS:
+        hits = [(k, s) in gold for k in keys for s, drop in drops[k] if drop < cut]
+        if len(hits) >= 5 and sum(hits) / len(hits) >= 0.5:
+            major = cut
+            break
+    return minor, min(major, minor)
+
+
+def fit_clauses(auditor: Auditor, docs: list[MqmDocument]) -> None:
+    """Cross-validated choice of the leave-one-out cuts for this auditor's source encoder:
+    five folds grouped by news document (every system's translation of a document in the
+    same fold), each fold's cuts chosen on the other four by `choose_cuts`."""
+    gold = {(d.key, s.index) for d in docs for s in d.segments if "omission" in s.major_kinds}
+    drops, gaps = clause_drops(auditor, docs)
+    names = sorted({d.doc for d in docs})
+    folds = [names[k::5] for k in range(5)]
+    pooled: set[tuple[str, int]] = set()
+    for k, held in enumerate(folds):
+        train = [d for d in docs if d.doc not in held]
+        test = [d.key for d in docs if d.doc in held]
+        base = length_ratio_baseline(train, {
+            "omission": {g for g in gold if g[0] in {d.key for d in train}}, "addition": set()})
+        minor, major = choose_cuts([d.key for d in train], drops, gaps, gold,
+                                   base[("omission", "rate")][1])
+        pooled |= {(key, s) for key in test for s in gaps[key]} | {
+            (key, s) for key in test for s, drop in drops[key] if drop < minor}
+        print(f"fold {k + 1}: minor {minor:+.2f}, major {major:+.2f}")
+    p, r, f = prf(pooled, gold)
+    print(f"cross-validated omission segments (gaps and clauses): P {p:.3f} R {r:.3f} F1 {f:.3f}"
+          f" ({len(pooled)} flagged)")
+    base = length_ratio_baseline(docs, {"omission": gold, "addition": set()})
+    minor, major = choose_cuts([d.key for d in docs], drops, gaps, gold,
+                               base[("omission", "rate")][1])
+    print(f"all documents: clause_drop_minor {minor:+.2f}, clause_drop_major {major:+.2f}")
 
 
 if __name__ == "__main__":

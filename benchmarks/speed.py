@@ -264,10 +264,11 @@ def fresh_caches(auditor: Any) -> list[Recorder]:
     recorders = [Recorder(bare(auditor.encoder))]
     auditor.encoder = CachedEncoder(recorders[0])  # type: ignore[arg-type]
     auditor.resources.encoder = auditor.encoder
-    src = auditor.resources.source_encoder
-    if src is not None:
-        recorders.append(Recorder(bare(src)))
-        auditor.resources.source_encoder = CachedEncoder(recorders[-1])  # type: ignore[arg-type]
+    for slot in ("source_encoder", "gloss_encoder"):  # USE; fast mode's Chinese sources
+        src = getattr(auditor.resources, slot)
+        if src is not None:
+            recorders.append(Recorder(bare(src)))
+            setattr(auditor.resources, slot, CachedEncoder(recorders[-1]))  # type: ignore[arg-type]
     return recorders
 
 
@@ -280,7 +281,7 @@ def pure_encoding_seconds(auditor: Any, result: Any) -> tuple[float, int]:
     encoder.encode(result.mt.texts + [t for r in result.references for t in r.texts])
     encoded = encoder.encoded
     if result.source is not None:
-        src_encoder = CachedEncoder(bare(auditor.resources.source_encoder))
+        src_encoder = CachedEncoder(bare(auditor._source_encoder(result.source.doc.lang)))
         src_encoder.encode(result.mt.texts + result.source.texts)
         encoded += src_encoder.encoded
     return time.perf_counter() - t0, encoded

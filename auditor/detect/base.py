@@ -52,6 +52,8 @@ class Resources:
 
     encoder: Encoder
     source_encoder: Encoder | None = None
+    # fast mode's encoder for Chinese sources (`auditor.embed.GlossEncoder`), loaded on first use
+    gloss_encoder: Encoder | None = None
     nlp_loader: Callable[[], Any] | None = None
     max_parses: int = 20_000
     _nlp: Any = field(default=None, repr=False)
@@ -122,6 +124,8 @@ class AuditContext:
     source_vectors: np.ndarray | None = None
     source_similarity: np.ndarray | None = None
     source_alignments: tuple[AlignmentPair, ...] = ()
+    # the encoder of the source vectors (None: `resources.source_encoder`)
+    source_encoder: Encoder | None = None
     _cache: _AuditCache = field(default_factory=_AuditCache, repr=False, compare=False)
 
     def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:

@@ -106,7 +106,7 @@ def sentence_addition(ctx: AuditContext, i: int) -> Finding:
 def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
     """Leave-one-out over the clauses of each aligned source group (see module docs)."""
     assert ctx.source is not None
-    encoder = ctx.resources.source_encoder
+    encoder = ctx.source_encoder or ctx.resources.source_encoder
     if encoder is None:
         return []
     settings = ctx.config.source
