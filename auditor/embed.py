@@ -373,44 +373,59 @@ class GlossEncoder:
             raise ModelError(f"cannot load the gloss table {path} ({type(exc).__name__}); "
                              "delete it and run `python -m auditor.distill`") from None
         self._static = static
-        self._longest = min(MAX_MATCH, max(map(len, self._rows)))
+        # the longest headword (at most MAX_MATCH characters) each character begins
+        self._reach: dict[str, int] = {}
+        for word in self._rows:
+            if len(word) > self._reach.get(word[0], 0):
+                self._reach[word[0]] = min(len(word), MAX_MATCH)
+        self._runs: dict[str, tuple[int, ...]] = {}  # a run's words, cached per process
         self.backend = f"{static.backend}+{cedict_version()}"
         self.dimension = static.dimension
 
-    def words(self, run: str) -> list[int]:
-        """Table rows of a run of Han characters, cut by forward longest match."""
-        rows, at = [], 0
+    def words(self, run: str) -> tuple[int, ...]:
+        """Table rows of a run of Han characters, cut by forward longest match (cached: the
+        alignment's second pass embeds the same runs again in joined groups)."""
+        cached = self._runs.get(run)
+        if cached is not None:
+            return cached
+        rows, at, get = [], 0, self._rows.get
         while at < len(run):
-            for end in range(min(len(run), at + self._longest), at, -1):
-                row = self._rows.get(run[at:end])
+            for end in range(min(len(run), at + self._reach.get(run[at], 0)), at, -1):
+                row = get(run[at:end])
                 if row is not None:
                     rows.append(row)
                     at = end
                     break
             else:
                 at += 1
-        return rows
+        if len(self._runs) > 100_000:
+            self._runs.clear()
+        self._runs[run] = out = tuple(rows)
+        return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), np.float32)
-        english = [i for i, t in enumerate(texts) if not _HAN.search(t)]
+        chinese = [i for i, t in enumerate(texts) if _HAN.search(t)]
+        english = sorted(set(range(len(texts))) - set(chinese))
         if english:
             out[english] = self._static.encode([texts[i] for i in english])
-        for i, text in enumerate(texts):
-            if not _HAN.search(text):
-                continue
+        latin: dict[int, str] = {}
+        for i in chinese:
             rows: list[int] = []
-            latin: list[str] = []
-            for match in _HAN_OR_LATIN.finditer(text):
+            others: list[str] = []
+            for match in _HAN_OR_LATIN.finditer(texts[i]):
                 if _HAN.match(match.group()):
                     rows += self.words(match.group())
                 else:
-                    latin.append(match.group())
-            total = np.asarray(self._vectors[sorted(rows)], np.float32).sum(axis=0) if rows \
-                else np.zeros(self.dimension, np.float32)
-            if latin:
-                total = total + self._static.token_rows([" ".join(latin)])[0].sum(axis=0)
-            out[i] = total
+                    others.append(match.group())
+            if rows:
+                out[i] = np.asarray(self._vectors[rows], np.float32).sum(axis=0)
+            if others:
+                latin[i] = " ".join(others)
+        if latin:  # letters and digits inside Chinese text: the static model's tokens
+            for i, tokens in zip(latin, self._static.token_rows(list(latin.values())),
+                                 strict=True):
+                out[i] += tokens.sum(axis=0)
         return _normalise(out)
 
 
