@@ -324,6 +324,7 @@ class Auditor:
             resources=self.resources, mt_source_vectors=mt_src_vectors,
             source_vectors=src_vectors, source_similarity=src_similarity,
             source_alignments=tuple(source_alignments), source_encoder=source_encoder,
+            detectors=self.detector_ids,
         )
         findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.

@@ -38,7 +38,12 @@ from mqm_data import load_documents  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "auditor" / "detect" / "coverage_weights.json"
 MIN_PRECISION = {"source_omission": 0.5}  # the acceptance floor on news omission precision
-VERSION = "2"  # of the weights' form: raise it when the features or the models change
+# A group gets a mistranslation finding when the calibrated probability that a reviewer
+# marked a Major mistranslation in it is at least this: more likely than not (stated, not
+# fitted; half the news segments carry one, so a precision floor near the base rate says
+# nothing).
+MISTRANSLATION_CUT = 0.5
+VERSION = "3"  # of the weights' form: raise it when the features or the models change
 
 
 def _overlaps(a0: int, a1: int, spans: list[tuple[int, int]]) -> bool:
@@ -69,12 +74,15 @@ def prewarm(encoder, texts: set[str]) -> None:
 
 
 def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarray]:
+    from auditor.config import SourceConfig
     from auditor.detect.coverage import (
         length_deviation,
         source_evidence,
         source_mistranslation_rows,
         source_omission_rows,
+        word_clause_drops,
     )
+    from auditor.detect.source.gaps import text_clause_drops
     from auditor.lang.words import chinese_content_words
 
     docs = load_documents("news")
@@ -89,22 +97,27 @@ def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarr
         for s in d.segments:
             if s.source not in words_cache:
                 words_cache[s.source] = chinese_content_words(s.source)
-            bare = source_evidence(s.source, s.mt, None, words_cache[s.source])
-            texts |= bare.needed_texts
-            source_texts |= bare.needed_source_texts
+            texts |= source_evidence(s.source, s.mt, None, words_cache[s.source]).needed_texts
     prewarm(encoder, texts)
+    for d in docs:
+        for s in d.segments:
+            source_texts |= source_evidence(s.source, s.mt, encoder,
+                                            words_cache[s.source]).needed_source_texts
     prewarm(source_encoder, source_texts)
+    clauses = iter(text_clause_drops([(s.source, s.mt) for d in docs for s in d.segments],
+                                     source_encoder, SourceConfig().min_clause_chars))
     for d in docs:
         for s in d.segments:
             sid = len(seg_rows)
             ev = source_evidence(s.source, s.mt, encoder, words_cache[s.source], source_encoder)
             dev = length_deviation(ev.mt_words_total, s.source, per_han)
+            drops = word_clause_drops(ev.words, next(clauses))
             omit = [(e.start, e.end) for e in s.errors
                     if e.major and "omission" in e.kinds and e.side == "source" and e.start >= 0]
             wrong = [(e.start, e.end) for e in s.errors
                      if e.major and "mistranslation" in e.kinds and e.side == "target"
                      and e.start >= 0]
-            rows = source_omission_rows(ev, dev)
+            rows = source_omission_rows(ev, dev, drops)
             for k, w in enumerate(ev.words):
                 X.append(rows[k])
                 y.append(_overlaps(w.start, w.end, omit))
@@ -119,7 +132,12 @@ def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarr
             seg_rows.append((doc_ids[d.doc], "omission" in s.major_kinds,
                              "mistranslation" in s.major_kinds,
                              len(s.mt.split()) / max(len(s.source), 1)))
-    return {"X": np.array(X), "y": np.array(y), "seg": np.array(seg),
+    # the embedding baseline of evaluate_mqm.py: USE cosine of each MT segment with its source
+    pairs = [(s.mt or " ", s.source or " ") for d in docs for s in d.segments]
+    mt_v = source_encoder.encode([a for a, _ in pairs])
+    src_v = source_encoder.encode([b for _, b in pairs])
+    cosine = np.sum(mt_v * src_v, axis=1)
+    return {"X": np.array(X), "y": np.array(y), "seg": np.array(seg), "cosine": cosine,
             "MX": np.array(MX), "my": np.array(my), "mseg": np.array(mseg),
             "segs": np.array(seg_rows, dtype=float)}
 
@@ -150,6 +168,13 @@ def prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     p = tp / pred.sum() if pred.sum() else 0.0
     r = tp / gold.sum() if gold.sum() else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def average_precision(gold: np.ndarray, score: np.ndarray) -> float:
+    """Threshold-free ranking quality of an out-of-fold score (compares evidence, not cuts)."""
+    from sklearn.metrics import average_precision_score
+
+    return float(average_precision_score(gold, score))
 
 
 def segment_max(prob: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
@@ -215,15 +240,16 @@ def cross_validate(X, y, row_seg, seg_group, seg_gold, min_precision=0.0, folds=
     return score, pred, row_prob
 
 
-def segment_rows(X: np.ndarray, prob: np.ndarray, seg: np.ndarray, n_seg: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The segment omission rows (`segment_omission_row`) of every segment with words, and
-    which segments those are (rows are grouped by segment, in order)."""
+def segment_rows(X: np.ndarray, prob: np.ndarray, seg: np.ndarray, n_seg: int,
+                 row_fn=None) -> tuple[np.ndarray, np.ndarray]:
+    """The segment rows (`row_fn`, by default `segment_omission_row`) of every segment with
+    words, and which segments those are (rows are grouped by segment, in order)."""
     from auditor.detect.coverage import segment_omission_row
 
+    row_fn = row_fn or segment_omission_row
     bounds = np.searchsorted(seg, np.arange(n_seg + 1))
     has = np.array([bounds[i + 1] > bounds[i] for i in range(n_seg)])
-    rows = [segment_omission_row(X[bounds[i]:bounds[i + 1]], prob[bounds[i]:bounds[i + 1]])
+    rows = [row_fn(X[bounds[i]:bounds[i + 1]], prob[bounds[i]:bounds[i + 1]])
             for i in range(n_seg) if has[i]]
     return np.asarray(rows), np.flatnonzero(has)
 
@@ -239,12 +265,13 @@ def _oof_words(X, y, row_group, docs, folds):
     return out
 
 
-def stacked_omission(X, y, seg, seg_group, seg_gold, min_precision=0.0, folds=5):
-    """Out-of-fold segment omission decisions: in each outer fold the word model, the
-    segment model (on the word model's inner out-of-fold probabilities, as it meets unseen
-    words at run time) and the segment cut (on the segment model's inner out-of-fold scores)
-    are fitted on the training documents only. Returns segment scores, predictions and the
-    test word probabilities."""
+def stacked_omission(X, y, seg, seg_group, seg_gold, min_precision=0.0, folds=5,
+                     row_fn=None, fixed_cut=None):
+    """Out-of-fold segment decisions: in each outer fold the word model, the segment model
+    (on the word model's inner out-of-fold probabilities, as it meets unseen words at run
+    time) and the segment cut (on the segment model's inner out-of-fold scores; `fixed_cut`
+    instead when given) are fitted on the training documents only. Returns segment scores,
+    predictions and the test word probabilities."""
     from sklearn.model_selection import GroupKFold
 
     n_seg = len(seg_group)
@@ -257,17 +284,18 @@ def stacked_omission(X, y, seg, seg_group, seg_gold, min_precision=0.0, folds=5)
         tr_docs = docs[train_docs]
         train = np.isin(row_group, tr_docs)
         inner_words = _oof_words(X, y, row_group, tr_docs, folds)
-        S, which = segment_rows(X, inner_words, seg, n_seg)
+        S, which = segment_rows(X, inner_words, seg, n_seg, row_fn)
         keep = np.isin(seg_group[which], tr_docs)
         S_tr, g_tr, grp_tr = S[keep], seg_gold[which][keep], seg_group[which][keep]
         inner_seg = np.zeros(len(g_tr))
         for a, b in GroupKFold(min(folds, len(tr_docs))).split(tr_docs, groups=tr_docs):
             ia, ib = np.isin(grp_tr, tr_docs[a]), np.isin(grp_tr, tr_docs[b])
             inner_seg[ib] = _fit(S_tr[ia], g_tr[ia]).predict_proba(S_tr[ib])[:, 1]
-        cut = best_threshold(inner_seg, g_tr, min_precision)
+        cut = fixed_cut if fixed_cut is not None else best_threshold(inner_seg, g_tr,
+                                                                     min_precision)
         seg_model = _fit(S_tr, g_tr)
         row_prob[~train] = _fit(X[train], y[train]).predict_proba(X[~train])[:, 1]
-        S_te, which_te = segment_rows(X, row_prob, seg, n_seg)
+        S_te, which_te = segment_rows(X, row_prob, seg, n_seg, row_fn)
         test = np.isin(seg_group[which_te], docs[test_docs])
         s_te = seg_model.predict_proba(S_te[test])[:, 1]
         score[which_te[test]] = s_te
@@ -341,9 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from auditor.detect.coverage import (
         REFERENCE_FEATURES,
+        SEGMENT_MISTRANSLATION_FEATURES,
         SEGMENT_OMISSION_FEATURES,
         SOURCE_MISTRANSLATION_FEATURES,
         SOURCE_OMISSION_FEATURES,
+        segment_mistranslation_row,
     )
     from auditor.embed import load_encoder
 
@@ -383,8 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         p, r, f = prf(gold_omit, pred)
         sp, sr, sf = span_figures(pred, row_prob, y, seg, n_seg, word_cut)
         print(f"  {label}: segment CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
-              f"{int(pred.sum())}; span (the finding's phrase meets a marked span) "
-              f"{sp:.2f} / {sr:.2f} / {sf:.2f}")
+              f"{int(pred.sum())}, average precision {average_precision(gold_omit, score):.3f}; "
+              f"span (the finding's phrase meets a marked span) {sp:.2f} / {sr:.2f} / {sf:.2f}")
         if minp == floor:
             shipped_score, shipped_f1 = score, f
     # the shipped models: words fitted on all dev data, the segment model on their
@@ -402,16 +432,38 @@ def main(argv: list[str] | None = None) -> int:
                                "weights": seg_model.coef_[0].tolist(),
                                "bias": float(seg_model.intercept_[0]), "threshold": cut,
                                "major": float(np.quantile(top, 0.5)) if len(top) else cut}
-    # news mistranslation
+    # news mistranslation: word model on all MT words, one stacked decision per segment, and
+    # a finding when its calibrated probability is at least MISTRANSLATION_CUT
     MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
-    score, pred, _ = cross_validate(MX, my, mseg, group, gold_wrong)
+    score, pred, _ = stacked_omission(MX, my, mseg, group, gold_wrong,
+                                      row_fn=segment_mistranslation_row,
+                                      fixed_cut=MISTRANSLATION_CUT)
     p, r, f = prf(gold_wrong, pred)
+    emb = data["news_cosine"]
+    same = np.zeros(n_seg, dtype=bool)
+    same[np.argsort(emb, kind="stable")[:int(pred.sum())]] = True
+    ep, er, ef = prf(gold_wrong, same)
     print(f"news mistranslation (MT words {len(my)}, marked {int(my.sum())}; gold segments "
-          f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, "
-          f"flags {int(pred.sum())}")
+          f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
+          f"{int(pred.sum())}, average precision {average_precision(gold_wrong, score):.3f}; "
+          f"USE cosine flagging as many: {ep:.2f} / {er:.2f} / {ef:.2f}, average precision "
+          f"{average_precision(gold_wrong, -emb):.3f}")
+    mword = _fit(MX, my)
+    word_cut = best_word_cut(_oof_words(MX, my, group[mseg], docs, 5), my)
     out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
-                                    **final_model(MX, my, MX, mseg, n_seg, gold_wrong,
-                                                  cv_f1=f)}
+                                    "weights": mword.coef_[0].tolist(),
+                                    "bias": float(mword.intercept_[0]),
+                                    "threshold": word_cut, "major": word_cut}
+    mword_oof = _oof_words(MX, my, group[mseg], docs, 5)
+    S, which = segment_rows(MX, mword_oof, mseg, n_seg, segment_mistranslation_row)
+    mseg_model = _fit(S, gold_wrong[which])
+    top = np.sort(score[pred])
+    out["segment_mistranslation"] = {"features": list(SEGMENT_MISTRANSLATION_FEATURES),
+                                     "weights": mseg_model.coef_[0].tolist(),
+                                     "bias": float(mseg_model.intercept_[0]),
+                                     "threshold": MISTRANSLATION_CUT,
+                                     "major": float(np.quantile(top, 0.5)) if len(top)
+                                     else MISTRANSLATION_CUT}
     # TED: one row per segment
     tsegs = data["ted_segs"]
     tgroup, t_omit, t_add, tratio = (tsegs[:, 0], tsegs[:, 1] > 0, tsegs[:, 2] > 0,

@@ -173,3 +173,58 @@ def test_html_report_highlights_the_lost_source_word(auditor):
     html = render_html(result)
     marked = re.findall(r'<mark class="k-omission[^"]*"[^>]*>([^<]+)</mark>', html)
     assert lost and set(lost) <= set(marked)
+
+
+CLAUSE_SRC = ("市政府今天宣布，明年将在东区新建三所小学，并为全市两万名教师提高工资。"
+              "交通部门也公布了新的地铁线路规划。")
+CLAUSE_FIRST = ("The city government announced today that three new primary schools will be built "
+                "in the eastern district next year")
+CLAUSE_FULL = (CLAUSE_FIRST + ", and salaries will be raised for the city's 20,000 teachers. "
+               "The transport department also published its new subway line plan.")
+
+
+def test_a_dropped_clause_of_a_chinese_source_is_one_coverage_decision(auditor):
+    """The source check's leave-one-out clause drop is evidence of the coverage group decision:
+    alone it reports the clause, beside coverage only coverage's one omission is reported."""
+    from auditor import Auditor
+
+    mt = (CLAUSE_FIRST + ". The transport department also released plans for new subway "
+          "lines.")
+    src = Document(CLAUSE_SRC, "src", "zh")
+    alone = Auditor(detectors=["source"], encoder=auditor.encoder).audit(Document(mt), [], src)
+    dropped = CLAUSE_SRC[CLAUSE_SRC.index("并为"):CLAUSE_SRC.index("。") + 1]
+    assert [f.source.text for f in alone.findings if f.kind is FindingKind.OMISSION] == [dropped]
+    both = auditor.audit(Document(mt), [], src)
+    omissions = [f for f in both.findings if f.kind is FindingKind.OMISSION]
+    assert [f.detector for f in omissions] == ["coverage"]
+    assert omissions[0].source is not None and omissions[0].source.text in dropped
+
+
+def test_a_wrong_rendering_is_a_mistranslation_and_a_faithful_one_is_not(auditor):
+    src = Document(CLAUSE_SRC, "src", "zh")
+    assert auditor.audit(Document(CLAUSE_FULL), [], src).findings == ()
+    wrong = "traffic police also punished drivers of old buses on the ring road"
+    mt = CLAUSE_FULL.split(". ")[0] + f". The {wrong}."
+    found = [f for f in auditor.audit(Document(mt), [], src).findings
+             if f.detector == "coverage" and f.kind is FindingKind.MISTRANSLATION]
+    assert len(found) == 1 and found[0].mt_text in wrong
+    assert found[0].mt_start >= mt.index(wrong)
+
+
+def test_names_and_coverage_cut_each_source_sentence_once(auditor):
+    from auditor.lang.words import pos_tagged
+
+    pos_tagged.cache_clear()
+    auditor.audit(Document(CLAUSE_FULL), [], Document(CLAUSE_SRC, "src", "zh"))
+    info = pos_tagged.cache_info()
+    assert info.misses == 2 and info.hits >= 2  # two sentences, cut by names then read again
+
+
+def test_vectors_only_where_the_stems_leave_words_open(auditor):
+    """Gloss vectors are the costliest evidence: only the first VECTOR_GLOSSES glosses of the
+    source words no stem carries, against the MT words no dictionary entry explains."""
+    from auditor.detect.coverage import VECTOR_GLOSSES
+
+    ev = source_evidence("他买了一辆汽车。", "He bought a vehicle.", None)
+    car = next(w for w in ev.words if w.text == "汽车")
+    assert ev.needed_texts == frozenset(car.glosses[:VECTOR_GLOSSES]) | {"vehicle"}

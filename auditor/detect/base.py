@@ -126,6 +126,9 @@ class AuditContext:
     source_alignments: tuple[AlignmentPair, ...] = ()
     # the encoder of the source vectors (None: `resources.source_encoder`)
     source_encoder: Encoder | None = None
+    # ids of the detectors running in this audit: a detector leaves to another what that one
+    # decides with more evidence (the source clause omissions of a Chinese source, coverage)
+    detectors: tuple[str, ...] = ()
     _cache: _AuditCache = field(default_factory=_AuditCache, repr=False, compare=False)
 
     def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:
@@ -149,9 +152,9 @@ class AuditContext:
         return self._cache.clause_tables
 
     def word_evidence(self, key: str, build: Callable[[], Any]) -> Any:
-        """Word-level evidence of the aligned groups (`auditor.detect.coverage`: per group, which
-        source / reference words the MT carries), built once per audit for the coverage detector
-        and `sentence_coverage`."""
+        """Word- and clause-level evidence of the aligned groups (`auditor.detect.coverage`: per
+        group, which source / reference words the MT carries; `auditor.detect.source.gaps`: the
+        clause drops), built once per audit for the detectors and `sentence_coverage`."""
         if key not in self._cache.word_evidence:
             self._cache.word_evidence[key] = build()
         return self._cache.word_evidence[key]

@@ -203,6 +203,14 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=8192)
+def pos_tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's part-of-speech cut of a Chinese text as (word, flag) pairs, cached: the source
+    name check (`auditor.lang.zh_names`) and the word coverage cut the same sentences, and the
+    cut costs more than the rest of the lexical work."""
+    return tuple((pair.word, pair.flag) for pair in _jieba().posseg.cut(text))
+
+
 _GLOSS_CACHE: dict[str, tuple[tuple[str, ...], bool, bool]] = {}
 _GLOSS_LOCK = threading.Lock()
 
@@ -252,12 +260,12 @@ def _glosses(word: str) -> tuple[tuple[str, ...], bool, bool]:
 
 def chinese_content_words(text: str) -> list[SourceWord]:
     """The content words of a Chinese text, in order, with offsets into `text`."""
+    tagged = pos_tagged(text)
     jieba = _jieba()
     freq = jieba.dt.FREQ if jieba.dt.initialized else None
     out: list[SourceWord] = []
     at = 0
-    for pair in jieba.posseg.cut(text):
-        word, flag = pair.word, pair.flag
+    for word, flag in tagged:
         start = text.find(word, at)
         if start < 0:
             continue
@@ -281,5 +289,6 @@ def chinese_content_words(text: str) -> list[SourceWord]:
 
 
 __all__ = ["CONTENT_FLAGS", "EnglishWord", "SourceWord", "chinese_content_words",
-           "english_words", "gloss_stems", "irregular_forms", "pinyin_key", "romanised_in",
+           "english_words", "gloss_stems", "irregular_forms", "pinyin_key", "pos_tagged",
+           "romanised_in",
            "romanised_runs", "stem", "stems_meet", "stop_words"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from auditor.lang.romanize import fold, romanisations, romanised_syllables
+from auditor.lang.words import pos_tagged
 
 # Surnames that cover most Han Chinese people (the commonest ~100, by census frequency).
 _SURNAMES = set(
@@ -100,17 +101,17 @@ def zh_names(text: str) -> list[SourceName]:
     """Person and place names in Chinese text (jieba POS tags), with offsets into `text`."""
     tagged: list[tuple[int, int, str]] = []  # (start, end, flag)
     pos = 0
-    for pair in _posseg().cut(text):
-        start = text.find(pair.word, pos)
+    for word, flag in pos_tagged(text):
+        start = text.find(word, pos)
         if start < 0:
             continue
-        pos = start + len(pair.word)
-        person = _NAME_FLAGS.get(pair.flag, "").endswith("person")
+        pos = start + len(word)
+        person = _NAME_FLAGS.get(flag, "").endswith("person")
         if person and tagged and tagged[-1][1] == start and tagged[-1][2].startswith("nr"):
             # jieba's HMM cuts unknown long names ("冯德莱恩" -> "冯德" + "莱恩"): re-join
             tagged[-1] = (tagged[-1][0], pos, "nr")
         else:
-            tagged.append((start, pos, pair.flag))
+            tagged.append((start, pos, flag))
     out: list[SourceName] = []
     for start, end, flag in tagged:
         if _NAME_FLAGS.get(flag, "").endswith("person"):

@@ -20,9 +20,9 @@ Modules by what they check: `gaps` (sentences and clauses), `figures` (numbers a
 from __future__ import annotations
 
 from auditor.detect.base import AuditContext, Detector, Input
-from auditor.detect.source.common import SOURCE_ID
+from auditor.detect.source.common import COVERAGE_ID, SOURCE_ID
 from auditor.detect.source.figures import find_figures
-from auditor.detect.source.gaps import find_clause_omissions, find_gaps
+from auditor.detect.source.gaps import clause_drops, find_clause_omissions, find_gaps
 from auditor.detect.source.names import find_names
 from auditor.result import Finding, FindingKind
 
@@ -39,7 +39,11 @@ class SourceDetector(Detector):
         assert ctx.source is not None
         pairs = sorted(ctx.source_alignments, key=lambda p: (p.mt, p.other))
         findings = find_gaps(ctx, pairs)
-        findings += find_clause_omissions(ctx, pairs)
+        drops = clause_drops(ctx)  # the clause check's evidence, shared through ctx
+        if not (ctx.source.doc.lang == "zh" and COVERAGE_ID in ctx.detectors):
+            # for a Chinese source the coverage detector weighs the clause drops with the word
+            # evidence in one fitted decision per aligned group (auditor.detect.coverage)
+            findings += find_clause_omissions(ctx, drops)
         if ctx.source.doc.lang in ("zh", "ja"):
             findings += find_figures(ctx, pairs)
         if ctx.source.doc.lang == "zh":

@@ -4,11 +4,14 @@ for (additions), and source clauses the aligned MT does not carry (leave-one-out
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from auditor.detect.base import AuditContext
 from auditor.detect.source.common import content_chars, raw_text, unit
+from auditor.embed import Encoder
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
 # Thresholds: SourceConfig in auditor/config.py (AuditConfig.source).
@@ -103,42 +106,83 @@ def sentence_addition(ctx: AuditContext, i: int) -> Finding:
     )
 
 
-def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
-    """Leave-one-out over the clauses of each aligned source group (see module docs)."""
-    assert ctx.source is not None
-    encoder = ctx.source_encoder or ctx.resources.source_encoder
-    if encoder is None:
-        return []
-    settings = ctx.config.source
-    src_text, mt_text = ctx.source.doc.text, ctx.mt.doc.text
-    # pair, index of the group texts, clause start/end, index of the text without it
-    jobs: list[tuple[AlignmentPair, int, int, int, int]] = []
+@dataclass(frozen=True)
+class ClauseDrop:
+    """One clause of an aligned source group and its leave-one-out drop: the group's MT/source
+    cosine minus the cosine without the clause (negative: the source is closer to the MT
+    without it, so the MT carries nothing of it). `start`/`end` index the source document."""
+
+    pair: AlignmentPair
+    start: int
+    end: int
+    drop: float
+
+
+def text_clause_drops(groups: Sequence[tuple[str, str]], encoder: Encoder,
+                      min_chars: int) -> list[list[tuple[int, int, float]]]:
+    """Per (source text, MT text) group: (start, end, drop) of each clause of at least
+    `min_chars` content characters, when the source has two clauses or more (one encoder call
+    for all groups)."""
+    jobs: list[tuple[int, int, int, int, int]] = []  # group, base text, clause start/end, text
     texts: list[str] = []
-    for pair in pairs:
-        src_start = ctx.source.sentences[pair.other[0]].start
-        src_end = ctx.source.sentences[pair.other[-1]].end
-        group_src = src_text[src_start:src_end]
-        clauses = [(m.start(), m.end()) for m in _ZH_CLAUSE.finditer(group_src)]
+    for g, (src, mt) in enumerate(groups):
+        clauses = [(m.start(), m.end()) for m in _ZH_CLAUSE.finditer(src)]
         if len(clauses) < 2:
             continue
-        group_mt = " ".join(ctx.mt.sentences[i].text for i in pair.mt)
         base = len(texts)
-        texts += [group_mt, group_src]
+        texts += [mt, src]
         for a, b in clauses:
-            if content_chars(group_src[a:b]) < settings.min_clause_chars:
+            if content_chars(src[a:b]) < min_chars:
                 continue
-            jobs.append((pair, base, src_start + a, src_start + b, len(texts)))
-            texts.append(group_src[:a] + group_src[b:])
+            jobs.append((g, base, a, b, len(texts)))
+            texts.append(src[:a] + src[b:])
+    out: list[list[tuple[int, int, float]]] = [[] for _ in groups]
     if not jobs:
-        return []
+        return out
     vectors = encoder.encode(texts)
+    for g, base, a, b, without in jobs:
+        out[g].append((a, b, float(vectors[base] @ vectors[base + 1]
+                                   - vectors[base] @ vectors[without])))
+    return out
+
+
+def clause_drops(ctx: AuditContext) -> list[ClauseDrop]:
+    """Leave-one-out drops of the clauses of every aligned source group, once per audit: the
+    clause omissions below and the coverage detector's group decision read them."""
+
+    def build() -> list[ClauseDrop]:
+        assert ctx.source is not None
+        encoder = ctx.source_encoder or ctx.resources.source_encoder
+        if encoder is None:
+            return []
+        src_text = ctx.source.doc.text
+        pairs = sorted(ctx.source_alignments, key=lambda p: (p.mt, p.other))
+        starts = [ctx.source.sentences[p.other[0]].start for p in pairs]
+        groups = [(src_text[lo:ctx.source.sentences[p.other[-1]].end],
+                   " ".join(ctx.mt.sentences[i].text for i in p.mt))
+                  for p, lo in zip(pairs, starts, strict=True)]
+        drops = text_clause_drops(groups, encoder, ctx.config.source.min_clause_chars)
+        return [ClauseDrop(p, lo + a, lo + b, d)
+                for p, lo, found in zip(pairs, starts, drops, strict=True) for a, b, d in found]
+
+    if ctx.source is None:
+        return []
+    drops: list[ClauseDrop] = ctx.word_evidence("clause_drops", build)
+    return drops
+
+
+def find_clause_omissions(ctx: AuditContext, drops: Sequence[ClauseDrop]) -> list[Finding]:
+    """Source clauses the aligned MT does not carry (leave-one-out drops, `clause_drops`)."""
+    assert ctx.source is not None
+    settings = ctx.config.source
+    src_text, mt_text = ctx.source.doc.text, ctx.mt.doc.text
     findings = []
-    for pair, base, start, end, without in jobs:
-        drop = float(vectors[base] @ vectors[base + 1] - vectors[base] @ vectors[without])
-        if drop >= settings.clause_drop_minor:
+    for c in drops:
+        if c.drop >= settings.clause_drop_minor:
             continue
+        pair, drop = c.pair, c.drop
         last = ctx.mt.sentences[pair.mt[-1]]
-        clause = src_text[start:end].rstrip("，；：,;:】 ")
+        clause = src_text[c.start:c.end].rstrip("，；：,;:】 ")
         findings.append(Finding(
             kind=FindingKind.OMISSION,
             severity=Severity.MAJOR if drop < settings.clause_drop_major else Severity.MINOR,
@@ -147,10 +191,11 @@ def find_clause_omissions(ctx: AuditContext, pairs: list[AlignmentPair]) -> list
             confidence=float(np.clip(-drop * 5, 0.0, 1.0)),
             evidence=(f"source clause not carried by the aligned MT: leaving it out makes "
                       f"the source closer to the MT (cosine change {-drop:+.2f})"),
-            source=Span(start, start + len(clause), clause),
+            source=Span(c.start, c.start + len(clause), clause),
             mt_sentence=pair.mt[0],
         ))
     return findings
 
 
-__all__ = ["find_clause_omissions", "find_gaps"]
+__all__ = ["ClauseDrop", "clause_drops", "find_clause_omissions", "find_gaps",
+           "text_clause_drops"]
