@@ -510,6 +510,7 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         f"- machine: {meta['machine']}",
         f"- commit: {meta['commit']}, {meta['date']}, {meta['seconds']:.0f} s in all",
         f"- encoder: {meta['encoder']}; detectors: {', '.join(meta['detectors']) or '(none)'}",
+        f"- word-level coverage weights: {meta.get('coverage weights', 'packaged')}",
         "- TED: audited against the human reference refB (parallel alignment); news: against the "
         "Chinese source (no reference exists). MQM score: WMT 2021 weights, mean over segments.",
         "",
@@ -596,6 +597,15 @@ def _record_from_json(data: dict[str, Any]) -> DocumentRecord:
 
 
 # ---- entry point ----------------------------------------------------------------------------
+def use_fold_weights(auditor: Any, folder: Path, name: str) -> None:
+    """Give the auditor's coverage detector the weights fitted without this document's fold."""
+    from auditor.detect.coverage import CoverageDetector, models_from_json
+
+    for det in auditor.detectors:
+        if isinstance(det, CoverageDetector):
+            det.models = models_from_json((folder / name).read_bytes())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", choices=("ted", "news", "all"), default="all")
@@ -611,6 +621,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "thresholds and quality weights, contextual detectors skipped")
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the cross-validated quality-score section (quality_eval.py)")
+    parser.add_argument("--coverage-folds", type=Path, default=None, metavar="DIR",
+                        help="audit each document with the coverage weights fitted without "
+                        "its fold (benchmarks/fit_coverage.py --folds DIR): out-of-fold "
+                        "word-level findings instead of weights fitted on this very data")
     parser.add_argument("--from-json", type=Path, default=None,
                         help="re-summarise the records of an earlier --json run, no auditing")
     args = parser.parse_args(argv)
@@ -653,7 +667,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     auditors["news"] = Auditor(config=base_config, encoder=auditors["ted"].encoder)
     auditors["news"].resources = auditors["ted"].resources
     records: list[DocumentRecord] = []
+    folds = (json.loads((args.coverage_folds / "folds.json").read_text(encoding="utf-8"))
+             if args.coverage_folds else {})
     for doc in tqdm(docs, desc="auditing", unit="doc", file=sys.stderr):
+        if folds:
+            use_fold_weights(auditors[doc.dataset], args.coverage_folds,
+                             folds[f"{doc.dataset}:{doc.doc}"])
         try:
             records.append(evaluate_document(auditors[doc.dataset], doc))
         except Exception as exc:  # noqa: BLE001 - one broken detector must not hide the rest
@@ -665,6 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                      if (argv or sys.argv[1:]) else "")
     meta = {
         "command": command.strip(),
+        "coverage weights": ("out of fold (fit_coverage.py --folds)" if folds
+                             else "packaged (fitted on this dev data: in-sample)"),
         "machine": machine_line(),
         "commit": git_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -242,14 +242,15 @@ def cross_validate(X, y, row_seg, seg_group, seg_gold, min_precision=0.0, folds=
 
 def segment_rows(X: np.ndarray, prob: np.ndarray, seg: np.ndarray, n_seg: int,
                  row_fn=None) -> tuple[np.ndarray, np.ndarray]:
-    """The segment rows (`row_fn`, by default `segment_omission_row`) of every segment with
-    words, and which segments those are (rows are grouped by segment, in order)."""
+    """The segment rows (`row_fn(word rows, word probabilities, segment)`, by default
+    `segment_omission_row` without the MT side) of every segment with words, and which
+    segments those are (rows are grouped by segment, in order)."""
     from auditor.detect.coverage import segment_omission_row
 
-    row_fn = row_fn or segment_omission_row
+    row_fn = row_fn or (lambda rows, p, i: segment_omission_row(rows, p, 0.0))
     bounds = np.searchsorted(seg, np.arange(n_seg + 1))
     has = np.array([bounds[i + 1] > bounds[i] for i in range(n_seg)])
-    rows = [row_fn(X[bounds[i]:bounds[i + 1]], prob[bounds[i]:bounds[i + 1]])
+    rows = [row_fn(X[bounds[i]:bounds[i + 1]], prob[bounds[i]:bounds[i + 1]], i)
             for i in range(n_seg) if has[i]]
     return np.asarray(rows), np.flatnonzero(has)
 
@@ -360,21 +361,190 @@ def final_model(X, y, score_rows, seg, n_seg, gold, min_precision=0.0, cv_f1=1.0
             "threshold": cut, "major": major}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help="store the refitted weights")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/coverage-features.npz"))
-    parser.add_argument("--refresh", action="store_true", help="recompute cached features")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+FOLDS = {"news": 5, "ted": 3}  # documents per dataset held out together (TED has 3 talks)
+
+
+def subset(data: dict, news_docs: np.ndarray, ted_docs: np.ndarray) -> dict:
+    """The cached features of these documents only (segment indices renumbered)."""
+    out = dict(data)
+    for prefix, pairs in (("news", (("X", "y", "seg"), ("MX", "my", "mseg"))), ("ted", ())):
+        segs = data[f"{prefix}_segs"]
+        keep = np.isin(segs[:, 0], news_docs if prefix == "news" else ted_docs)
+        out[f"{prefix}_segs"] = segs[keep]
+        renumber = np.cumsum(keep) - 1
+        for X, y, seg in pairs:
+            owner = data[f"{prefix}_{seg}"].astype(int)
+            rows = keep[owner]
+            out[f"{prefix}_{X}"] = data[f"{prefix}_{X}"][rows]
+            out[f"{prefix}_{y}"] = data[f"{prefix}_{y}"][rows]
+            out[f"{prefix}_{seg}"] = renumber[owner[rows]]
+        if prefix == "news":
+            out["news_cosine"] = data["news_cosine"][keep]
+        else:
+            out["ted_O"], out["ted_A"] = data["ted_O"][keep], data["ted_A"][keep]
+    return out
+
+
+def write_folds(data: dict, folder: Path, ted_on: dict) -> None:
+    """One weights file per (dataset, fold), fitted on every other document of that dataset and
+    all of the other dataset, and `folds.json`: document name -> file. The TED models keep the
+    on/off decision of the full cross-validation (two talks cannot be cross-validated)."""
+    from sklearn.model_selection import GroupKFold
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"news": sorted({d.doc for d in load_documents("news")}),
+             "ted": sorted({d.doc for d in load_documents("ted")})}
+    index: dict[str, str] = {}
+    for dataset, k in FOLDS.items():
+        docs = np.arange(len(names[dataset]))
+        for fold, (_, held) in enumerate(GroupKFold(k).split(docs, groups=docs)):
+            keep = np.setdiff1d(docs, held)
+            news_docs = keep if dataset == "news" else np.arange(len(names["news"]))
+            ted_docs = keep if dataset == "ted" else np.arange(len(names["ted"]))
+            weights = fit_weights(subset(data, news_docs, ted_docs), verbose=False,
+                                  ted_on=ted_on)
+            name = f"{dataset}-{fold}.json"
+            (folder / name).write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+            index.update({f"{dataset}:{names[dataset][i]}": name for i in held})
+            print(f"wrote {folder / name} (held out: "
+                  f"{', '.join(names[dataset][i] for i in held)})")
+    (folder / "folds.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+
+
+def fit_weights(data: dict, verbose: bool = True, ted_on: dict | None = None) -> dict:
+    """The weights file's content fitted on `data` (all dev data, or the training documents of
+    one fold, `subset`); prints the cross-validated figures when `verbose`. `ted_on`: whether
+    each TED model is on, for data with too few talks to cross-validate (one fold's two)."""
     from auditor.detect.coverage import (
+        CARRIED_COSINE,
         REFERENCE_FEATURES,
         SEGMENT_MISTRANSLATION_FEATURES,
         SEGMENT_OMISSION_FEATURES,
         SOURCE_MISTRANSLATION_FEATURES,
         SOURCE_OMISSION_FEATURES,
         segment_mistranslation_row,
+        segment_omission_row,
     )
+
+    say = print if verbose else (lambda *a, **k: None)
+    per_han = float(data["per_han"])
+    out: dict = {"version": VERSION,
+                 "fitted_on": "WMT MQM zh-en dev split (news 19 docs, TED 3 talks); "
+                 "python benchmarks/fit_coverage.py --write",
+                 "english_words_per_han": round(per_han, 4)}
+    segs = data["news_segs"]
+    group, gold_omit, gold_wrong, ratio = segs[:, 0], segs[:, 1] > 0, segs[:, 2] > 0, segs[:, 3]
+    n_seg = len(segs)
+    # news omission
+    X, y, seg = data["news_X"], data["news_y"] > 0, data["news_seg"].astype(int)
+    lp, lr, lf, lt = oracle_length(ratio, gold_omit)
+    say(f"news omission (words {len(y)}, marked {int(y.sum())}; segments {n_seg}, "
+          f"gold {int(gold_omit.sum())}); oracle length ratio <= {lt}: "
+          f"{lp:.2f} / {lr:.2f} / {lf:.2f}")
+    floor = MIN_PRECISION["source_omission"]
+    docs = np.unique(group)
+    # the MT side of each segment: the share of its content words no source gloss explains
+    MX, mseg = data["news_MX"], data["news_mseg"].astype(int)
+    unexplained = np.bincount(mseg, weights=(MX[:, 0] == 0) & (MX[:, 1] < CARRIED_COSINE),
+                              minlength=n_seg) / np.maximum(np.bincount(mseg, minlength=n_seg), 1)
+
+    def omission_row(rows: np.ndarray, p: np.ndarray, i: int) -> np.ndarray:
+        return segment_omission_row(rows, p, float(unexplained[i]))
+
+    def mistranslation_row(rows: np.ndarray, p: np.ndarray, i: int) -> np.ndarray:
+        return segment_mistranslation_row(rows, p)
+
+    word_oof = _oof_words(X, y, group[seg], docs, 5)
+    word_cut = best_word_cut(word_oof, y)
+    for label, minp in (("shipped, precision >= 0.5", floor), ("best F1, no floor", 0.0)):
+        score, pred, row_prob = stacked_omission(X, y, seg, group, gold_omit, minp,
+                                                 row_fn=omission_row)
+        p, r, f = prf(gold_omit, pred)
+        sp, sr, sf = span_figures(pred, row_prob, y, seg, n_seg, word_cut)
+        say(f"  {label}: segment CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
+              f"{int(pred.sum())}, average precision {average_precision(gold_omit, score):.3f}; "
+              f"span (the finding's phrase meets a marked span) {sp:.2f} / {sr:.2f} / {sf:.2f}")
+        if minp == floor:
+            shipped_score, shipped_f1 = score, f
+    # the shipped models: words fitted on all dev data, the segment model on their
+    # out-of-fold probabilities, its cut on the cross-validated segment scores above
+    word = _fit(X, y)
+    out["source_omission"] = {"features": list(SOURCE_OMISSION_FEATURES),
+                              "weights": word.coef_[0].tolist(),
+                              "bias": float(word.intercept_[0]),
+                              "threshold": word_cut, "major": word_cut}
+    S, which = segment_rows(X, word_oof, seg, n_seg, omission_row)
+    seg_model = _fit(S, gold_omit[which])
+    cut = best_threshold(shipped_score, gold_omit, floor) if shipped_f1 > 0 else 1.0
+    top = np.sort(shipped_score[shipped_score >= cut])
+    out["segment_omission"] = {"features": list(SEGMENT_OMISSION_FEATURES),
+                               "weights": seg_model.coef_[0].tolist(),
+                               "bias": float(seg_model.intercept_[0]), "threshold": cut,
+                               "major": float(np.quantile(top, 0.5)) if len(top) else cut}
+    # news mistranslation: word model on all MT words, one stacked decision per segment, and
+    # a finding when its calibrated probability is at least MISTRANSLATION_CUT
+    MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
+    score, pred, _ = stacked_omission(MX, my, mseg, group, gold_wrong,
+                                      row_fn=mistranslation_row,
+                                      fixed_cut=MISTRANSLATION_CUT)
+    p, r, f = prf(gold_wrong, pred)
+    emb = data["news_cosine"]
+    same = np.zeros(n_seg, dtype=bool)
+    same[np.argsort(emb, kind="stable")[:int(pred.sum())]] = True
+    ep, er, ef = prf(gold_wrong, same)
+    say(f"news mistranslation (MT words {len(my)}, marked {int(my.sum())}; gold segments "
+          f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
+          f"{int(pred.sum())}, average precision {average_precision(gold_wrong, score):.3f}; "
+          f"USE cosine flagging as many: {ep:.2f} / {er:.2f} / {ef:.2f}, average precision "
+          f"{average_precision(gold_wrong, -emb):.3f}")
+    mword = _fit(MX, my)
+    word_cut = best_word_cut(_oof_words(MX, my, group[mseg], docs, 5), my)
+    out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
+                                    "weights": mword.coef_[0].tolist(),
+                                    "bias": float(mword.intercept_[0]),
+                                    "threshold": word_cut, "major": word_cut}
+    mword_oof = _oof_words(MX, my, group[mseg], docs, 5)
+    S, which = segment_rows(MX, mword_oof, mseg, n_seg, mistranslation_row)
+    mseg_model = _fit(S, gold_wrong[which])
+    top = np.sort(score[pred])
+    out["segment_mistranslation"] = {"features": list(SEGMENT_MISTRANSLATION_FEATURES),
+                                     "weights": mseg_model.coef_[0].tolist(),
+                                     "bias": float(mseg_model.intercept_[0]),
+                                     "threshold": MISTRANSLATION_CUT,
+                                     "major": float(np.quantile(top, 0.5)) if len(top)
+                                     else MISTRANSLATION_CUT}
+    # TED: one row per segment
+    tsegs = data["ted_segs"]
+    tgroup, t_omit, t_add, tratio = (tsegs[:, 0], tsegs[:, 1] > 0, tsegs[:, 2] > 0,
+                                     tsegs[:, 3])
+    idx = np.arange(len(tsegs))
+    for name, rows, gold, high in (("reference_omission", data["ted_O"], t_omit, False),
+                                   ("reference_addition", data["ted_A"], t_add, True)):
+        if ted_on is not None:
+            f = 1.0 if ted_on[name] else 0.0
+        else:
+            score, pred, _ = cross_validate(rows, gold, idx, tgroup, gold, folds=3)
+            p, r, f = prf(gold, pred)
+            lp, lr, lf, lt = oracle_length(tratio, gold, high=high)
+            say(f"TED {name} (segments {len(gold)}, gold {int(gold.sum())}): CV P/R/F1 "
+                f"{p:.2f} / {r:.2f} / {f:.2f}, flags {int(pred.sum())}; oracle length ratio "
+                f"{'>=' if high else '<='} {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
+        out[name] = {"features": list(REFERENCE_FEATURES),
+                     **final_model(rows, gold, rows, idx, len(gold), gold, cv_f1=f)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="store the refitted weights")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/coverage-features.npz"))
+    parser.add_argument("--refresh", action="store_true", help="recompute cached features")
+    parser.add_argument("--folds", type=Path, default=None, metavar="DIR",
+                        help="also write one weights file per fold of documents, each fitted "
+                        "without them, for out-of-fold pipeline figures "
+                        "(evaluate_mqm.py --coverage-folds DIR)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from auditor.embed import load_encoder
 
     if args.cache.exists() and not args.refresh:
@@ -391,97 +561,13 @@ def main(argv: list[str] | None = None) -> int:
         np.savez(args.cache, **data)
     print(f"expected English words per Chinese character (TED refB): {per_han:.3f}")
 
-    out: dict = {"version": VERSION,
-                 "fitted_on": "WMT MQM zh-en dev split (news 19 docs, TED 3 talks); "
-                 "python benchmarks/fit_coverage.py --write",
-                 "english_words_per_han": round(per_han, 4)}
-    segs = data["news_segs"]
-    group, gold_omit, gold_wrong, ratio = segs[:, 0], segs[:, 1] > 0, segs[:, 2] > 0, segs[:, 3]
-    n_seg = len(segs)
-    # news omission
-    X, y, seg = data["news_X"], data["news_y"] > 0, data["news_seg"].astype(int)
-    lp, lr, lf, lt = oracle_length(ratio, gold_omit)
-    print(f"news omission (words {len(y)}, marked {int(y.sum())}; segments {n_seg}, "
-          f"gold {int(gold_omit.sum())}); oracle length ratio <= {lt}: "
-          f"{lp:.2f} / {lr:.2f} / {lf:.2f}")
-    floor = MIN_PRECISION["source_omission"]
-    docs = np.unique(group)
-    word_oof = _oof_words(X, y, group[seg], docs, 5)
-    word_cut = best_word_cut(word_oof, y)
-    for label, minp in (("shipped, precision >= 0.5", floor), ("best F1, no floor", 0.0)):
-        score, pred, row_prob = stacked_omission(X, y, seg, group, gold_omit, minp)
-        p, r, f = prf(gold_omit, pred)
-        sp, sr, sf = span_figures(pred, row_prob, y, seg, n_seg, word_cut)
-        print(f"  {label}: segment CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
-              f"{int(pred.sum())}, average precision {average_precision(gold_omit, score):.3f}; "
-              f"span (the finding's phrase meets a marked span) {sp:.2f} / {sr:.2f} / {sf:.2f}")
-        if minp == floor:
-            shipped_score, shipped_f1 = score, f
-    # the shipped models: words fitted on all dev data, the segment model on their
-    # out-of-fold probabilities, its cut on the cross-validated segment scores above
-    word = _fit(X, y)
-    out["source_omission"] = {"features": list(SOURCE_OMISSION_FEATURES),
-                              "weights": word.coef_[0].tolist(),
-                              "bias": float(word.intercept_[0]),
-                              "threshold": word_cut, "major": word_cut}
-    S, which = segment_rows(X, word_oof, seg, n_seg)
-    seg_model = _fit(S, gold_omit[which])
-    cut = best_threshold(shipped_score, gold_omit, floor) if shipped_f1 > 0 else 1.0
-    top = np.sort(shipped_score[shipped_score >= cut])
-    out["segment_omission"] = {"features": list(SEGMENT_OMISSION_FEATURES),
-                               "weights": seg_model.coef_[0].tolist(),
-                               "bias": float(seg_model.intercept_[0]), "threshold": cut,
-                               "major": float(np.quantile(top, 0.5)) if len(top) else cut}
-    # news mistranslation: word model on all MT words, one stacked decision per segment, and
-    # a finding when its calibrated probability is at least MISTRANSLATION_CUT
-    MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
-    score, pred, _ = stacked_omission(MX, my, mseg, group, gold_wrong,
-                                      row_fn=segment_mistranslation_row,
-                                      fixed_cut=MISTRANSLATION_CUT)
-    p, r, f = prf(gold_wrong, pred)
-    emb = data["news_cosine"]
-    same = np.zeros(n_seg, dtype=bool)
-    same[np.argsort(emb, kind="stable")[:int(pred.sum())]] = True
-    ep, er, ef = prf(gold_wrong, same)
-    print(f"news mistranslation (MT words {len(my)}, marked {int(my.sum())}; gold segments "
-          f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
-          f"{int(pred.sum())}, average precision {average_precision(gold_wrong, score):.3f}; "
-          f"USE cosine flagging as many: {ep:.2f} / {er:.2f} / {ef:.2f}, average precision "
-          f"{average_precision(gold_wrong, -emb):.3f}")
-    mword = _fit(MX, my)
-    word_cut = best_word_cut(_oof_words(MX, my, group[mseg], docs, 5), my)
-    out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
-                                    "weights": mword.coef_[0].tolist(),
-                                    "bias": float(mword.intercept_[0]),
-                                    "threshold": word_cut, "major": word_cut}
-    mword_oof = _oof_words(MX, my, group[mseg], docs, 5)
-    S, which = segment_rows(MX, mword_oof, mseg, n_seg, segment_mistranslation_row)
-    mseg_model = _fit(S, gold_wrong[which])
-    top = np.sort(score[pred])
-    out["segment_mistranslation"] = {"features": list(SEGMENT_MISTRANSLATION_FEATURES),
-                                     "weights": mseg_model.coef_[0].tolist(),
-                                     "bias": float(mseg_model.intercept_[0]),
-                                     "threshold": MISTRANSLATION_CUT,
-                                     "major": float(np.quantile(top, 0.5)) if len(top)
-                                     else MISTRANSLATION_CUT}
-    # TED: one row per segment
-    tsegs = data["ted_segs"]
-    tgroup, t_omit, t_add, tratio = (tsegs[:, 0], tsegs[:, 1] > 0, tsegs[:, 2] > 0,
-                                     tsegs[:, 3])
-    idx = np.arange(len(tsegs))
-    for name, rows, gold, high in (("reference_omission", data["ted_O"], t_omit, False),
-                                   ("reference_addition", data["ted_A"], t_add, True)):
-        score, pred, _ = cross_validate(rows, gold, idx, tgroup, gold, folds=3)
-        p, r, f = prf(gold, pred)
-        lp, lr, lf, lt = oracle_length(tratio, gold, high=high)
-        print(f"TED {name} (segments {len(gold)}, gold {int(gold.sum())}): CV P/R/F1 "
-              f"{p:.2f} / {r:.2f} / {f:.2f}, flags {int(pred.sum())}; oracle length ratio "
-              f"{'>=' if high else '<='} {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
-        out[name] = {"features": list(REFERENCE_FEATURES),
-                     **final_model(rows, gold, rows, idx, len(gold), gold, cv_f1=f)}
+    out = fit_weights(data)
     if args.write:
         WEIGHTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {WEIGHTS}")
+    if args.folds:
+        write_folds(data, args.folds, {k: out[k]["threshold"] < 1.0
+                                       for k in ("reference_omission", "reference_addition")})
     return 0
 
 

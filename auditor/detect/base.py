@@ -33,6 +33,10 @@ from auditor.result import (
     sentence_at,
 )
 
+# The word-level coverage detector (auditor.detect.coverage): where it runs, others leave it the
+# decisions it makes with more evidence (AuditContext.detectors).
+COVERAGE_ID = "coverage"
+
 
 class Input(str, Enum):
     """An input a detector may need besides the MT."""

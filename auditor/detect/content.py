@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from auditor.config import AlignMode, ContentConfig
-from auditor.detect.base import AuditContext, Detector, Input
+from auditor.detect.base import COVERAGE_ID, AuditContext, Detector, Input
 from auditor.detect.clauses import Clause
 from auditor.detect.units import ClauseTables
 from auditor.result import SEVERITY_RANK, Finding, FindingKind, Severity, Span, sentence_at
@@ -218,7 +218,13 @@ class ContentDetector(Detector):
         additions = self._additions(ctx, tables, mt_supports, judge)
         omissions = self._omissions(ctx, tables, ref_supports, judge)
         if ctx.config.mode is AlignMode.PARALLEL:
-            return self._substitutions(ctx, additions, omissions)
+            found = self._substitutions(ctx, additions, omissions)
+            if COVERAGE_ID in ctx.detectors:
+                # against a true translation the coverage detector's fitted word-level decision
+                # reports additions (off while it cannot beat the length rule on the TED dev
+                # data: an unsupported clause there is a Major addition in 1% of cases)
+                found = [f for f in found if f.kind is not FindingKind.ADDITION]
+            return found
         return additions + omissions
 
     # ---- substitutions ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,9 +39,10 @@ from importlib import resources
 import numpy as np
 
 from auditor.config import AlignMode
-from auditor.detect.base import AuditContext, Detector
+from auditor.detect.base import COVERAGE_ID, AuditContext, Detector
 from auditor.detect.source.gaps import clause_drops
 from auditor.embed import Encoder
+from auditor.lang.transliteration import FULL_EVIDENCE, transliteration_score
 from auditor.lang.words import (
     NAME_FLAGS,
     EnglishWord,
@@ -48,6 +50,7 @@ from auditor.lang.words import (
     chinese_content_words,
     english_words,
     pinyin_key,
+    pinyin_syllables,
     romanised_in,
     romanised_runs,
     stems_meet,
@@ -115,7 +118,12 @@ def _logistic(data: dict) -> Logistic:
 @lru_cache(maxsize=1)
 def load_models() -> CoverageModels:
     """The packaged weights (json data, reproduced by benchmarks/fit_coverage.py)."""
-    raw = (resources.files("auditor.detect") / WEIGHTS_FILE).read_bytes()
+    return models_from_json((resources.files("auditor.detect") / WEIGHTS_FILE).read_bytes())
+
+
+def models_from_json(raw: bytes) -> CoverageModels:
+    """Weights from the bytes of a weights file (the packaged one, or one fold's of
+    `benchmarks/fit_coverage.py --folds` for out-of-fold pipeline figures)."""
     data = json.loads(raw)
     return CoverageModels(
         source_omission=_logistic(data["source_omission"]),
@@ -170,6 +178,11 @@ class SourceEvidence:
     context_mt: np.ndarray = field(default_factory=lambda: np.zeros(0))
     context_drop: np.ndarray = field(default_factory=lambda: np.zeros(0))
     needed_source_texts: frozenset[str] = frozenset()  # what the source encoder embeds
+    # (n_src,) a name the MT spells as an English name the Chinese transliterates ("莱西" /
+    # "Raisi", `auditor.lang.transliteration`), in [0, 1]; and a word inside brackets (a
+    # dateline or byline: "【本报记者 X】", "（综合11日电）", which MT often leaves out)
+    transliterated: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bracketed: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
@@ -237,10 +250,29 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
             v = vectors[row[words[k].text]]
             context_mt[k] = float(v @ vectors[0])
             context_drop[k] = context_mt[k] - float(v @ vectors[1])
+    capitalised = [w.text for w in mt_words if w.text[:1].isupper()]
+    transliterated = np.array([
+        _transliterated(w.text, capitalised) if w.proper and not lexical[k] else 0.0
+        for k, w in enumerate(words)])
+    brackets = [(m.start(), m.end()) for m in _BRACKETED.finditer(src_text)]
+    bracketed = np.array([float(any(a <= w.start < b for a, b in brackets)) for w in words])
     return SourceEvidence(words, mt_words, lexical, semantic, best_mt, mt_lexical, mt_semantic,
                           len(all_mt), frozenset(glosses) | frozenset(mt_texts)
                           if glosses and mt_texts else frozenset(), context_mt, context_drop,
-                          frozenset(source_texts))
+                          frozenset(source_texts), transliterated, bracketed)
+
+
+_BRACKETED = re.compile(r"[（(【\[〔][^）)】\]〕]{0,40}[）)】\]〕]")
+
+
+def _transliterated(word: str, capitalised: Sequence[str]) -> float:
+    """How well some capitalised MT word spells an English name this Chinese name
+    transliterates, in [0, 1] (`transliteration_score` / FULL_EVIDENCE)."""
+    syllables = pinyin_syllables(word)
+    if len(syllables) < 2:
+        return 0.0
+    best = max((transliteration_score(c, syllables) for c in capitalised), default=-math.inf)
+    return float(np.clip(best / FULL_EVIDENCE, 0.0, 1.0))
 
 
 def han_count(text: str) -> int:
@@ -258,7 +290,8 @@ def length_deviation(mt_words: int, src_text: str, per_han: float) -> float:
 SOURCE_OMISSION_FEATURES = ("lexical", "semantic", "in_dictionary", "proper", "numeral",
                             "log_frequency", "characters", "group_carried", "length_deviation",
                             "semantic_x_dictionary", "verb", "name", "time", "idiom",
-                            "context_mt", "context_drop", "clause_drop")
+                            "context_mt", "context_drop", "clause_drop", "transliterated",
+                            "bracketed")
 SOURCE_MISTRANSLATION_FEATURES = ("lexical", "semantic", "capitalised", "numeral",
                                   "neighbours_carried", "group_carried", "length_deviation")
 
@@ -295,21 +328,24 @@ def source_omission_rows(ev: SourceEvidence, deviation: float,
                      ev.semantic[k] * float(w.in_dictionary), float(w.flag in ("v", "vn")),
                      float(w.flag in NAME_FLAGS), float(w.flag == "t"),
                      float(w.flag in ("i", "l")), ev.context_mt[k], ev.context_drop[k],
-                     clause_drop[k]))
+                     clause_drop[k], ev.transliterated[k], ev.bracketed[k]))
     return np.asarray(rows, dtype=float)
 
 
 SEGMENT_OMISSION_FEATURES = ("top_word", "second_word", "uncovered", "uncovered_share",
                              "uncovered_known", "length_deviation", "shortfall", "words",
-                             "clause_drop")
+                             "clause_drop", "mt_unexplained")
 
 
-def segment_omission_row(rows: np.ndarray, p_words: np.ndarray) -> np.ndarray:
+def segment_omission_row(rows: np.ndarray, p_words: np.ndarray, mt_unexplained: float
+                         ) -> np.ndarray:
     """One feature row per aligned group (`SEGMENT_OMISSION_FEATURES`) from its word rows
     (`source_omission_rows`) and their omission probabilities: the strongest uncovered-word
     evidence (the two highest word logits) beside the length deviation and the most negative
     clause drop (the clause the MT carries least), so the decision is at least the length and
-    clause rules and more where the words say more."""
+    clause rules and more where the words say more; and the share of the MT's content words no
+    source gloss explains (`mt_unexplained`): a dropped word leaves no MT word behind, a
+    mistranslated one leaves a wrong one."""
     col = {f: i for i, f in enumerate(SOURCE_OMISSION_FEATURES)}
     n = len(rows)
     logit = np.sort(np.log(np.clip(p_words, 1e-6, 1 - 1e-6) / np.clip(1 - p_words, 1e-6, 1)))
@@ -319,7 +355,8 @@ def segment_omission_row(rows: np.ndarray, p_words: np.ndarray) -> np.ndarray:
     return np.array([logit[-1], logit[-2] if n > 1 else logit[-1] - 2.0,
                      math.log1p(int(uncovered.sum())), float(uncovered.mean()),
                      math.log1p(int(known.sum())), deviation, max(0.0, -deviation),
-                     math.log1p(n), min(0.0, float(rows[:, col["clause_drop"]].min()))])
+                     math.log1p(n), min(0.0, float(rows[:, col["clause_drop"]].min())),
+                     mt_unexplained])
 
 
 def likeliest_run(p_words: np.ndarray, cut: float) -> list[int]:
@@ -369,6 +406,13 @@ def segment_mistranslation_row(rows: np.ndarray, p_words: np.ndarray) -> np.ndar
     return np.array([float(logit[candidate].max()) if candidate.any() else -8.0,
                      float(logit.max()), float(unexplained.mean()),
                      math.log1p(int(unexplained.sum()))])
+
+
+def _mt_unexplained(ev: SourceEvidence) -> float:
+    """Share of the MT content words no source gloss explains (stem or close vector)."""
+    if not len(ev.mt_words):
+        return 0.0
+    return float(np.mean((ev.mt_lexical == 0) & (ev.mt_semantic < CARRIED_COSINE)))
 
 
 def _unexplained(rows: np.ndarray) -> int:
@@ -575,13 +619,17 @@ def _merge_runs(indices: Sequence[int]) -> list[list[int]]:
 class CoverageDetector(Detector):
     """Omissions and mistranslations word by word, against the source and a parallel reference."""
 
-    id = "coverage"
+    id = COVERAGE_ID
     requires = frozenset()  # the source or a parallel reference: either is enough (see `find`)
     produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION,
                           FindingKind.MISTRANSLATION})
 
+    def __init__(self, models: CoverageModels | None = None):
+        # other weights than the packaged ones: benchmarks/evaluate_mqm.py --coverage-folds
+        self.models = models
+
     def find(self, ctx: AuditContext) -> list[Finding]:
-        models = load_models()
+        models = self.models or load_models()
         findings: list[Finding] = []
         if ctx.source is not None and ctx.source.doc.lang == "zh":
             findings += self._against_source(ctx, models)
@@ -602,7 +650,7 @@ class CoverageDetector(Detector):
             rows = source_omission_rows(ev, deviation, g.clause_drop)
             p_omit = models.source_omission.probability(rows)
             p = float(models.segment_omission.probability(
-                segment_omission_row(rows, p_omit)[None, :])[0])
+                segment_omission_row(rows, p_omit, _mt_unexplained(ev))[None, :])[0])
             if p >= models.segment_omission.threshold:
                 # the group lost something: the phrase likeliest to be it (the reviewers'
                 # span is a word or a short phrase)
@@ -745,4 +793,5 @@ def _sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
 
 
 __all__ = ["CoverageDetector", "CoverageModels", "SentenceCoverage", "load_models",
+           "models_from_json",
            "monolingual_evidence", "sentence_coverage", "source_evidence"]

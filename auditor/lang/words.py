@@ -116,6 +116,17 @@ def pinyin_key(word: str) -> str:
     return "".join(lazy_pinyin(word, style=Style.NORMAL)).replace("v", "u")
 
 
+@lru_cache(maxsize=65536)
+def pinyin_syllables(word: str) -> tuple[str, ...]:
+    """Toneless pinyin syllables of an all-Chinese word (() for other words): what
+    `auditor.lang.transliteration` scores against an English name."""
+    if not word or not all(_HAN.match(ch) for ch in word):
+        return ()
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(s.replace("v", "u") for s in lazy_pinyin(word, style=Style.NORMAL))
+
+
 def romanised_runs(words: list[EnglishWord]) -> list[tuple[str, frozenset[int]]]:
     """Runs of consecutive capitalised content words of an English text, folded and joined
     ("Ma Zuobo" -> "mazuobo"), each with the offsets in the joined text where a word starts."""
@@ -289,6 +300,7 @@ def chinese_content_words(text: str) -> list[SourceWord]:
 
 
 __all__ = ["CONTENT_FLAGS", "EnglishWord", "SourceWord", "chinese_content_words",
-           "english_words", "gloss_stems", "irregular_forms", "pinyin_key", "pos_tagged",
+           "english_words", "gloss_stems", "irregular_forms", "pinyin_key",
+           "pinyin_syllables", "pos_tagged",
            "romanised_in",
            "romanised_runs", "stem", "stems_meet", "stop_words"]

@@ -19,8 +19,8 @@ Modules by what they check: `gaps` (sentences and clauses), `figures` (numbers a
 
 from __future__ import annotations
 
-from auditor.detect.base import AuditContext, Detector, Input
-from auditor.detect.source.common import COVERAGE_ID, SOURCE_ID
+from auditor.detect.base import COVERAGE_ID, AuditContext, Detector, Input
+from auditor.detect.source.common import SOURCE_ID
 from auditor.detect.source.figures import find_figures
 from auditor.detect.source.gaps import clause_drops, find_clause_omissions, find_gaps
 from auditor.detect.source.names import find_names

@@ -10,7 +10,6 @@ import numpy as np
 from auditor.result import Sentence
 
 SOURCE_ID = "source"
-COVERAGE_ID = "coverage"  # auditor.detect.coverage: decides clause omissions of a Chinese source
 
 _CONTENT_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7afA-Za-z0-9]")
 
