@@ -192,8 +192,7 @@ def main() -> None:
 
 # ---- fast mode's leave-one-out cuts (--fit-clauses) -------------------------------------------
 CUTS = tuple(round(-0.01 * k, 2) for k in range(16))  # 0.00 ... -0.15
-_CHANGE = re.compile(r"leaving it out makes the source closer to the MT "
-                     r"\(cosine change ([-+.0-9]+)\)")
+_CHANGE = re.compile(r"leaving it out makes the source closer to the MT")
 
 
 def clause_drops(auditor: Auditor, docs: list[MqmDocument]
@@ -211,11 +210,12 @@ def clause_drops(auditor: Auditor, docs: list[MqmDocument]
             if f.kind != FindingKind.OMISSION or f.source is None:
                 continue
             seg = source_segment(d, f.source.start)
-            match = _CHANGE.search(f.evidence)
             if seg is None:
                 continue
-            if match:
-                drops[d.key].append((seg, -float(match.group(1))))
+            if _CHANGE.search(f.evidence):
+                # the exact drop: the confidence is -5 x drop, clipped to 0..1 (the evidence
+                # text rounds it to 0.01); a clause whose drop is >= 0 is never flagged
+                drops[d.key].append((seg, -f.confidence / 5))
             else:
                 gaps[d.key].add(seg)
     return drops, gaps
