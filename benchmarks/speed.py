@@ -164,6 +164,11 @@ COLD_PIECES = (
      "import jieba, logging; jieba.setLogLevel(logging.WARNING); jieba.initialize()"),
     ("USE v3 (source encoder)", "source audits",
      "from auditor.embed import load_encoder; load_encoder('use-multilingual-v3').encode(['x'])"),
+    ("static model (model2vec)", "--fast",
+     "from auditor.embed import load_encoder; load_encoder('fast').encode(['warm up'])"),
+    ("static model + CC-CEDICT gloss table", "--fast, Chinese sources (instead of USE)",
+     "from auditor.embed import load_encoder; "
+     "load_encoder('cedict-gloss-static256').encode(['欧盟峰会', 'EU summit'])"),
     ("pypinyin tables", "no longer on the reference audit path (source names only)",
      "from pypinyin.constants import PINYIN_DICT"),
     ("pykakasi", "no longer loaded (the reading index is built from it once)",
