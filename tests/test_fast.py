@@ -181,3 +181,21 @@ def test_gloss_vectors_put_chinese_beside_its_english(gloss_encoder, fast_audito
                        atol=1e-6)
     with_name = gloss_encoder.encode(["他在NASA工作。", "他在工作。", "He works at NASA."])
     assert with_name[0] @ with_name[2] > with_name[1] @ with_name[2]
+
+
+def test_gloss_table_rows_follow_the_recipe(gloss_encoder, fast_auditor):
+    """A headword's row is the mean, over its first four CC-CEDICT glosses, of each gloss's
+    mean static token row (auditor.distill.build_gloss_table), float16 in the table."""
+    from auditor.distill import MAX_GLOSSES, headword_glosses
+    from auditor.embed import bare_encoder
+
+    table = bare_encoder(gloss_encoder)
+    static = bare_encoder(fast_auditor.encoder)
+    glosses = headword_glosses()
+    for word in ("北京", "峰会", "移民"):
+        senses = glosses[word][:MAX_GLOSSES]
+        expected = np.mean([rows.mean(axis=0) for rows in static.token_rows(senses)], axis=0)
+        row = np.asarray(table._vectors[table._rows[word]], np.float32)
+        assert np.allclose(row, expected, atol=2e-3), word
+    assert "Beijing" in glosses["北京"][0]
+    assert table.words("欧盟峰会") == (table._rows["欧盟"], table._rows["峰会"])
