@@ -6,11 +6,13 @@ errors on a word or a short phrase. This detector works word by word inside each
 - against the source (Chinese): each content word of the source (jieba) is carried when a
   CC-CEDICT gloss word (or its Snowball stem) is in the aligned MT or its pinyin is spelt out
   there, or, as graded evidence, when a gloss is close to an MT word in MiniLM space
-  (paraphrases) and the word stays as close to the MT as to its source in multilingual USE. A
-  word model scores each word; one decision per aligned group (on the strongest word scores
-  and the length deviation) reports an omission with the source offsets of the likeliest
-  dropped phrase. An MT content word that no source gloss explains, between words that are
-  explained, is a candidate mistranslation.
+  (paraphrases), when a name's transliteration spells a capitalised MT word, and when the word
+  stays as close to the MT as to its source in multilingual USE. A word model scores each
+  word; one decision per aligned group (on the strongest word scores, the length deviation,
+  the source check's leave-one-out clause drops and the MT words left unexplained) reports an
+  omission with the source offsets of the likeliest dropped phrase. Likewise one decision per
+  group on its MT words (how many no source gloss explains) reports a mistranslation, pointing
+  at the likeliest wrong phrase.
 - against a reference that is a true translation (`--mode parallel`): content words of the MT
   and of the reference aligned by stem, then by MiniLM similarity (SimAlign's idea, with word
   vectors); reference words left unaligned are omissions, MT words left unaligned additions.
@@ -422,10 +424,10 @@ def _unexplained(rows: np.ndarray) -> int:
 
 
 def mistranslation_candidates(ev: SourceEvidence) -> list[int]:
-    """The MT words a word-level mistranslation may point at: names and figures are the name
-    and number checks' job, so a capitalised word or a figure never is. (The model is fitted
-    on all MT words: refitted on these only, its best cut flagged 83% of the news segments and
-    clean sentences; see the README.)"""
+    """The MT words a mistranslation finding points at first: names and figures are the name
+    and number checks' job, so a capitalised word or a figure only when the group has no other
+    content word. (The models read all MT words: reviewers mark wrong names as mistranslations
+    too.)"""
     return [k for k, w in enumerate(ev.mt_words)
             if not w.text[:1].isupper() and not w.text[:1].isdigit()]
 
