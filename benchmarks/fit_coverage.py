@@ -307,7 +307,7 @@ def stacked_omission(X, y, seg, seg_group, seg_gold, min_precision=0.0, folds=5,
 def span_figures(pred: np.ndarray, row_prob: np.ndarray, y: np.ndarray, seg: np.ndarray,
                  n_seg: int, cut: float) -> tuple[float, float, float]:
     """Span level: a flagged segment's finding is its likeliest phrase (`likeliest_run` with
-    the word cut) and counts when a rater's Major omission span covers one of its words;
+    the word cut) and counts when a rater's Major span of the kind covers one of its words;
     recall over the segments with a marked content word."""
     from auditor.detect.coverage import likeliest_run
 
@@ -484,10 +484,13 @@ def fit_weights(data: dict, verbose: bool = True, ted_on: dict | None = None) ->
     # news mistranslation: word model on all MT words, one stacked decision per segment, and
     # a finding when its calibrated probability is at least MISTRANSLATION_CUT
     MX, my, mseg = data["news_MX"], data["news_my"] > 0, data["news_mseg"].astype(int)
-    score, pred, _ = stacked_omission(MX, my, mseg, group, gold_wrong,
-                                      row_fn=mistranslation_row,
-                                      fixed_cut=MISTRANSLATION_CUT)
+    score, pred, mrow_prob = stacked_omission(MX, my, mseg, group, gold_wrong,
+                                              row_fn=mistranslation_row,
+                                              fixed_cut=MISTRANSLATION_CUT)
     p, r, f = prf(gold_wrong, pred)
+    mword_oof = _oof_words(MX, my, group[mseg], docs, 5)
+    mword_cut = best_word_cut(mword_oof, my)
+    sp, sr, sf = span_figures(pred, mrow_prob, my, mseg, n_seg, mword_cut)
     emb = data["news_cosine"]
     same = np.zeros(n_seg, dtype=bool)
     same[np.argsort(emb, kind="stable")[:int(pred.sum())]] = True
@@ -496,14 +499,13 @@ def fit_weights(data: dict, verbose: bool = True, ted_on: dict | None = None) ->
           f"{int(gold_wrong.sum())}): CV P/R/F1 {p:.2f} / {r:.2f} / {f:.2f}, flags "
           f"{int(pred.sum())}, average precision {average_precision(gold_wrong, score):.3f}; "
           f"USE cosine flagging as many: {ep:.2f} / {er:.2f} / {ef:.2f}, average precision "
-          f"{average_precision(gold_wrong, -emb):.3f}")
+          f"{average_precision(gold_wrong, -emb):.3f}; span (the finding's phrase meets a "
+          f"marked span) {sp:.2f} / {sr:.2f} / {sf:.2f}")
     mword = _fit(MX, my)
-    word_cut = best_word_cut(_oof_words(MX, my, group[mseg], docs, 5), my)
     out["source_mistranslation"] = {"features": list(SOURCE_MISTRANSLATION_FEATURES),
                                     "weights": mword.coef_[0].tolist(),
                                     "bias": float(mword.intercept_[0]),
-                                    "threshold": word_cut, "major": word_cut}
-    mword_oof = _oof_words(MX, my, group[mseg], docs, 5)
+                                    "threshold": mword_cut, "major": mword_cut}
     S, which = segment_rows(MX, mword_oof, mseg, n_seg, mistranslation_row)
     mseg_model = _fit(S, gold_wrong[which])
     top = np.sort(score[pred])
