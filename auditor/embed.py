@@ -21,6 +21,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -210,6 +211,10 @@ def ensure_onnx_model(int8: bool = False) -> Path:
 class OnnxEncoder:
     """all-MiniLM-L6-v2 on ONNX Runtime with its fast tokenizer: no torch on the audit path.
 
+    `threads` batches run at once, each on one ONNX Runtime thread: splitting every operator
+    of a batch of 16 sentences over two threads cost about 20 % more CPU than one thread
+    (TED texts of an audit: 12.0-12.7 s against 9.8-10.3 s, load 4), two batches at a time
+    10 % more; the vectors are the same bit for bit either way (`tests/test_embed.py`).
     Thread-safe: `InferenceSession.run` and `Tokenizer.encode_batch` may be called from many
     threads; the tokenizer's settings are fixed here and never changed afterwards (padding is
     done in numpy, per batch)."""
@@ -229,12 +234,9 @@ class OnnxEncoder:
         tokenizer.enable_truncation(MINILM_MAX_TOKENS)
         self._tokenizer = tokenizer
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # Idle pool threads sleep instead of spinning: spinning bought no speed on the shared
-        # 2-core machine and cost about a third more CPU per encoding (benchmarks/speed.py);
-        # the vectors are the same bit for bit.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.threads = threads or min(4, os.cpu_count() or 1)
         try:
             self._session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"])
@@ -255,8 +257,10 @@ class OnnxEncoder:
         # Sorted by length, so each batch pads little (as sentence-transformers does); batches
         # of 16 cost ~10% less CPU than 64 on TED sentences (less padding), same vectors.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        batches = [order[start:start + self.batch_size]
+                   for start in range(0, len(order), self.batch_size)]
+
+        def run(rows: list[int]) -> None:
             width = max(len(ids[i]) for i in rows)
             batch = np.zeros((len(rows), width), np.int64)
             mask = np.zeros((len(rows), width), np.int64)
@@ -265,6 +269,14 @@ class OnnxEncoder:
                 mask[r, : len(ids[i])] = 1
             (vectors,) = self._session.run(None, {"input_ids": batch, "attention_mask": mask})
             out[rows] = vectors
+
+        workers = min(self.threads, len(batches))
+        if workers > 1:  # a pool per call: nothing outlives it (no thread left across a fork)
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, batches))
+        else:
+            for rows in batches:
+                run(rows)
         return _normalise(out)
 
 

@@ -96,6 +96,30 @@ def test_onnx_encoder_is_safe_to_share_between_threads(auditor):
         assert np.allclose(vectors, alone[i % 4 :: 4], atol=1e-5)
 
 
+def test_onnx_batches_at_once_give_the_vectors_of_one_batch_at_a_time():
+    """Two batches at a time, each on one ONNX Runtime thread, give bit for bit the vectors of
+    one batch at a time and of one session splitting every operator over two threads (how
+    the encoder ran before): the seed sentences and single words, so the batches differ in
+    width."""
+    import onnxruntime as ort
+
+    from auditor.embed import OnnxEncoder, onnx_model_path
+
+    sentences = _seed_sentences()
+    texts = sentences + sorted({w for t in sentences for w in t.split()})[:30]
+    assert len(texts) > 4 * 16
+    pair = OnnxEncoder(threads=2)
+    one = OnnxEncoder(threads=1)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    split = OnnxEncoder(threads=1)
+    split._session = ort.InferenceSession(str(onnx_model_path()), options,
+                                          providers=["CPUExecutionProvider"])
+    at_once = pair.encode(texts)
+    assert np.array_equal(at_once, one.encode(texts))
+    assert np.array_equal(at_once, split.encode(texts))
+
+
 def test_signature_records_the_backend(auditor, seed_result):
     assert seed_result.signature.backend == auditor.encoder.backend
     assert f"backend:{auditor.encoder.backend}" in seed_result.signature.short()
