@@ -621,6 +621,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true",
                         help="fast mode (Auditor(fast=True)): static embeddings, refitted "
                         "thresholds and quality weights, contextual detectors skipped")
+    parser.add_argument("--without", nargs="+", default=(), metavar="DETECTOR",
+                        help="leave these detectors out (e.g. --fast --without names numbers: "
+                        "what fast mode's spaCy detectors bring, README fast mode)")
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the cross-validated quality-score section (quality_eval.py)")
     parser.add_argument("--coverage-folds", type=Path, default=None, metavar="DIR",
@@ -660,13 +663,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     kwargs: dict[str, Any] = {"model": args.model} if args.model else {}
     if args.fast:
         kwargs["fast"] = True
+    if args.without:
+        from auditor.detect import DEFAULT_DETECTORS, FAST_DETECTORS
+
+        kwargs["detectors"] = [d for d in (FAST_DETECTORS if args.fast else DEFAULT_DETECTORS)
+                               if d not in args.without]
     base_config = AuditConfig()
     auditors = {
         # refB translates the same source: a parallel (monotonic) alignment is the right model
         "ted": Auditor(config=base_config.with_(mode=AlignMode.PARALLEL), **kwargs),
     }
     # News runs the default (comparable) config; both share one set of loaded models.
-    auditors["news"] = Auditor(config=base_config, encoder=auditors["ted"].encoder)
+    auditors["news"] = Auditor(config=base_config, encoder=auditors["ted"].encoder,
+                               **({"detectors": kwargs["detectors"]} if args.without else {}))
     auditors["news"].resources = auditors["ted"].resources
     records: list[DocumentRecord] = []
     folds = (json.loads((args.coverage_folds / "folds.json").read_text(encoding="utf-8"))
