@@ -221,3 +221,28 @@ def test_two_feed_run_processes_audit_every_item_exactly_once(served, tmp_path):
     assert [s for s, _ in runs] == ["complete", "complete"]
     assert sum(n for _, n in runs) == len(MATCHED)
     assert claims == 0  # a finished run lets its claims go
+
+
+def _open_and_count_runs(path: Path) -> str | None:
+    from auditor.feed.store import FeedStore
+
+    try:
+        with FeedStore.open(path) as store:
+            store.conn.execute("SELECT count(*) FROM runs").fetchone()
+    except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+        return repr(exc)
+    return None
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path):
+    """Two scheduled runs starting together on a new history file: SQLite refuses the switch
+    to WAL at once ("database is locked", no busy wait) while another connection is making it;
+    every opener must wait for it as for any other lock. A race, so many fresh files."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        errors = [error for n in range(150)
+                  for error in pool.map(_open_and_count_runs, [tmp_path / f"h{n}.sqlite"] * 6)
+                  if error]
+    assert errors == []

@@ -25,6 +25,10 @@ from auditor.feed.config import Role
 from auditor.feed.ingest import FeedItem
 
 SCHEMA_VERSION = 1
+
+LOCK_TIMEOUT_S = 30.0
+"""How long an opener waits for another process's lock: a feed run's longest write is one
+audit's transaction, well under a second."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -126,6 +130,23 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """`PRAGMA journal_mode=WAL`, waiting as for any lock: while another connection is
+    switching the same new file, SQLite answers "database is locked" at once instead of
+    calling its busy handler, so two runs starting together would fail."""
+    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -144,11 +165,11 @@ class FeedStore:
             raise InputError(f"{path}: no feed history database here")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
             conn.row_factory = sqlite3.Row
             # WAL: readers (the history report) never block the runner; NORMAL sync is
             # durable against a killed process, which is the failure we must survive.
-            conn.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
