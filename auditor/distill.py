@@ -30,7 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -136,10 +136,16 @@ def distill(target: Path) -> Path:
     }
     model = StaticModel(vectors=embeddings, tokenizer=tokenizer, config=config,
                         normalize=True, base_model_name=DEFAULT_MODEL)
+    return _published(target, model.save_pretrained)
+
+
+def _published(target: Path, write: Callable[[Path], object]) -> Path:
+    """`write` fills a temporary folder beside `target`, which is then renamed into place, so
+    a reader (or a second process building the same cache) never sees half a folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=target.name, suffix=".part", dir=target.parent))
     try:
-        model.save_pretrained(tmp)
+        write(tmp)
         tmp.chmod(0o755)  # mkdtemp and safetensors make files private; the cache is shared
         for f in tmp.iterdir():
             f.chmod(0o644)
@@ -192,22 +198,12 @@ def build_gloss_table(target: Path, static) -> Path:  # noqa: ANN001 - embed.Sta
     table = np.zeros((len(rows), static.dimension), np.float32)
     np.add.at(table, owner, gloss_vectors)
     table /= np.bincount(owner, minlength=len(rows))[:, None]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name, suffix=".part", dir=target.parent))
-    try:
-        np.save(tmp / "vectors.npy", table.astype(np.float16))
-        (tmp / "words.tsv").write_text("\n".join(words), encoding="utf-8")
-        tmp.chmod(0o755)
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first: keep its copy
-            if not target.exists():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+    def write(folder: Path) -> None:
+        np.save(folder / "vectors.npy", table.astype(np.float16))
+        (folder / "words.tsv").write_text("\n".join(words), encoding="utf-8")
+
+    return _published(target, write)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
