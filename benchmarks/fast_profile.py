@@ -49,18 +49,23 @@ def ted_jobs(limit: int) -> list[Any]:
     return mqm_jobs([ted[int(i * step)] for i in range(min(limit, len(ted)))])
 
 
-def audit_cpu(auditor: Any, jobs: Sequence[Any]) -> tuple[float, int]:
-    """CPU seconds of warm audits of `jobs` (fresh caches each) and their MT sentences."""
-    auditor.audit(jobs[-1].mt, jobs[-1].references)  # warm-up: lazily loaded models and tables
-    cpu, sentences = 0.0, 0
+def timed_audits(auditor: Any, jobs: Sequence[Any]) -> tuple[float, list[Any]]:
+    """CPU seconds of audits of `jobs`, each with fresh caches, and their results."""
+    cpu, results = 0.0, []
     for job in jobs:
         fresh_caches(auditor)
         auditor.resources._parses.clear()
         t0 = time.process_time()
-        result = auditor.audit(job.mt, job.references)
+        results.append(auditor.audit(job.mt, job.references))
         cpu += time.process_time() - t0
-        sentences += len(result.mt.sentences)
-    return cpu, sentences
+    return cpu, results
+
+
+def audit_cpu(auditor: Any, jobs: Sequence[Any]) -> tuple[float, int]:
+    """CPU seconds of warm audits of `jobs` (fresh caches each) and their MT sentences."""
+    auditor.audit(jobs[-1].mt, jobs[-1].references)  # warm-up: lazily loaded models and tables
+    cpu, results = timed_audits(auditor, jobs)
+    return cpu, sum(len(result.mt.sentences) for result in results)
 
 
 def ratio_lines(limit: int) -> list[str]:
@@ -110,15 +115,10 @@ def stage_lines(limit: int) -> tuple[list[str], list[str]]:
     for detector in auditor.detectors:
         detector.detect = cpu_timer(totals, f"detector {detector.id}", detector.detect)
     totals.clear()
-    cpu, sentences, texts = 0.0, 0, []
-    for job in jobs:
-        fresh_caches(auditor)
-        auditor.resources._parses.clear()
-        t0 = time.process_time()
-        result = auditor.audit(job.mt, job.references)
-        cpu += time.process_time() - t0
-        sentences += len(result.mt.sentences)
-        texts += result.mt.texts + [t for r in result.references for t in r.texts]
+    cpu, results = timed_audits(auditor, jobs)
+    sentences = sum(len(result.mt.sentences) for result in results)
+    texts = [t for result in results
+             for t in result.mt.texts + [t for r in result.references for t in r.texts]]
     lines = [f"Warm fast audits, {len(jobs)} TED documents vs refB (parallel), {sentences} MT "
              f"sentences: {cpu:.2f} s CPU, {1000 * cpu / max(sentences, 1):.2f} s per 1k MT "
              f"sentences; load average {os.getloadavg()[0]:.1f}", "",
