@@ -85,9 +85,12 @@ def test_monolingual_alignment_finds_the_lost_reference_word(auditor):
 def test_weights_are_packaged_and_complete():
     models = load_models()
     for m in (models.source_omission, models.segment_omission, models.source_mistranslation,
-              models.reference_omission, models.reference_addition):
+              models.reference_omission):
         assert len(m.weights) == len(m.features)
         assert 0.0 < m.threshold <= 1.0
+    # additions: a stated rule decides (an MT word said twice), the model only calibrates
+    addition = models.reference_addition
+    assert len(addition.weights) == len(addition.features) and addition.threshold == 0.0
     assert 0.3 < models.english_words_per_han < 1.5
 
 
@@ -233,7 +236,8 @@ def test_vectors_only_where_the_stems_leave_words_open(auditor):
 def test_parallel_mode_leaves_additions_to_the_fitted_word_level_decision(auditor):
     """Against a true translation an unsupported MT clause is a Major addition in about 1% of
     the TED dev segments: the content detector's clause additions are not reported where the
-    coverage detector decides additions (its fitted model is off: README)."""
+    coverage detector decides additions, and coverage does not report a clause the reference
+    lacks either (free rendering; only a word said twice is its addition: README)."""
     from auditor import Auditor
 
     ref = ("The minister visited the factory on Monday. Workers welcomed him warmly. "
@@ -248,7 +252,47 @@ def test_parallel_mode_leaves_additions_to_the_fitted_word_level_decision(audito
     both = Auditor(config=config, detectors=["content", "coverage"], encoder=auditor.encoder)
     found = both.audit(Document(mt), [Document(ref, "ref")]).findings
     assert [f for f in found if f.kind is FindingKind.ADDITION] == []
-    assert load_models().reference_addition.threshold == 1.0
+
+
+TWICE_REF = ("Astronomers think that each galaxy has a supermassive black hole at its centre. "
+             "The two stars look as if they are still and hugging each other.")
+TWICE_MT = ("Astronomers think that each galaxy has a supermassive super black hole at its centre. "
+            "The two stars look as if they are hugging each other in a motionless embrace.")
+
+
+def test_a_word_said_twice_that_the_reference_says_once_is_surplus(auditor):
+    """Over-translation: "super" repeats "supermassive" (the same stem), "embrace" repeats
+    "hugging" (MiniLM); both sides' own repetitions and unrelated neighbours are not surplus."""
+    for mt, ref, twice in (
+            (TWICE_MT.split(". ")[0], TWICE_REF.split(". ")[0], {"super"}),
+            (TWICE_MT.split(". ")[1], TWICE_REF.split(". ")[1], {"embrace"}),
+            # the reference says it twice too: the writer's repetition
+            ("In this case a spiral, in this case two cubes.",
+             "In this case a spiral, in this case two cubes.", set()),
+            ("The sound has travelled through space and time.",
+             "This sound has travelled through space and time.", set())):
+        ev = monolingual_evidence(mt, ref, auditor.encoder)
+        found = {w.text for w, k in zip(ev.mt_words, ev.mt_surplus, strict=True) if k >= 0}
+        assert found == twice, (mt, found)
+    ev = monolingual_evidence(TWICE_MT, TWICE_REF, auditor.encoder)
+    k = [w.text for w in ev.mt_words].index("super")
+    assert ev.mt_words[ev.mt_surplus[k]].text == "supermassive"
+
+
+def test_parallel_audit_reports_the_word_said_twice_as_a_calibrated_addition(auditor):
+    from auditor import Auditor
+
+    parallel = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), detectors=["coverage"],
+                       encoder=auditor.encoder)
+    found = [f for f in parallel.audit(Document(TWICE_MT), [Document(TWICE_REF, "ref")]).findings
+             if f.kind is FindingKind.ADDITION]
+    assert sorted(f.mt_text for f in found) == ["embrace", "super"]
+    for f in found:
+        assert TWICE_MT[f.mt_start:f.mt_end] == f.mt_text
+        # calibrated on TED: about one in twenty such words is a reviewer's Major addition
+        assert 0.0 < f.confidence < 0.5 and f.severity.value == "minor"
+    comparable = Auditor(detectors=["coverage"], encoder=auditor.encoder)
+    assert comparable.audit(Document(TWICE_MT), [Document(TWICE_REF, "ref")]).findings == ()
 
 
 def test_a_foreign_name_spelt_in_english_is_carried_by_its_transliteration():
