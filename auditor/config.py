@@ -46,6 +46,16 @@ class AlignMode(str, Enum):
     PARALLEL = "parallel"  # a true translation pair: monotonic, Bertalign-style DP
 
 
+class ParseScope(str, Enum):
+    """Which sentences spaCy parses for the names and numbers detectors."""
+
+    ALL = "all"  # every MT and reference sentence; figures meet the closest reference clause
+    # fast mode: only MT sentences with a string cue (a capitalised run the references do not
+    # carry as a phrase; a figure their aligned reference sentences do not write) and the
+    # reference sentences aligned to them; figures meet those aligned sentences, no clauses
+    CUES = "cues"
+
+
 @dataclass(frozen=True)
 class ClauseConfig:
     """How sentences are cut into clauses (auditor.detect.clauses), for content and numbers."""
@@ -227,6 +237,9 @@ class FastConfig:
       --fast --sets ted-src news-src lines-src --limit 8` (gloss encoder): CV strict F1 0.941,
       flat over 0.2-0.4 (0.941 / 0.941 / 0.939; USE on the same sets: 0.961 / 0.963 / 0.879
       per set against the gloss encoder's 0.947 / 0.963 / 0.848).
+    - `parse_scope` "cues" (`ParseScope`): spaCy parsed every MT and reference sentence for
+      the names and numbers detectors, two thirds of a fast audit against a reference; only
+      the sentences string cues point at are parsed (`benchmarks/fast_profile.py`).
     The detectors whose thresholds read clause or word vectors are skipped instead
     (`auditor.detect.CONTEXTUAL_DETECTORS`)."""
 
@@ -235,6 +248,10 @@ class FastConfig:
     lexical_weight: float = 0.25
     clause_drop_minor: float = -0.02
     clause_drop_major: float = -0.10
+    parse_scope: ParseScope = ParseScope.CUES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parse_scope", ParseScope(self.parse_scope))
 
 
 @dataclass(frozen=True)
@@ -257,6 +274,8 @@ class AuditConfig:
     names: NamesConfig = field(default_factory=NamesConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
     segmentation: Segmentation = Segmentation.AUTO
+    # Which sentences the names and numbers detectors parse (`ParseScope`; fast mode: "cues").
+    parse_scope: ParseScope = ParseScope.ALL
     # Parallel alignment (MT <-> reference in --mode parallel, MT <-> source always): a second
     # pass re-scores groups from the embedding of their concatenated text (Bertalign/vecalign).
     # False = the single sum-of-vectors pass used before (benchmarks/align_benchmark.py --before).
@@ -301,7 +320,8 @@ class AuditConfig:
     def __post_init__(self) -> None:
         # Plain strings from library callers ("lines", "parallel") become the enums; an unknown
         # value is a ValueError naming the choices.
-        for name, enum in (("mode", AlignMode), ("segmentation", Segmentation)):
+        for name, enum in (("mode", AlignMode), ("segmentation", Segmentation),
+                           ("parse_scope", ParseScope)):
             value = getattr(self, name)
             if not isinstance(value, enum):
                 try:
@@ -332,6 +352,8 @@ class AuditConfig:
         out = asdict(self)
         out["mode"] = self.mode.value
         out["segmentation"] = self.segmentation.value
+        out["parse_scope"] = self.parse_scope.value
+        out["fast"]["parse_scope"] = self.fast.parse_scope.value
         plain: dict[str, Any] = json.loads(json.dumps(out))
         return plain
 

@@ -50,6 +50,7 @@ _ABBREV = {
     "refine_prune_margin": "prune",
     "length_ratio_en": "lr_en",
     "length_ratio_zh": "lr_zh",
+    "parse_scope": "parse",
 }
 
 

@@ -624,6 +624,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--without", nargs="+", default=(), metavar="DETECTOR",
                         help="leave these detectors out (e.g. --fast --without names numbers: "
                         "what fast mode's spaCy detectors bring, README fast mode)")
+    parser.add_argument("--parse-scope", choices=("all", "cues"), default=None,
+                        help="with --fast: which sentences the names and numbers detectors "
+                        "parse (default: fast mode's, `FastConfig.parse_scope`; `all`: every "
+                        "sentence, as before fast mode parsed only cued ones)")
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the cross-validated quality-score section (quality_eval.py)")
     parser.add_argument("--coverage-folds", type=Path, default=None, metavar="DIR",
@@ -647,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tqdm import tqdm
 
     from auditor import Auditor
-    from auditor.config import AlignMode, AuditConfig
+    from auditor.config import AlignMode, AuditConfig, FastConfig
 
     started = time.perf_counter()
     datasets = ["ted", "news"] if args.data == "all" else [args.data]
@@ -669,6 +673,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         kwargs["detectors"] = [d for d in (FAST_DETECTORS if args.fast else DEFAULT_DETECTORS)
                                if d not in args.without]
     base_config = AuditConfig()
+    if args.parse_scope:
+        base_config = AuditConfig(fast=FastConfig(parse_scope=args.parse_scope))
     auditors = {
         # refB translates the same source: a parallel (monotonic) alignment is the right model
         "ted": Auditor(config=base_config.with_(mode=AlignMode.PARALLEL), **kwargs),

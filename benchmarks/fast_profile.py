@@ -71,16 +71,20 @@ def audit_cpu(auditor: Any, jobs: Sequence[Any]) -> tuple[float, int]:
 def ratio_lines(limit: int) -> list[str]:
     """Default, fast, and fast without names and numbers on the same documents, same run."""
     from auditor import Auditor
-    from auditor.config import AlignMode, AuditConfig
+    from auditor.config import AlignMode, AuditConfig, FastConfig, ParseScope
 
     jobs = ted_jobs(limit)
     default = make_auditors(None)["parallel"]
     fast = make_auditors("fast")["parallel"]
+    every_parse = fast.with_config(AuditConfig(mode=AlignMode.PARALLEL,
+                                               fast=FastConfig(parse_scope=ParseScope.ALL)))
     no_spacy = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), encoder=fast.encoder,
                        detectors=[d for d in fast.detector_ids if d not in ("names", "numbers")])
     no_spacy.resources = fast.resources
     rows = [(name, *audit_cpu(a, jobs)) for name, a in (
-        ("default", default), ("fast", fast), ("fast without names, numbers", no_spacy))]
+        ("default", default), ("fast", fast),
+        ("fast, every sentence parsed (parse_scope all)", every_parse),
+        ("fast without names, numbers", no_spacy))]
     base = 1000 * rows[0][1] / max(rows[0][2], 1)
     lines = [f"Same run, {len(jobs)} TED documents vs refB (parallel), CPU per 1,000 MT "
              f"sentences; load average {os.getloadavg()[0]:.1f}:", "",

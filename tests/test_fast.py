@@ -44,7 +44,31 @@ def test_fast_cli_on_the_seeds_reports_findings_with_its_own_signature(fast_audi
     assert "content" not in sig["detectors"]
     assert sig["short"] != auditor.signature.short()
     assert "|skip:content+coverage|" in sig["short"]
+    assert "|parse:cues|" in sig["short"] and "|parse:all|" in auditor.signature.short()
     assert sig["config"]["min_similarity"] == fast_auditor.config.fast.min_similarity
+
+
+def test_fast_mode_parses_only_cued_sentences_and_keeps_the_seed_names(fast_auditor):
+    """`ParseScope.CUES`: the seed's name findings (its mangled renderings of the references'
+    names) are those of a fast audit parsing every sentence, from fewer parses."""
+    from auditor import Auditor
+    from auditor.config import AuditConfig, FastConfig
+    from auditor.detect.base import Resources
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    found, parses = {}, {}
+    for scope in ("all", "cues"):
+        mine = Auditor(config=AuditConfig(fast=FastConfig(parse_scope=scope)),
+                       encoder=fast_auditor.encoder)
+        mine.resources = Resources(encoder=fast_auditor.encoder,
+                                   nlp_loader=lambda: fast_auditor.resources.nlp)
+        result = mine.audit(MT_SEED, REF_SEEDS)
+        found[scope] = sorted((f.mt_text, f.canonical, f.severity) for f in result.findings
+                              if f.kind.value == "name")
+        parses[scope] = len(mine.resources._parses)
+    assert found["cues"] == found["all"]
+    assert len({text for text, _, _ in found["cues"]}) >= 3
+    assert parses["cues"] < parses["all"]
 
 
 def test_fast_mode_never_runs_a_contextual_detector(fast_auditor):

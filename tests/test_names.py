@@ -219,6 +219,31 @@ def test_hyphenated_names_and_english_compounds(auditor, text, names):
     assert [m.text for m in mentions] == names
 
 
+@pytest.mark.parametrize("text, runs", [
+    ("Foreign Minister Yin Bing-shi met him, said Ke Li.",
+     [("foreign", "minister", "yin", "bing", "shi"), ("ke", "li")]),
+    ("I think I'm in (Ursula von der Leyen's) office.", [("ursula",), ("leyen",)]),
+    ('"The U.S. team," she said.', [("the", "us")]),
+])
+def test_capitalised_runs(text, runs):
+    from auditor.detect.names import capitalised_runs
+
+    assert capitalised_runs(text) == runs
+
+
+def test_name_cues_point_at_the_sentences_with_names_the_references_lack():
+    from auditor.detect.names import _phrase_index, name_cue_sentences
+    from auditor.segment import segment_document
+
+    ref = segment_document(Document(
+        "Foreign Minister Yoon Byung-se met John Kerry in Manila. They talked for an hour.",
+        "ref"))
+    mt = segment_document(Document(
+        "Foreign Minister Yoon Byung-se met Kerri in Manila. They talked for an hour. "
+        "Yin Bingshi said so. John Kerry agreed.", "mt"))
+    assert name_cue_sentences(mt, _phrase_index([ref])) == {0, 2}
+
+
 @pytest.mark.parametrize("reference, mt, score", [
     ("Fumio Kishida", "Antian Wenxiong", 1.0),   # 岸田文雄
     ("Shinzo Abe", "Anbei Jinsan", 1.0),         # 安倍晋三

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.numbers import NumberMention, compare
+from auditor.detect.numbers import NumberMention, compare, figure_cues
 from auditor.lang.en_figures import date_atoms, quantity_atoms
 from auditor.result import Document, FindingKind, Severity
 
 
-@pytest.fixture(scope="module")
-def number_auditor(auditor):
+@pytest.fixture(scope="module", params=["all", "cues"])
+def number_auditor(auditor, request):
+    """The numbers detector with every sentence parsed, and with fast mode's `ParseScope.CUES`
+    (only sentences whose figures the aligned reference sentence does not write): the cases
+    below hold for both."""
     from auditor import Auditor
+    from auditor.config import AuditConfig
 
-    mine = Auditor(encoder=auditor.encoder, detectors=["numbers"])
+    mine = Auditor(config=AuditConfig(parse_scope=request.param), encoder=auditor.encoder,
+                   detectors=["numbers"])
     mine.resources = auditor.resources
     return mine
 
@@ -131,6 +136,40 @@ def test_an_amount_of_time_is_a_quantity_not_a_date(number_auditor):
 def test_agreeing_or_name_digits_give_no_finding(number_auditor, mt, ref):
     result = _audit(number_auditor, mt, ref)
     assert [f for f in result.findings if f.kind is FindingKind.NUMBER] == []
+
+
+@pytest.mark.parametrize("text, same_as", [
+    ("six workers", "6 workers"), ("a 1,200-strong force", "a 1200-strong force"),
+    ("two decades ago", "two decades ago"),
+])
+def test_figure_cues_read_words_and_numerals_alike(text, same_as):
+    assert figure_cues(text) == figure_cues(same_as) != frozenset()
+
+
+def test_figure_cues_keep_what_a_number_counts():
+    # the same numbers and words, but "two" no longer counts billions of years
+    assert not figure_cues("Two billion years ago, two black holes collided.") <= figure_cues(
+        "Imagine this, two black holes collided a billion years ago.")
+
+
+def test_cues_scope_parses_only_sentences_whose_figures_the_reference_lacks(auditor):
+    from auditor import Auditor
+    from auditor.config import AuditConfig
+    from auditor.detect.base import Resources
+
+    mt = ("The plant in Ohio employs 1,200 workers. It opened in March 2015 with six lines. "
+          "The mayor visited the plant last week.")
+    ref = ("The plant in Ohio employs 1,500 workers. It opened in March 2015 with 6 lines. "
+           "The mayor visited the plant last week.")
+    mine = Auditor(config=AuditConfig(parse_scope="cues"), encoder=auditor.encoder,
+                   detectors=["numbers"])
+    # the shared spaCy pipeline, with an empty parse cache of its own
+    mine.resources = Resources(encoder=auditor.encoder, nlp_loader=lambda: auditor.resources.nlp)
+    result = mine.audit(Document(mt, "mt"), [Document(ref, "ref")])
+    assert [f.mt_text for f in result.findings] == ["1,200"]
+    # the MT sentences whose figures their reference sentences write were never parsed
+    assert "The plant in Ohio employs 1,200 workers." in mine.resources._parses
+    assert not {s.text for s in result.mt.sentences[1:]} & set(mine.resources._parses)
 
 
 def test_seed_number_findings(seed_result, annotation):

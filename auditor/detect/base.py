@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, ClassVar
@@ -135,18 +135,45 @@ class AuditContext:
     detectors: tuple[str, ...] = ()
     _cache: _AuditCache = field(default_factory=_AuditCache, repr=False, compare=False)
 
-    def parsed(self, doc: int, entities: bool = False) -> list[ParsedSentence]:
+    def parsed(self, doc: int, entities: bool = False,
+               sentences: Collection[int] | None = None) -> list[ParsedSentence]:
         """Each sentence of the MT (`MT_DOC`) or of reference `doc` with its spaCy parse and its
         map to document offsets; built once per audit for all detectors. `entities`: also run
-        the entity recogniser (only the detectors that read entities pay for it)."""
-        items = self._cache.parsed.get(doc)
-        if items is None:
+        the entity recogniser (only the detectors that read entities pay for it). `sentences`:
+        only those sentence indices, in document order (`ParseScope.CUES`; each distinct text
+        is still parsed once per Auditor)."""
+        if sentences is not None:
             seg = self.mt if doc == MT_DOC else self.references[doc]
-            items = parsed_sentences(seg, self.resources.parse(seg.texts))
-            self._cache.parsed[doc] = items
+            chosen = [seg.sentences[i] for i in sorted(sentences)]
+            items = parsed_sentences(seg, self.resources.parse([s.text for s in chosen]),
+                                     chosen)
+        else:
+            items = self._cache.parsed.get(doc)
+            if items is None:
+                seg = self.mt if doc == MT_DOC else self.references[doc]
+                items = parsed_sentences(seg, self.resources.parse(seg.texts))
+                self._cache.parsed[doc] = items
         if entities:
             self.resources.add_entities([p.parsed for p in items])
         return items
+
+    def counterparts(self, mt_sentences: Iterable[int]) -> list[set[int]]:
+        """Per reference, the sentences aligned to any of `mt_sentences`; an MT sentence aligned
+        to none brings the most similar sentence of each reference, where the cosine reaches
+        `min_similarity` (as a figure's closest reference clause must)."""
+        wanted = set(mt_sentences)
+        out: list[set[int]] = [set() for _ in self.references]
+        linked: set[int] = set()
+        for a in self.alignments:
+            hit = wanted.intersection(a.mt)
+            if hit and 0 <= a.doc < len(out):
+                out[a.doc].update(a.other)
+                linked |= hit
+        for i in sorted(wanted - linked):
+            for d, sim in enumerate(self.similarity):
+                if sim.shape[1] and sim[i].max() >= self.config.min_similarity:
+                    out[d].add(int(sim[i].argmax()))
+        return out
 
     def clause_tables(self) -> ClauseTables:
         """Clauses of the MT and of every reference with their vectors and idf weights

@@ -80,11 +80,14 @@ class ParsedSentence:
         return self.offsets[start_char], self.offsets[end_char - 1] + 1
 
 
-def parsed_sentences(segmented: SegmentedDocument, parses: Sequence[Any]) -> list[ParsedSentence]:
-    """Pair each sentence of `segmented` with its parse (spaCy Docs of `segmented.texts`)."""
+def parsed_sentences(segmented: SegmentedDocument, parses: Sequence[Any],
+                     sentences: Sequence[Sentence] | None = None) -> list[ParsedSentence]:
+    """Pair each sentence of `segmented` (or only `sentences` of it) with its parse (spaCy Docs
+    of their texts)."""
     text = segmented.doc.text
+    chosen = segmented.sentences if sentences is None else sentences
     return [ParsedSentence(s, p, sentence_offsets(text, s.start, s.end, s.text))
-            for s, p in zip(segmented.sentences, parses, strict=True)]
+            for s, p in zip(chosen, parses, strict=True)]
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from auditor.config import NamesConfig
+from auditor.config import NamesConfig, ParseScope
 from auditor.detect.base import AuditContext, Detector, Input
 from auditor.detect.clauses import ParsedSentence
 from auditor.lang.name_glosses import best_gloss_match, rendering_syllables
@@ -189,8 +189,8 @@ class CandidateFeatures:
 class NameAnalysis:
     """What the detector computed for one audit, before deciding what to report."""
 
-    mt_parsed: list[ParsedSentence]
-    ref_parsed: list[list[ParsedSentence]]
+    mt_parsed: list[ParsedSentence]  # the sentences parsed (all, or those with cues)
+    ref_parsed: list[dict[int, ParsedSentence]]  # per reference: sentence index -> parse
     mt_mentions: list[NameMention]
     entities: list[RefEntity]
     phrases: str
@@ -340,6 +340,41 @@ def group_entities(mentions: Iterable[NameMention]) -> list[RefEntity]:
 def _phrase_index(references: Sequence[SegmentedDocument]) -> str:
     words = [fold(w) for r in references for w in re.split(r"[\s\-–—/]+", r.doc.text)]
     return " " + " ".join(w for w in words if w) + " "
+
+
+_RUN_BREAK = re.compile(r"[\s–—/]+")
+_OPENING = "\"'“‘([{«"
+_CLOSING = "\"'”’)]}»,;:.!?…"
+_FIRST_PERSON = re.compile(r"I(?:['’](?:m|ll|ve|d))?")
+
+
+def capitalised_runs(text: str) -> list[tuple[str, ...]]:
+    """Folded words of each run of capitalised words in `text` ("Kang Jing-he" -> kang, jing,
+    he): punctuation and a lower-case word end a run, a hyphen does not; "I" is no name."""
+    runs: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for raw in [*_RUN_BREAK.split(text), ""]:
+        token = re.sub(r"['’]s$", "", raw.strip(_OPENING + _CLOSING))
+        capital = token[:1].isupper() and not _FIRST_PERSON.fullmatch(token)
+        if run and (not capital or raw[:1] in _OPENING):
+            runs.append(tuple(run))
+            run = []
+        if capital:
+            run += [w for w in (fold(p) for p in token.split("-")) if w]
+        if run and raw[-1:] in _CLOSING:
+            runs.append(tuple(run))
+            run = []
+    return runs
+
+
+def name_cue_sentences(mt: SegmentedDocument, phrases: str) -> set[int]:
+    """MT sentences that may hold a name the references do not carry (`ParseScope.CUES`): a
+    capitalised run (`capitalised_runs`) the references do not contain as a phrase
+    (`_phrase_index`). A mention the parse would find in another sentence lies inside runs
+    the references carry, so `is_supported` holds for it; only names the NER starts or ends
+    with a lower-case word ("Yonhap news agency") escape the cue."""
+    return {s.index for s in mt.sentences
+            if any(f" {' '.join(run)} " not in phrases for run in capitalised_runs(s.text))}
 
 
 def is_supported(mention: NameMention, phrases: str, entities: Sequence[RefEntity],
@@ -621,14 +656,23 @@ class NameDetector(Detector):
     def analyse(self, ctx: AuditContext) -> NameAnalysis:
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
+        phrases = _phrase_index(ctx.references)
+        mt_only: set[int] | None = None
+        ref_only: list[set[int]] | None = None
+        if ctx.config.parse_scope is ParseScope.CUES:
+            # fast mode: the MT sentences with a capitalised run the references do not carry,
+            # and the reference sentences aligned to them
+            mt_only = name_cue_sentences(ctx.mt, phrases)
+            ref_only = ctx.counterparts(mt_only)
         # The sentence parses every detector shares (and references recur across a batch).
-        mt_parsed = ctx.parsed(MT_DOC, entities=True)
+        mt_parsed = ctx.parsed(MT_DOC, entities=True, sentences=mt_only)
         window = ctx.config.names.role_window
         mt_mentions = extract_mentions(MT_DOC, mt_parsed, window)
-        ref_parsed = [ctx.parsed(d, entities=True) for d in range(len(ctx.references))]
+        ref_parsed = [ctx.parsed(d, entities=True,
+                                 sentences=None if ref_only is None else ref_only[d])
+                      for d in range(len(ctx.references))]
         ref_mentions = [m for d, p in enumerate(ref_parsed) for m in extract_mentions(d, p, window)]
         entities = group_entities(ref_mentions)
-        phrases = _phrase_index(ctx.references)
         references_text = "\n".join(r.doc.text for r in ctx.references)
         unsupported = [m for m in mt_mentions
                        if not is_supported(m, phrases, entities, references_text)]
@@ -645,7 +689,8 @@ class NameDetector(Detector):
         aligned_to = _aligned_pairs(ctx)
         features = [[candidate_features(m, e, _aligned_score(ctx, m, e, aligned_to), dictionary)
                      for e in entities] for m in unsupported]
-        return NameAnalysis(mt_parsed, ref_parsed, mt_mentions, entities, phrases, unsupported,
+        by_index = [{p.sentence.index: p for p in items} for items in ref_parsed]
+        return NameAnalysis(mt_parsed, by_index, mt_mentions, entities, phrases, unsupported,
                             features, nlp, dictionary)
 
     def _mangled(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
@@ -772,7 +817,8 @@ def find_calques(ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
         if entity.label == "PERSON" or any(w in dictionary for w in entity.words):
             continue
         for m in entity.mentions:
-            item = analysis.ref_parsed[m.doc][m.sentence] if m.sentence is not None else None
+            item = analysis.ref_parsed[m.doc].get(m.sentence) if m.sentence is not None \
+                else None
             for chunk, start, end in _noun_chunks(item):
                 if start <= m.start and m.end <= end:
                     inside = {t.i for t in chunk if item.offsets[t.idx] < m.end}
@@ -819,7 +865,7 @@ def _calque(ctx: AuditContext, analysis: NameAnalysis,
         aligned = any(sentence in a.mt and (a.doc, j) in named
                       for a in ctx.alignments for j in a.other)
         p = ctx.config.names.calque_p[int(aligned)]
-        ref_item = (analysis.ref_parsed[ref_mention.doc][ref_mention.sentence]
+        ref_item = (analysis.ref_parsed[ref_mention.doc].get(ref_mention.sentence)
                     if ref_mention.sentence is not None else None)
         ref_chunk = next((c.text for c, c_start, c_end in _noun_chunks(ref_item)
                           if c_start <= ref_mention.start < c_end), entity.name)

@@ -18,15 +18,27 @@ sentences of the closest reference clause (per reference) of the MT clause that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from auditor.config import ParseScope
 from auditor.detect.base import AuditContext, Detector, Input
+from auditor.detect.nlp import TIME_AND_QUANTITY_WORDS
 from auditor.lang.currency import money_currency
-from auditor.lang.en_figures import DAY, MONTHS, WEEKDAYS, date_atoms, quantity_atoms
+from auditor.lang.en_figures import (
+    DAY,
+    FRACTIONS,
+    MONTHS,
+    SCALES,
+    WEEKDAYS,
+    date_atoms,
+    number_value,
+    quantity_atoms,
+)
 from auditor.result import MT_DOC, Finding, FindingKind, Severity, Span
 
 DATE_LABELS = frozenset({"DATE", "TIME"})
@@ -145,6 +157,37 @@ def compare(mt: NumberMention, refs: Iterable[NumberMention]
     return ("unconfirmed", same_type[0])
 
 
+_CUE_WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
+_CURRENCY_SIGNS = "$€£¥₩"
+
+
+def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
+    """What figures a sentence writes, without a parse (`ParseScope.CUES`): the value of each
+    number word or numeral ("six" and "6" alike), alone and with the word after it, each
+    capitalised month or weekday, each
+    scale, fraction, time or quantity word ("the end of the month" is the vaguer date of
+    "August 1st to 3rd"), and its currencies. An MT sentence whose cues its aligned reference
+    sentences all write cannot hold a figure they contradict, so fast mode parses only the
+    others."""
+    cues: set[tuple[Any, Any]] = set()
+    words = _CUE_WORD.findall(text)
+    for i, word in enumerate(words):
+        lower = word.lower()
+        value = number_value(word)
+        if value is not None:
+            cues.add(("value", value))
+            # and with the word after it: "two billion years" is not "two black holes"
+            cues.add((words[i + 1].lower() if i + 1 < len(words) else "", value))
+        elif word[:1].isupper() and len(word) > 3 and (lower in MONTHS or lower in WEEKDAYS):
+            cues.add(("name", lower[:3]))
+        elif lower in SCALES or lower in FRACTIONS or lower in TIME_AND_QUANTITY_WORDS:
+            cues.add(("word", lower))
+    currency = money_currency(text)  # of the first amount ("$8,000" against "8,000 yuan")
+    cues |= {("currency", c) for c in [currency, *(ch for ch in text if ch in _CURRENCY_SIGNS)]
+             if c}
+    return frozenset(cues)
+
+
 class NumberDetector(Detector):
     """Numbers and dates of the MT compared with those of their counterpart reference text."""
 
@@ -153,6 +196,8 @@ class NumberDetector(Detector):
     produces = frozenset({FindingKind.NUMBER})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
+        if ctx.config.parse_scope is ParseScope.CUES:
+            return self._find_in_aligned(ctx)
         mt_mentions = [extract_mentions(p.parsed, p.offsets)
                        for p in ctx.parsed(MT_DOC, entities=True)]
         if not any(mt_mentions):
@@ -170,23 +215,80 @@ class NumberDetector(Detector):
                 if clause is None:
                     continue
                 inside, around = self._counterparts(ctx, tables, clause, ref_mentions)
-                outcome = compare(mention, [m for _, m in inside])
-                context = inside
-                if outcome is None and not any(m.kind == mention.kind for _, m in inside):
-                    # nothing comparable in the unit itself: look at the rest of its sentence,
-                    # where only a partly shared figure is strong evidence
-                    context = inside + around
-                    outcome = compare(mention, [m for _, m in context])
-                    if outcome is not None and outcome[0] == "disagrees":
-                        outcome = ("unconfirmed", outcome[1])
-                if outcome is None:
-                    continue
-                verdict, ref_mention = outcome
-                assert ref_mention is not None
-                doc = next(d for d, m in context if m is ref_mention)
-                where = "its closest clause" if context is inside else "the sentence of its " \
-                    "closest clause"
-                findings.append(self._finding(ctx, mention, verdict, ref_mention, doc, where))
+                finding = self._judge(ctx, mention, inside, around, "its closest clause",
+                                      "the sentence of its closest clause")
+                if finding is not None:
+                    findings.append(finding)
+        return findings
+
+    def _judge(self, ctx: AuditContext, mention: NumberMention,
+               inside: list[tuple[int, NumberMention]], around: list[tuple[int, NumberMention]],
+               where_inside: str, where_around: str = "",
+               nearby: Sequence[NumberMention] = ()) -> Finding | None:
+        """The finding for one MT figure against the mentions of its counterpart unit
+        (`inside`) and of the text around it (`around`), or None when they agree or nothing
+        compares. The same figure among `nearby` mentions also counts as agreement (fast
+        mode: the sentences next to the aligned ones, as a group's edges are less exact than
+        a closest clause)."""
+        outcome = compare(mention, [m for _, m in inside])
+        context = inside
+        if outcome is None and not any(m.kind == mention.kind for _, m in inside):
+            # nothing comparable in the unit itself: look at the text around it, where only
+            # a partly shared figure is strong evidence
+            context = inside + around
+            outcome = compare(mention, [m for _, m in context])
+            if outcome is not None and outcome[0] == "disagrees":
+                outcome = ("unconfirmed", outcome[1])
+        elif outcome is not None and any(
+                (m.kind, m.unit, m.atoms) == (mention.kind, mention.unit, mention.atoms)
+                for m in nearby):
+            return None
+        if outcome is None:
+            return None
+        verdict, ref_mention = outcome
+        assert ref_mention is not None
+        doc = next(d for d, m in context if m is ref_mention)
+        where = where_inside if context is inside else where_around
+        return self._finding(ctx, mention, verdict, ref_mention, doc, where)
+
+    def _find_in_aligned(self, ctx: AuditContext) -> list[Finding]:
+        """Fast mode (`ParseScope.CUES`): a figure meets the mentions of the reference
+        sentences aligned to its sentence (`AuditContext.counterparts`) instead of its closest
+        reference clause; the same figure in a sentence just before or after them agrees too.
+        Only MT sentences whose `figure_cues` those sentences do not all write are parsed,
+        with them."""
+        chosen: dict[int, tuple[list[set[int]], list[set[int]]]] = {}
+        refs = ctx.references
+        ref_cues = [[figure_cues(t) for t in ref.texts] for ref in refs]
+        for sentence in ctx.mt.sentences:
+            cues = figure_cues(sentence.text)
+            if not cues:
+                continue
+            aligned = ctx.counterparts([sentence.index])
+            near = [{k for j in js for k in (j - 1, j + 1) if 0 <= k < len(ref_cues[d])} - js
+                    for d, js in enumerate(aligned)]
+            written = set().union(*(ref_cues[d][j] for d in range(len(refs))
+                                    for j in aligned[d] | near[d]))
+            if written and not cues <= written:
+                chosen[sentence.index] = (aligned, near)
+        if not chosen:
+            return []
+        needed = [set().union(*(a[d] | n[d] for a, n in chosen.values()))
+                  for d in range(len(refs))]
+        ref_mentions = [{p.sentence.index: extract_mentions(p.parsed, p.offsets)
+                         for p in ctx.parsed(d, entities=True, sentences=needed[d])}
+                        for d in range(len(refs))]
+        findings = []
+        for item in ctx.parsed(MT_DOC, entities=True, sentences=chosen):
+            aligned, near = chosen[item.sentence.index]
+            inside = [(d, m) for d in range(len(refs)) for j in sorted(aligned[d])
+                      for m in ref_mentions[d][j]]
+            nearby = [m for d in range(len(refs)) for j in near[d] for m in ref_mentions[d][j]]
+            for mention in extract_mentions(item.parsed, item.offsets):
+                finding = self._judge(ctx, mention, inside, [], "its aligned sentence",
+                                      nearby=nearby)
+                if finding is not None:
+                    findings.append(finding)
         return findings
 
     def _counterparts(self, ctx: AuditContext, tables: Any, clause: Any,
