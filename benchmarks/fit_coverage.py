@@ -148,11 +148,17 @@ def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarr
 
 
 def ted_features(encoder) -> dict[str, np.ndarray]:
-    from auditor.detect.coverage import addition_row, monolingual_evidence, reference_rows
+    from auditor.detect.coverage import (
+        addition_row,
+        monolingual_evidence,
+        reference_rows,
+        source_says_twice,
+    )
+    from auditor.lang.words import chinese_content_words
 
     docs = load_documents("ted")
     doc_ids = {name: i for i, name in enumerate(sorted({d.doc for d in docs}))}
-    omit_rows, add_rows, segs = [], [], []
+    omit_rows, add_rows, segs, with_source = [], [], [], []
     prewarm(encoder, {t for d in docs for s in d.segments
                       for t in monolingual_evidence(s.mt, s.reference, None).needed_texts})
     for d in docs:
@@ -161,10 +167,16 @@ def ted_features(encoder) -> dict[str, np.ndarray]:
             dev = math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))
             omit_rows.append(reference_rows(ev.ref_best, ev.ref_words, dev))
             add_rows.append(addition_row(ev, dev))
+            # the rule when the Chinese source is given too: not where it says it twice
+            words = chinese_content_words(s.source)
+            with_source.append(any(ev.mt_surplus[i] >= 0
+                                   and not source_says_twice(ev, i, words)
+                                   for i in range(len(ev.mt_words))))
             segs.append((doc_ids[d.doc], "omission" in s.major_kinds,
                          "addition" in s.major_kinds,
                          len(s.mt.split()) / max(len(s.reference.split()), 1)))
-    return {"O": np.array(omit_rows), "A": np.array(add_rows), "segs": np.array(segs, dtype=float)}
+    return {"O": np.array(omit_rows), "A": np.array(add_rows), "segs": np.array(segs, dtype=float),
+            "A_source": np.array(with_source, dtype=float)}
 
 
 # ---- fitting -------------------------------------------------------------------------------
@@ -386,7 +398,8 @@ def subset(data: dict, news_docs: np.ndarray, ted_docs: np.ndarray) -> dict:
         if prefix == "news":
             out["news_cosine"] = data["news_cosine"][keep]
         else:
-            out["ted_O"], out["ted_A"] = data["ted_O"][keep], data["ted_A"][keep]
+            for key in ("ted_O", "ted_A", "ted_A_source"):
+                out[key] = data[key][keep]
     return out
 
 
@@ -537,16 +550,19 @@ def fit_weights(data: dict, verbose: bool = True, ted_on: dict | None = None) ->
             f"<= {lt}: {lp:.2f} / {lr:.2f} / {lf:.2f}")
     out["reference_omission"] = {"features": list(REFERENCE_FEATURES),
                                  **final_model(rows, gold, rows, idx, len(gold), gold, cv_f1=f)}
-    out["reference_addition"] = ted_addition(data["ted_A"], t_add, tgroup, tratio, say)
+    out["reference_addition"] = ted_addition(data["ted_A"], t_add, tgroup, tratio, say,
+                                             data["ted_A_source"] > 0)
     return out
 
 
 def ted_addition(rows: np.ndarray, gold: np.ndarray, group: np.ndarray, ratio: np.ndarray,
-                 say) -> dict:
+                 say, with_source: np.ndarray) -> dict:
     """TED additions against refB: a stated rule (a group with an MT word said twice,
     `surplus_words`, the last feature) decides; a logistic model on `ADDITION_FEATURES` gives
     the finding's confidence. Prints the rule's out-of-fold figures (grouped by talk) and the
-    confidence the model fitted without each talk gives its flags, beside the rate observed."""
+    confidence the model fitted without each talk gives its flags, beside the rate observed;
+    and the rule's figures when the Chinese source is given too (`with_source`: the flags where
+    the source does not say it twice, `source_says_twice`)."""
     from sklearn.model_selection import GroupKFold
 
     from auditor.detect.coverage import ADDITION_FEATURES
@@ -569,6 +585,9 @@ def ted_addition(rows: np.ndarray, gold: np.ndarray, group: np.ndarray, ratio: n
             f"confidence of the flags {conf[flagged].mean():.3f} against {p:.3f} observed, "
             f"average precision {average_precision(gold, conf):.3f}; oracle length ratio >= "
             f"{lt}: {lp:.3f} / {lr:.2f} / {lf:.3f}")
+        p, r, f = prf(gold, with_source)
+        say(f"  with the Chinese source too: P/R/F1 {p:.3f} / {r:.2f} / {f:.3f}, flags "
+            f"{int(with_source.sum())}, right {int((with_source & gold).sum())}")
     model = _fit(rows, gold)
     return {"features": list(ADDITION_FEATURES), "weights": model.coef_[0].tolist(),
             "bias": float(model.intercept_[0]), "threshold": ADDITION_CUT,

@@ -295,6 +295,28 @@ def test_parallel_audit_reports_the_word_said_twice_as_a_calibrated_addition(aud
     assert comparable.audit(Document(TWICE_MT), [Document(TWICE_REF, "ref")]).findings == ()
 
 
+def test_a_word_the_source_says_twice_too_is_no_addition(auditor):
+    """With the Chinese source given too, a word said twice stays an addition only where the
+    source does not have a word for each: 基本上 / 基础 ("basically ... basic") are two source
+    words, 拥抱 ("hugging ... embrace") is one."""
+    from auditor import Auditor
+
+    parallel = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), detectors=["coverage"],
+                       encoder=auditor.encoder)
+    cases = (("Basically, it embeds the basic building blocks of computing.",
+              "Basically, the fundamental building blocks of computing are embedded.",
+              "基本上，它嵌入了计算的基础构建模块。", "basic"),
+             ("The two stars look as if they are hugging each other in a motionless embrace.",
+              "The two stars look as if they are still and hugging each other.",
+              "这两颗星看起来像是静止地拥抱在一起。", "embrace"))
+    for mt, ref, src, word in cases:
+        alone = parallel.audit(Document(mt), [Document(ref, "ref")]).findings
+        assert [f.mt_text for f in alone if f.kind is FindingKind.ADDITION] == [word]
+        both = parallel.audit(Document(mt), [Document(ref, "ref")], Document(src, "src", "zh"))
+        added = [f.mt_text for f in both.findings if f.kind is FindingKind.ADDITION]
+        assert added == ([] if word == "basic" else [word]), (src, added)
+
+
 def test_a_foreign_name_spelt_in_english_is_carried_by_its_transliteration():
     """里奥斯 has no pinyin spelling in the MT ("Rios", not "Li Aosi"): the transliteration
     table says whether a capitalised MT word is the English name the Chinese transliterates."""

@@ -536,6 +536,15 @@ def reference_rows(best: np.ndarray, words: Sequence[EnglishWord], deviation: fl
                      min(_run_length(unaligned), 8) / 8.0, deviation, min(caps, 4) / 4.0])
 
 
+def source_says_twice(ev: MonolingualEvidence, i: int, words: Sequence[SourceWord]) -> bool:
+    """Whether the Chinese source has a word of its own for each of the two MT words of the
+    surplus word `i` (`mt_surplus`): at least two source content words whose CC-CEDICT gloss
+    stems meet one of them, the same word said twice (旋转 ... 旋转, "rotates ... rotation") or
+    two words (基本上 "basically", 基础 "basic"). Then the MT says what the source says."""
+    pair = (ev.mt_words[i], ev.mt_words[int(ev.mt_surplus[i])])
+    return sum(1 for w in words if any(stems_meet({m.stem}, w.stems) for m in pair)) >= 2
+
+
 ADDITION_FEATURES = (*REFERENCE_FEATURES, "surplus")
 
 
@@ -657,6 +666,15 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
 
     groups: list[_ReferenceGroup] = ctx.word_evidence(f"reference:{d}", build)
     return groups
+
+
+def source_words(ctx: AuditContext, mt: Sequence[int]) -> list[SourceWord] | None:
+    """The Chinese content words aligned to any of these MT sentences (None without a Chinese
+    source)."""
+    groups = source_groups(ctx)
+    if not groups:
+        return None
+    return [w for g in groups if set(g.pair.mt) & set(mt) for w in g.ev.words]
 
 
 def _merge_runs(indices: Sequence[int]) -> list[list[int]]:
@@ -794,18 +812,20 @@ class CoverageDetector(Detector):
                         reference=Span(lo + a.start, lo + b.end, text, doc=d),
                         mt_sentence=pair.mt[0],
                     ))
-            findings += self._reference_addition(models, g)
+            findings += self._reference_addition(models, g, source_words(ctx, g.pair.mt))
         return findings
 
-    def _reference_addition(self, models: CoverageModels, g: _ReferenceGroup
-                            ) -> list[Finding]:
+    def _reference_addition(self, models: CoverageModels, g: _ReferenceGroup,
+                            source: Sequence[SourceWord] | None) -> list[Finding]:
         """At most one addition per aligned group: an MT word that says again what a
         neighbouring MT word says while the reference says it once (over-translation, the
         reviewers' Major additions against refB that the reference can show: unaligned MT
-        words alone are free renderings at TED's base rate, README). Reported for every such
-        word, a stated rule; the fitted model gives its confidence."""
+        words alone are free renderings at TED's base rate, README), unless the source, when
+        given (`source` words of the same MT sentences), says it twice too. Reported for every
+        such word, a stated rule; the fitted model gives its confidence."""
         ev = g.ev
-        surplus = [i for i in range(len(ev.mt_words)) if ev.mt_surplus[i] >= 0]
+        surplus = [i for i in range(len(ev.mt_words)) if ev.mt_surplus[i] >= 0
+                   and not (source is not None and source_says_twice(ev, i, source))]
         if not surplus:
             return []
         model = models.reference_addition
