@@ -48,7 +48,7 @@ MISTRANSLATION_CUT = 0.5
 # Major when more likely than not that a reviewer marked it.
 ADDITION_CUT = 0.0
 ADDITION_MAJOR = 0.5
-VERSION = "4"  # of the weights' form: raise it when the features or the models change
+VERSION = "5"  # of the weights' form: raise it when the features or the models change
 
 
 def _overlaps(a0: int, a1: int, spans: list[tuple[int, int]]) -> bool:
@@ -82,10 +82,12 @@ def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarr
     from auditor.config import SourceConfig
     from auditor.detect.coverage import (
         length_deviation,
+        run_cut_texts,
         source_evidence,
         source_mistranslation_rows,
         source_omission_rows,
         word_clause_drops,
+        word_run_drops,
     )
     from auditor.detect.source.gaps import text_clause_drops
     from auditor.lang.words import chinese_content_words
@@ -111,18 +113,25 @@ def news_features(encoder, source_encoder, per_han: float) -> dict[str, np.ndarr
     prewarm(source_encoder, source_texts)
     clauses = iter(text_clause_drops([(s.source, s.mt) for d in docs for s in d.segments],
                                      source_encoder, SourceConfig().min_clause_chars))
+    evidence = [source_evidence(s.source, s.mt, encoder, words_cache[s.source], source_encoder)
+                for d in docs for s in d.segments]
+    prewarm(source_encoder, {t for (d, s), ev in zip(((d, s) for d in docs for s in d.segments),
+                                                      evidence, strict=True)
+                             for t in run_cut_texts(ev, s.source)})
+    evidence_of = iter(evidence)
     for d in docs:
         for s in d.segments:
             sid = len(seg_rows)
-            ev = source_evidence(s.source, s.mt, encoder, words_cache[s.source], source_encoder)
+            ev = next(evidence_of)
             dev = length_deviation(ev.mt_words_total, s.source, per_han)
             drops = word_clause_drops(ev.words, next(clauses))
+            run_drops = word_run_drops(ev, s.source, s.mt, source_encoder)
             omit = [(e.start, e.end) for e in s.errors
                     if e.major and "omission" in e.kinds and e.side == "source" and e.start >= 0]
             wrong = [(e.start, e.end) for e in s.errors
                      if e.major and "mistranslation" in e.kinds and e.side == "target"
                      and e.start >= 0]
-            rows = source_omission_rows(ev, dev, drops)
+            rows = source_omission_rows(ev, dev, drops, run_drops)
             for k, w in enumerate(ev.words):
                 X.append(rows[k])
                 y.append(_overlaps(w.start, w.end, omit))

@@ -328,3 +328,41 @@ def test_a_foreign_name_spelt_in_english_is_carried_by_its_transliteration():
     assert rios.transliterated[k] > 0.5 and other.transliterated[k] == 0.0
     inside = {w.text for w, b in zip(rios.words, rios.bracketed, strict=True) if b}
     assert "特派记者" in inside and "经济" not in inside
+
+
+BYLINE_SRC = "（本报驻东京记者李明）日本政府今天宣布，明年将提高全国最低工资。"
+BYLINE_KEPT = ("(Our reporter Li Ming in Tokyo) The Japanese government announced today "
+               "that it will raise the national minimum wage next year.")
+BYLINE_DROPPED = ("The Japanese government announced today that it will raise the national "
+                  "minimum wage next year.")
+
+
+def test_a_dropped_byline_is_an_uncovered_run_at_the_edge_the_mt_lacks(auditor, use_encoder):
+    """A dropped phrase is a run of uncovered words, not stray ones: the run's length, whether it
+    opens or closes the source (datelines, bylines) and its leave-one-out drop in USE (the
+    source without the run is closer to the MT) are word features of the omission model."""
+    from auditor.detect.coverage import (
+        SOURCE_OMISSION_FEATURES,
+        source_omission_rows,
+        uncovered_runs,
+        word_run_drops,
+    )
+
+    col = {f: i for i, f in enumerate(SOURCE_OMISSION_FEATURES)}
+    dropped = source_evidence(BYLINE_SRC, BYLINE_DROPPED, auditor.encoder)
+    texts = [w.text for w in dropped.words]
+    byline = {texts.index(t) for t in ("东京", "记者", "李明")}
+    run = next(r for r in uncovered_runs(dropped) if byline & set(r))
+    assert byline <= set(run) and run[0] == 0
+    drops = word_run_drops(dropped, BYLINE_SRC, BYLINE_DROPPED, use_encoder)
+    assert all(drops[k] > 0 for k in byline)
+    rows = source_omission_rows(dropped, 0.0, None, drops)
+    wage = texts.index("最低工资")
+    assert all(rows[k, col["run_at_edge"]] == 1.0 for k in byline)
+    assert rows[wage, col["run_at_edge"]] == rows[wage, col["run_drop"]] == 0.0
+    assert rows[run[0], col["run_characters"]] > rows[wage, col["run_characters"]]
+    # rendered in full: the byline is carried (pinyin and glosses), no run, no drop
+    kept = source_evidence(BYLINE_SRC, BYLINE_KEPT, auditor.encoder)
+    kept_drops = word_run_drops(kept, BYLINE_SRC, BYLINE_KEPT, use_encoder)
+    assert not any(set(r) & byline for r in uncovered_runs(kept))
+    assert all(kept_drops[k] == 0.0 for k in byline)

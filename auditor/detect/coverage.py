@@ -293,7 +293,10 @@ SOURCE_OMISSION_FEATURES = ("lexical", "semantic", "in_dictionary", "proper", "n
                             "log_frequency", "characters", "group_carried", "length_deviation",
                             "semantic_x_dictionary", "verb", "name", "time", "idiom",
                             "context_mt", "context_drop", "clause_drop", "transliterated",
-                            "bracketed")
+                            "bracketed", "run_characters", "run_words", "run_at_edge",
+                            "position", "run_drop")
+# Source characters at which a run of uncovered words counts as fully long (feature scale).
+RUN_CHARS = 30
 SOURCE_MISTRANSLATION_FEATURES = ("lexical", "semantic", "capitalised", "numeral",
                                   "neighbours_carried", "group_carried", "length_deviation")
 
@@ -311,17 +314,61 @@ def word_clause_drops(words: Sequence[SourceWord], clauses: Sequence[tuple[int, 
     return out
 
 
+def uncovered_runs(ev: SourceEvidence) -> list[list[int]]:
+    """Runs of consecutive source content words (function words may sit between) that neither
+    a gloss stem nor a close gloss vector carries: a dropped phrase is such a run, while a
+    free rendering leaves stray single words uncovered."""
+    uncovered = (ev.lexical == 0) & (ev.semantic < CARRIED_COSINE)
+    return _merge_runs([k for k in range(len(ev.words)) if uncovered[k]])
+
+
+def run_cut_texts(ev: SourceEvidence, src: str) -> list[str]:
+    """The source text with each uncovered run cut out (`uncovered_runs`, in order)."""
+    return [src[:ev.words[r[0]].start] + src[ev.words[r[-1]].end:] for r in uncovered_runs(ev)]
+
+
+def word_run_drops(ev: SourceEvidence, src: str, mt_text: str, encoder: Encoder | None
+                   ) -> np.ndarray:
+    """Per source word, the leave-one-out drop of the uncovered run holding it in the source
+    encoder (multilingual USE): cos(source without the run, MT) - cos(source, MT), positive
+    when the source is closer to the MT without the run (the MT carries nothing of it); 0 for
+    covered words and without an encoder. The clause drops' idea on the word evidence's own
+    runs: a dropped name or phrase is rarely a whole clause."""
+    out = np.zeros(len(ev.words))
+    runs = uncovered_runs(ev)
+    if encoder is None or not runs:
+        return out
+    vectors = _unit_rows(encoder, [mt_text, src, *run_cut_texts(ev, src)])
+    base = float(vectors[1] @ vectors[0])
+    for r, v in zip(runs, vectors[2:], strict=True):
+        out[r] = float(v @ vectors[0]) - base
+    return out
+
+
 def source_omission_rows(ev: SourceEvidence, deviation: float,
-                         clause_drop: np.ndarray | None = None) -> np.ndarray:
+                         clause_drop: np.ndarray | None = None,
+                         run_drop: np.ndarray | None = None) -> np.ndarray:
     """One feature row per source word (`SOURCE_OMISSION_FEATURES`); `clause_drop` from
-    `word_clause_drops` (none: 0)."""
+    `word_clause_drops`, `run_drop` from `word_run_drops` (none: 0). Beside the word's own
+    evidence: the uncovered run holding it (its length in characters and words, whether it
+    starts or ends the group's source: datelines, bylines and outlet names, "【环球时报驻比利时
+    特派记者牛瑞飞】", "-中新网", are such runs and MT often drops them) and its place in the
+    source."""
     n = len(ev.words)
     if clause_drop is None:
         clause_drop = np.zeros(n)
+    if run_drop is None:
+        run_drop = np.zeros(n)
     if n == 0:
         return np.zeros((0, len(SOURCE_OMISSION_FEATURES)))
     carried = np.maximum(ev.lexical, (ev.semantic >= CARRIED_COSINE).astype(float))
     share = (carried.sum() - carried) / max(n - 1, 1)
+    run_chars, run_words, at_edge = np.zeros(n), np.zeros(n), np.zeros(n)
+    for r in uncovered_runs(ev):
+        run_chars[r] = min(ev.words[r[-1]].end - ev.words[r[0]].start, RUN_CHARS) / RUN_CHARS
+        run_words[r] = math.log1p(len(r))
+        at_edge[r] = float(r[0] == 0 or r[-1] == n - 1)
+    last = max(ev.words[-1].end, 1)
     rows = []
     for k, w in enumerate(ev.words):
         rows.append((ev.lexical[k], ev.semantic[k], float(w.in_dictionary), float(w.proper),
@@ -330,7 +377,8 @@ def source_omission_rows(ev: SourceEvidence, deviation: float,
                      ev.semantic[k] * float(w.in_dictionary), float(w.flag in ("v", "vn")),
                      float(w.flag in NAME_FLAGS), float(w.flag == "t"),
                      float(w.flag in ("i", "l")), ev.context_mt[k], ev.context_drop[k],
-                     clause_drop[k], ev.transliterated[k], ev.bracketed[k]))
+                     clause_drop[k], ev.transliterated[k], ev.bracketed[k], run_chars[k],
+                     run_words[k], at_edge[k], w.start / last, 10.0 * run_drop[k]))
     return np.asarray(rows, dtype=float)
 
 
@@ -594,6 +642,7 @@ class _SourceGroup:
     ev: SourceEvidence
     deviation: float
     clause_drop: np.ndarray  # per source word (`word_clause_drops`)
+    run_drop: np.ndarray  # per source word (`word_run_drops`)
 
 
 @dataclass(frozen=True)
@@ -633,12 +682,17 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
             lo = ctx.source.sentences[c.pair.other[0]].start
             drops.setdefault((c.pair.mt, c.pair.other), []).append(
                 (c.start - lo, c.end - lo, c.drop))
-        for (pair, mt_lo, _, mt_text, lo, _, src), ws in zip(spans, words, strict=True):
-            ev = source_evidence(src, mt_text, encoder, ws, source_encoder)
+        evidence = [source_evidence(s[6], s[3], encoder, ws, source_encoder)
+                    for s, ws in zip(spans, words, strict=True)]
+        if source_encoder is not None:  # the uncovered runs' cut texts, in one call
+            _prewarm(source_encoder, {t for s, ev in zip(spans, evidence, strict=True)
+                                      for t in run_cut_texts(ev, s[6])})
+        for (pair, mt_lo, _, mt_text, lo, _, src), ev in zip(spans, evidence, strict=True):
             out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
                                     length_deviation(ev.mt_words_total, src, per_han),
                                     word_clause_drops(ev.words, drops.get((pair.mt, pair.other),
-                                                                          []))))
+                                                                          [])),
+                                    word_run_drops(ev, src, mt_text, source_encoder)))
         return out
 
     if ctx.source is None or ctx.source.doc.lang != "zh":
@@ -718,7 +772,7 @@ class CoverageDetector(Detector):
                                                              g.src, g.ev, g.deviation)
             if not ev.words:
                 continue
-            rows = source_omission_rows(ev, deviation, g.clause_drop)
+            rows = source_omission_rows(ev, deviation, g.clause_drop, g.run_drop)
             p_omit = models.source_omission.probability(rows)
             p = float(models.segment_omission.probability(
                 segment_omission_row(rows, p_omit, _mt_unexplained(ev))[None, :])[0])
