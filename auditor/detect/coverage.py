@@ -516,13 +516,19 @@ def surplus_words(mt_words: Sequence[EnglishWord], ref_words: Sequence[EnglishWo
     stem or at least CARRIED_COSINE apart in MiniLM, and the MT holds more words of that
     meaning than the reference does (a repetition the reference makes too is the writer's)."""
     out = np.full(len(mt_words), -1)
+    surplus: dict[str, bool] = {}  # per word form: the MT says it more often than the reference
+
+    def more_in_mt(w: EnglishWord) -> bool:
+        key = w.text.lower()
+        if key not in surplus:
+            in_mt = sum(1 for x in mt_words if _similar(w, x, vectors) >= CARRIED_COSINE)
+            in_ref = sum(1 for y in ref_words if _similar(w, y, vectors) >= CARRIED_COSINE)
+            surplus[key] = in_ref < in_mt
+        return surplus[key]
+
     for k, i in _surplus_pairs(mt_words):
-        w = mt_words[i]
-        if out[i] >= 0 or _similar(w, mt_words[k], vectors) < CARRIED_COSINE:
-            continue
-        in_mt = sum(1 for x in mt_words if _similar(w, x, vectors) >= CARRIED_COSINE)
-        in_ref = sum(1 for y in ref_words if _similar(w, y, vectors) >= CARRIED_COSINE)
-        if in_ref < in_mt:
+        if out[i] < 0 and _similar(mt_words[i], mt_words[k], vectors) >= CARRIED_COSINE \
+                and more_in_mt(mt_words[i]):
             out[i] = k
     return out
 
