@@ -120,8 +120,52 @@ def test_onnx_batches_at_once_give_the_vectors_of_one_batch_at_a_time():
     assert np.array_equal(at_once, split.encode(texts))
 
 
+class _ShapeRecorder:
+    """An ONNX Runtime session that remembers the shape of every batch it runs."""
+
+    def __init__(self, session):
+        self.session = session
+        self.shapes: list[tuple[int, int]] = []
+
+    def run(self, outputs, feeds):
+        self.shapes.append(feeds["input_ids"].shape)
+        return self.session.run(outputs, feeds)
+
+
+def test_onnx_batches_cost_less_than_sorted_batches_of_16():
+    """The encoder cuts an audit's mix of sentences and single words (one coverage call) into
+    batches whose padded tokens plus a run's fixed cost are smaller than the sorted batches of
+    16 it used before, each text in exactly one batch; the vectors are those of each text
+    encoded alone, to float rounding."""
+    from auditor.embed import RUN_COST_TOKENS, OnnxEncoder
+
+    sentences = _seed_sentences()
+    texts = sentences + sorted({w.strip(".,\"'") for t in sentences for w in t.split()})
+    encoder = OnnxEncoder(threads=1)
+    recorder = _ShapeRecorder(encoder._session)
+    encoder._session = recorder
+    vectors = encoder.encode(texts)
+    lengths = sorted(len(e.ids) for e in encoder._tokenizer.encode_batch(texts))
+    assert sum(rows for rows, _ in recorder.shapes) == len(texts)
+
+    def cost(shapes):
+        return sum(rows * width + RUN_COST_TOKENS for rows, width in shapes)
+
+    by_16 = [(len(lengths[k:k + 16]), max(lengths[k:k + 16]))
+             for k in range(0, len(lengths), 16)]
+    assert cost(recorder.shapes) < cost(by_16)
+    encoder._session = recorder.session
+    alone = np.vstack([encoder.encode([t]) for t in texts[::7]])
+    assert (vectors[::7] * alone).sum(axis=1).min() > 0.99999
+
+
 def test_signature_records_the_backend(auditor, seed_result):
     assert seed_result.signature.backend == auditor.encoder.backend
+    # the ONNX export and the batching move vectors: both are part of the backend
+    from auditor.embed import BATCHING_VERSION
+    from auditor.export_onnx import EXPORT_VERSION
+
+    assert auditor.encoder.backend.endswith(f"+e{EXPORT_VERSION}b{BATCHING_VERSION}")
     assert f"backend:{auditor.encoder.backend}" in seed_result.signature.short()
     assert seed_result.signature.to_dict()["packages"]["onnxruntime"] != "none"
 
