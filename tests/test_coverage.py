@@ -366,3 +366,39 @@ def test_a_dropped_byline_is_an_uncovered_run_at_the_edge_the_mt_lacks(auditor, 
     kept_drops = word_run_drops(kept, BYLINE_SRC, BYLINE_KEPT, use_encoder)
     assert not any(set(r) & byline for r in uncovered_runs(kept))
     assert all(kept_drops[k] == 0.0 for k in byline)
+
+
+FREE_SRC = ("新加坡旅游局今天公布了去年的入境旅客数据。入境旅客从三十三万人次增长到六百三十万人次。"
+            "旅游局预计今年的旅客人数将继续增长。")
+FREE_MT = ("The Singapore Tourism Board released last year's arrival figures today. Inbound "
+           "visitors rose from 330,000 to 6.3 million. It was a good year. The board expects "
+           "visitor numbers to keep growing this year.")
+
+
+def test_an_mt_sentence_the_aligner_leaves_out_counts_for_a_neighbouring_group(auditor):
+    """Words an MT sentence outside every aligned group carries are not dropped: the sentence
+    counts for the word evidence of the neighbouring group whose source it is closer to, so
+    every MT sentence is read exactly once and each group's MT stays one contiguous text."""
+    from auditor import Auditor
+    from auditor.detect.coverage import source_groups
+
+    captured = {}
+
+    class Probe:
+        id = "probe"
+
+        def detect(self, ctx):
+            captured["held"] = {i for p in ctx.source_alignments for i in p.mt}
+            captured["sentences"] = [s.text for s in ctx.mt.sentences]
+            captured["groups"] = [g.mt_text for g in source_groups(ctx)]
+            return []
+
+    probe = Auditor(detectors=["coverage"], encoder=auditor.encoder)
+    probe.detectors.append(Probe())
+    probe.audit(Document(FREE_MT), [], Document(FREE_SRC, "src", "zh"))
+    sentences, groups = captured["sentences"], captured["groups"]
+    free = [s for i, s in enumerate(sentences) if i not in captured["held"]]
+    assert free == ["It was a good year."]  # the aligner leaves it out
+    for s in sentences:
+        assert sum(s in g for g in groups) == 1, (s, groups)
+    assert "It was a good year. The board expects" in "".join(groups)

@@ -34,7 +34,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -629,10 +629,11 @@ class SentenceCoverage:
     length_deviation: float | None
 
 
-def _group_texts(ctx: AuditContext, pair: AlignmentPair, other_text: str, other_sentences
-                 ) -> tuple[int, int, str, int, int, str]:
-    mt_lo = ctx.mt.sentences[pair.mt[0]].start
-    mt_hi = ctx.mt.sentences[pair.mt[-1]].end
+def _group_texts(ctx: AuditContext, pair: AlignmentPair, other_text: str, other_sentences,
+                 mt: tuple[int, int] | None = None) -> tuple[int, int, str, int, int, str]:
+    first, last = mt if mt is not None else (pair.mt[0], pair.mt[-1])
+    mt_lo = ctx.mt.sentences[first].start
+    mt_hi = ctx.mt.sentences[last].end
     lo = other_sentences[pair.other[0]].start
     hi = other_sentences[pair.other[-1]].end
     return mt_lo, mt_hi, ctx.mt.doc.text[mt_lo:mt_hi], lo, hi, other_text[lo:hi]
@@ -649,6 +650,20 @@ class _SourceGroup:
     deviation: float
     clause_drop: np.ndarray  # per source word (`word_clause_drops`)
     run_drop: np.ndarray  # per source word (`word_run_drops`)
+    # the MT side of the group's own sentences (`ev` and `deviation` also read the free MT
+    # sentences next to it, `source_mt_ranges`): an MT sentence no source sentence aligns to
+    # may carry source words, but its own words are not the group's to explain
+    own: SourceEvidence
+    own_deviation: float
+
+
+def _own_side(ev: SourceEvidence, lo: int, hi: int) -> SourceEvidence:
+    """`ev` with only the MT words between offsets `lo` and `hi` of its MT text."""
+    keep = [j for j, w in enumerate(ev.mt_words) if lo <= w.start < hi]
+    if len(keep) == len(ev.mt_words):
+        return ev
+    return replace(ev, mt_words=tuple(ev.mt_words[j] for j in keep),
+                   mt_lexical=ev.mt_lexical[keep], mt_semantic=ev.mt_semantic[keep])
 
 
 @dataclass(frozen=True)
@@ -662,6 +677,39 @@ class _ReferenceGroup:
     deviation: float
 
 
+def source_mt_ranges(ctx: AuditContext, pairs: Sequence[AlignmentPair]
+                     ) -> list[tuple[int, int]]:
+    """Per aligned group (`pairs` in MT order), the first and last MT sentence whose words count
+    for it: its own, and the MT sentences no group holds next to it, each given to the
+    neighbouring group whose source sentences it is closer to (cross-lingual cosine). A short
+    MT sentence the aligner leaves out ("The risk level is Level 2.") still carries words of
+    its source: without it the group looks shorter than its source and its words dropped."""
+    ranges = [[p.mt[0], p.mt[-1]] for p in pairs]
+    sim = ctx.source_similarity
+    if not pairs or sim is None:
+        return [(a, b) for a, b in ranges]
+
+    def closeness(i: int, g: int) -> float:
+        return float(max(sim[i, j] for j in pairs[g].other))
+
+    held = {i for p in pairs for i in p.mt}
+    for g in range(-1, len(pairs)):  # the free sentences between group g and group g + 1
+        lo = ranges[g][1] + 1 if g >= 0 else 0
+        hi = ranges[g + 1][0] if g + 1 < len(pairs) else len(ctx.mt.sentences)
+        free = [i for i in range(lo, hi) if i not in held]
+        if not free or len(free) != hi - lo:
+            continue
+        # the first free sentence closer to the next group starts the next group's share
+        split = next((i for i in free if g < 0 or (g + 1 < len(pairs)
+                                                   and closeness(i, g + 1) > closeness(i, g))),
+                     hi)
+        if g >= 0 and split > lo:
+            ranges[g][1] = split - 1
+        if g + 1 < len(pairs) and split < hi:
+            ranges[g + 1][0] = split
+    return [(a, b) for a, b in ranges]
+
+
 def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
     """Word evidence of every MT/source aligned group, computed once per audit (the detector
     and `sentence_coverage` both read it)."""
@@ -672,8 +720,11 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
         encoder = ctx.resources.encoder
         source_encoder = ctx.resources.source_encoder
         out = []
-        spans = [(pair, *_group_texts(ctx, pair, ctx.source.doc.text, ctx.source.sentences))
-                 for pair in sorted(ctx.source_alignments, key=lambda p: p.mt)]
+        pairs = sorted(ctx.source_alignments, key=lambda p: p.mt)
+        spans = [(pair, *_group_texts(ctx, pair, ctx.source.doc.text, ctx.source.sentences, mt))
+                 for pair, mt in zip(pairs, source_mt_ranges(ctx, pairs), strict=True)]
+        own = [(ctx.mt.sentences[p.mt[0]].start - s[1], ctx.mt.sentences[p.mt[-1]].end - s[1])
+               for p, s in zip(pairs, spans, strict=True)]
         words = [chinese_content_words(s[6]) for s in spans]
         # one call per encoder for the whole document: what the stems leave open in every group,
         # then what the gloss vectors leave open
@@ -693,12 +744,15 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
         if source_encoder is not None:  # the uncovered runs' cut texts, in one call
             _prewarm(source_encoder, {t for s, ev in zip(spans, evidence, strict=True)
                                       for t in run_cut_texts(ev, s[6])})
-        for (pair, mt_lo, _, mt_text, lo, _, src), ev in zip(spans, evidence, strict=True):
+        for (pair, mt_lo, _, mt_text, lo, _, src), ev, (a, b) in zip(spans, evidence, own,
+                                                                      strict=True):
             out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
                                     length_deviation(ev.mt_words_total, src, per_han),
                                     word_clause_drops(ev.words, drops.get((pair.mt, pair.other),
                                                                           [])),
-                                    word_run_drops(ev, src, mt_text, source_encoder)))
+                                    word_run_drops(ev, src, mt_text, source_encoder),
+                                    _own_side(ev, a, b), length_deviation(
+                                        len(english_words(mt_text[a:b])), src, per_han)))
         return out
 
     if ctx.source is None or ctx.source.doc.lang != "zh":
@@ -802,8 +856,8 @@ class CoverageDetector(Detector):
                     detector=self.id, source=Span(lo + first.start, lo + last.end, text),
                     mt_sentence=pair.mt[0],
                 ))
-            findings += self._source_mistranslations(ctx, pair, ev, deviation, models, mt_lo,
-                                                     src, lo, p_omit)
+            findings += self._source_mistranslations(ctx, pair, g.own, g.own_deviation, models,
+                                                     mt_lo, src, lo, p_omit)
         return findings
 
 
@@ -915,7 +969,8 @@ def _sentence_coverage(ctx: AuditContext) -> tuple[SentenceCoverage, ...]:
     for g in source_groups(ctx):
         ev = g.ev
         carried = np.maximum(ev.lexical, (ev.semantic >= CARRIED_COSINE).astype(float))
-        explained = np.maximum(ev.mt_lexical, (ev.mt_semantic >= CARRIED_COSINE).astype(float))
+        explained = np.maximum(g.own.mt_lexical,
+                               (g.own.mt_semantic >= CARRIED_COSINE).astype(float))
         for i in g.pair.mt:
             row = figures.setdefault(i, {})
             row["source"] = float(carried.mean()) if len(carried) else 1.0
