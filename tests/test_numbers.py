@@ -47,7 +47,7 @@ def test_date_atoms(text, atoms):
     ("six kilometers", {6.0}), ("6 kilometers", {6.0}), ("1,200 dollars", {1200.0}),
     ("almost two-thirds", {0.667}), ("3 million", {3_000_000.0}), ("2.5 percent", {2.5}),
     ("a million light-years", {1_000_000.0}), ("a hundred thousand years", {100_000.0}),
-    ("two hundred thousand", {200_000.0}),
+    ("two hundred thousand", {200_000.0}), ("half a million", {500_000.0}),
 ])
 def test_quantity_atoms(text, values):
     assert quantity_atoms(text) == frozenset(("value", v) for v in values)

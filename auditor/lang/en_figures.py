@@ -86,6 +86,8 @@ def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
         value = number_value(words[i])
         if value is None and words[i] in SCALES and i > 0 and words[i - 1] in ("a", "an"):
             value, i = 1.0, i - 1  # "a million years": the scale words follow as for "one"
+            if i > 0 and words[i - 1] in FRACTIONS:  # "half a million": a fraction of it
+                value = 1.0 / FRACTIONS[words[i - 1]]
         if value is None:
             i += 1
             continue
