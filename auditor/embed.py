@@ -294,13 +294,15 @@ class OnnxEncoder:
 
         # the export and the batching both move vectors (batching in their last bits)
         self.backend = f"onnxruntime-{ort.__version__}+e{EXPORT_VERSION}b{BATCHING_VERSION}"
+        # token lengths -> batches of row indices (`benchmarks/encoder_batches.py` swaps it)
+        self.batching = padded_batches
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), np.float32)
         if not texts:
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
-        batches = padded_batches([len(x) for x in ids])
+        batches = self.batching([len(x) for x in ids])
 
         def run(rows: list[int]) -> None:
             width = max(len(ids[i]) for i in rows)
