@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.numbers import NumberMention, compare, figure_cues
+from auditor.detect.numbers import NumberMention, compare, figure_cues, written_nearby
 from auditor.lang.en_figures import date_atoms, quantity_atoms
 from auditor.result import Document, FindingKind, Severity
 
@@ -150,6 +150,14 @@ def test_figure_cues_keep_what_a_number_counts():
     # the same numbers and words, but "two" no longer counts billions of years
     assert not figure_cues("Two billion years ago, two black holes collided.") <= figure_cues(
         "Imagine this, two black holes collided a billion years ago.")
+
+
+def test_a_figure_written_next_to_the_aligned_sentence_is_carried():
+    mention = _qty("30 kilometers")
+    assert written_nearby(mention, figure_cues("Let's say, put it in an orbit 30 kilometers "
+                                               "away from the black-hole sun."))
+    assert not written_nearby(mention, figure_cues("It was compressed into six kilometers."))
+    assert not written_nearby(_date("June 29"), figure_cues("On July 29 he left."))
 
 
 def test_cues_scope_parses_only_sentences_whose_figures_the_reference_lacks(auditor):

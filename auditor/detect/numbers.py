@@ -188,6 +188,14 @@ def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
     return frozenset(cues)
 
 
+def written_nearby(mention: NumberMention, nearby: frozenset[tuple[Any, Any]]) -> bool:
+    """Whether `nearby` (`figure_cues` of unparsed reference sentences) writes every value and
+    month or weekday name of the mention: "30 kilometers" in the sentence after the aligned
+    one, which says "six kilometers"."""
+    own = {c for c in figure_cues(mention.text) if c[0] in ("value", "name")}
+    return bool(own) and own <= nearby
+
+
 class NumberDetector(Detector):
     """Numbers and dates of the MT compared with those of their counterpart reference text."""
 
@@ -224,12 +232,12 @@ class NumberDetector(Detector):
     def _judge(self, ctx: AuditContext, mention: NumberMention,
                inside: list[tuple[int, NumberMention]], around: list[tuple[int, NumberMention]],
                where_inside: str, where_around: str = "",
-               nearby: Sequence[NumberMention] = ()) -> Finding | None:
+               nearby: frozenset[tuple[Any, Any]] = frozenset()) -> Finding | None:
         """The finding for one MT figure against the mentions of its counterpart unit
         (`inside`) and of the text around it (`around`), or None when they agree or nothing
-        compares. The same figure among `nearby` mentions also counts as agreement (fast
-        mode: the sentences next to the aligned ones, as a group's edges are less exact than
-        a closest clause)."""
+        compares. A figure whose values and month or weekday names are all among the
+        `nearby` cues (`figure_cues` of fast mode's sentences next to the aligned ones, as a
+        group's edges are less exact than a closest clause) agrees too."""
         outcome = compare(mention, [m for _, m in inside])
         context = inside
         if outcome is None and not any(m.kind == mention.kind for _, m in inside):
@@ -239,9 +247,7 @@ class NumberDetector(Detector):
             outcome = compare(mention, [m for _, m in context])
             if outcome is not None and outcome[0] == "disagrees":
                 outcome = ("unconfirmed", outcome[1])
-        elif outcome is not None and any(
-                (m.kind, m.unit, m.atoms) == (mention.kind, mention.unit, mention.atoms)
-                for m in nearby):
+        elif outcome is not None and written_nearby(mention, nearby):
             return None
         if outcome is None:
             return None
@@ -254,9 +260,9 @@ class NumberDetector(Detector):
     def _find_in_aligned(self, ctx: AuditContext) -> list[Finding]:
         """Fast mode (`ParseScope.CUES`): a figure meets the mentions of the reference
         sentences aligned to its sentence (`AuditContext.counterparts`) instead of its closest
-        reference clause; the same figure in a sentence just before or after them agrees too.
-        Only MT sentences whose `figure_cues` those sentences do not all write are parsed,
-        with them."""
+        reference clause; the same figure in a sentence just before or after them agrees too
+        (read from its `figure_cues`, unparsed). Only MT sentences whose cues those sentences
+        do not all write are parsed, with their aligned sentences."""
         chosen: dict[int, tuple[list[set[int]], list[set[int]]]] = {}
         refs = ctx.references
         ref_cues = [[figure_cues(t) for t in ref.texts] for ref in refs]
@@ -273,8 +279,7 @@ class NumberDetector(Detector):
                 chosen[sentence.index] = (aligned, near)
         if not chosen:
             return []
-        needed = [set().union(*(a[d] | n[d] for a, n in chosen.values()))
-                  for d in range(len(refs))]
+        needed = [set().union(*(a[d] for a, _ in chosen.values())) for d in range(len(refs))]
         ref_mentions = [{p.sentence.index: extract_mentions(p.parsed, p.offsets)
                          for p in ctx.parsed(d, entities=True, sentences=needed[d])}
                         for d in range(len(refs))]
@@ -283,7 +288,8 @@ class NumberDetector(Detector):
             aligned, near = chosen[item.sentence.index]
             inside = [(d, m) for d in range(len(refs)) for j in sorted(aligned[d])
                       for m in ref_mentions[d][j]]
-            nearby = [m for d in range(len(refs)) for j in near[d] for m in ref_mentions[d][j]]
+            nearby = frozenset().union(*(ref_cues[d][j] for d in range(len(refs))
+                                         for j in near[d]))
             for mention in extract_mentions(item.parsed, item.offsets):
                 finding = self._judge(ctx, mention, inside, [], "its aligned sentence",
                                       nearby=nearby)
@@ -347,4 +353,4 @@ class NumberDetector(Detector):
 
 
 __all__ = ["NumberMention", "NumberDetector", "compare", "date_atoms", "extract_mentions",
-           "quantity_atoms"]
+           "figure_cues", "quantity_atoms", "written_nearby"]
