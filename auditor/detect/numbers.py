@@ -158,6 +158,8 @@ def compare(mt: NumberMention, refs: Iterable[NumberMention]
 
 
 _CUE_WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
+# `figure_cues` kinds that carry no figure's atoms: a bare time or quantity word
+_PLAIN_CUES = frozenset({"time"})
 _CURRENCY_SIGNS = "$€£¥₩"
 
 
@@ -168,7 +170,8 @@ def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
     scale, fraction, time or quantity word ("the end of the month" is the vaguer date of
     "August 1st to 3rd"), and its currencies. An MT sentence whose cues its aligned reference
     sentences all write cannot hold a figure they contradict, so fast mode parses only the
-    others."""
+    others; an MT time or quantity word alone does not count ("last week" has no atoms, and
+    `compare` never reports an MT figure without)."""
     cues: set[tuple[Any, Any]] = set()
     words = _CUE_WORD.findall(text)
     for i, word in enumerate(words):
@@ -180,8 +183,10 @@ def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
             cues.add((words[i + 1].lower() if i + 1 < len(words) else "", value))
         elif word[:1].isupper() and len(word) > 3 and (lower in MONTHS or lower in WEEKDAYS):
             cues.add(("name", lower[:3]))
-        elif lower in SCALES or lower in FRACTIONS or lower in TIME_AND_QUANTITY_WORDS:
+        elif lower in SCALES or lower in FRACTIONS:
             cues.add(("word", lower))
+        elif lower in TIME_AND_QUANTITY_WORDS:
+            cues.add(("time", lower))
     currency = money_currency(text)  # of the first amount ("$8,000" against "8,000 yuan")
     cues |= {("currency", c) for c in [currency, *(ch for ch in text if ch in _CURRENCY_SIGNS)]
              if c}
@@ -267,7 +272,7 @@ class NumberDetector(Detector):
         refs = ctx.references
         ref_cues = [[figure_cues(t) for t in ref.texts] for ref in refs]
         for sentence in ctx.mt.sentences:
-            cues = figure_cues(sentence.text)
+            cues = {c for c in figure_cues(sentence.text) if c[0] not in _PLAIN_CUES}
             if not cues:
                 continue
             aligned = ctx.counterparts([sentence.index])
@@ -277,20 +282,24 @@ class NumberDetector(Detector):
                                     for j in aligned[d] | near[d]))
             if written and not cues <= written:
                 chosen[sentence.index] = (aligned, near)
-        if not chosen:
-            return []
-        needed = [set().union(*(a[d] for a, _ in chosen.values())) for d in range(len(refs))]
+        # the MT side first: only its figures with atoms (the ones `compare` can report)
+        # need their aligned reference sentences parsed
+        mt_mentions = {p.sentence.index: [m for m in extract_mentions(p.parsed, p.offsets)
+                                          if m.atoms]
+                       for p in ctx.parsed(MT_DOC, entities=True, sentences=chosen)}
+        mt_mentions = {i: found for i, found in mt_mentions.items() if found}
+        needed = [set().union(*(chosen[i][0][d] for i in mt_mentions)) for d in range(len(refs))]
         ref_mentions = [{p.sentence.index: extract_mentions(p.parsed, p.offsets)
                          for p in ctx.parsed(d, entities=True, sentences=needed[d])}
-                        for d in range(len(refs))]
+                        for d in range(len(refs))] if mt_mentions else []
         findings = []
-        for item in ctx.parsed(MT_DOC, entities=True, sentences=chosen):
-            aligned, near = chosen[item.sentence.index]
+        for i, found in sorted(mt_mentions.items()):
+            aligned, near = chosen[i]
             inside = [(d, m) for d in range(len(refs)) for j in sorted(aligned[d])
                       for m in ref_mentions[d][j]]
             nearby = frozenset().union(*(ref_cues[d][j] for d in range(len(refs))
                                          for j in near[d]))
-            for mention in extract_mentions(item.parsed, item.offsets):
+            for mention in found:
                 finding = self._judge(ctx, mention, inside, [], "its aligned sentence",
                                       nearby=nearby)
                 if finding is not None:
