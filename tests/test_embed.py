@@ -159,6 +159,19 @@ def test_onnx_batches_cost_less_than_sorted_batches_of_16():
     assert (vectors[::7] * alone).sum(axis=1).min() > 0.99999
 
 
+def test_int8_vectors_do_not_depend_on_batch_mates():
+    """ONNX Runtime's dynamic int8 quantisation scales an activation over the whole batch, so
+    the opt-in int8 encoder runs each text alone: a seed sentence gets the same vector, bit for
+    bit, in a call with the others as in a call of its own (batched: cosine down to 0.97)."""
+    from auditor.embed import OnnxEncoder
+
+    texts = _seed_sentences()
+    encoder = OnnxEncoder(int8=True, threads=2)
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.array_equal(together, alone)
+
+
 def test_signature_records_the_backend(auditor, seed_result):
     assert seed_result.signature.backend == auditor.encoder.backend
     # the ONNX export and the batching move vectors: both are part of the backend
