@@ -211,7 +211,7 @@ def ensure_onnx_model(int8: bool = False) -> Path:
 
 # How `OnnxEncoder` cuts texts into batches (bumped when that changes; it moves vectors in their
 # last bits, so the signature's backend records it).
-BATCHING_VERSION = 2
+BATCHING_VERSION = 3  # 2: padded_batches; 3: int8 runs each text alone
 # One run of the model reads all its weights (about 40 MB) whatever the batch holds: measured
 # on one thread, a run costs about 2.3 ms of CPU plus 215-225 µs per token (padding included)
 # up to 1,024 tokens a run, more per token beyond (bigger activations leave the cache).
