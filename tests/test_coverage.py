@@ -402,3 +402,22 @@ def test_an_mt_sentence_the_aligner_leaves_out_counts_for_a_neighbouring_group(a
     for s in sentences:
         assert sum(s in g for g in groups) == 1, (s, groups)
     assert "It was a good year. The board expects" in "".join(groups)
+
+
+def test_the_stem_index_answers_as_stems_meet():
+    """`_Stems` (a group's stems indexed by prefix) gives `stems_meet`'s answer for every
+    query: the source words' gloss stems against the MT's stems and back, prefixes both ways
+    ("econom" / "economi") included."""
+    from auditor.detect.coverage import _Stems
+    from auditor.lang.words import stems_meet
+
+    words = chinese_content_words(SRC)
+    gloss = set().union(*(w.stems for w in words))
+    for text in (FULL, NO_ECONOMY, "Economists expect the economy to grow by 5%."):
+        mt = {w.stem for w in english_words(text)} | {"econom", "ec", "growths"}
+        for stems, queries in ((mt, [w.stems for w in words]),
+                               (gloss, [{s} for s in mt])):
+            index = _Stems(stems)
+            answers = [index.meet(q) for q in queries]
+            assert answers == [stems_meet(q, stems) for q in queries]
+            assert any(answers) and not all(answers)

@@ -46,6 +46,7 @@ from auditor.detect.source.gaps import clause_drops
 from auditor.embed import Encoder
 from auditor.lang.transliteration import FULL_EVIDENCE, transliteration_score
 from auditor.lang.words import (
+    MIN_PREFIX,
     NAME_FLAGS,
     EnglishWord,
     SourceWord,
@@ -155,6 +156,26 @@ def _prewarm(encoder: Encoder, texts: set[str]) -> None:
         encoder.encode(sorted(texts))
 
 
+class _Stems:
+    """A fixed set of stems that `stems_meet` queries test against many times (a group's MT
+    stems, its source words' gloss stems): the same answer, from set lookups of each query
+    stem's prefixes instead of a scan of every long stem of the set per query (hundreds of
+    gloss stems per news group, for every MT word)."""
+
+    def __init__(self, stems: set[str] | frozenset[str]):
+        self.stems = frozenset(stems)
+        self.long = frozenset(y for y in self.stems if len(y) >= MIN_PREFIX)
+        self.prefixes = frozenset(y[:n] for y in self.long for n in range(MIN_PREFIX, len(y) + 1))
+
+    def meet(self, a: set[str] | frozenset[str]) -> bool:
+        """`stems_meet(a, self.stems)`: a stem in common, or one a prefix (at least
+        MIN_PREFIX letters) of the other."""
+        if not self.stems.isdisjoint(a):
+            return True
+        return any(len(x) >= MIN_PREFIX and (x in self.prefixes or any(
+            x[:n] in self.long for n in range(MIN_PREFIX, len(x) + 1))) for x in a)
+
+
 def _unit_rows(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, 1), np.float32)
@@ -207,11 +228,12 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     runs = romanised_runs(all_mt)
     # carried: a gloss stem is in the MT, its figures are, or its pinyin is spelt out (a name
     # or term transliterated: 马祚波 -> "Ma Zuobo")
-    lexical = np.array([stems_meet(w.stems, mt_stems) or bool(w.digits and all(
+    mt_index = _Stems(mt_stems)
+    lexical = np.array([mt_index.meet(w.stems) or bool(w.digits and all(
         any(d in m for m in mt_digits) for d in w.digits))
         or romanised_in(pinyin_key(w.text), runs) for w in words], dtype=float)
-    src_stems = set().union(*(w.stems for w in words)) if words else set()
-    mt_lexical = np.array([stems_meet({w.stem}, src_stems) or (w.text[0].isdigit() and any(
+    src_stems = _Stems(set().union(*(w.stems for w in words)) if words else set())
+    mt_lexical = np.array([src_stems.meet({w.stem}) or (w.text[0].isdigit() and any(
         w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
         dtype=float)
     semantic = lexical.copy()
@@ -222,10 +244,10 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     # rendered by one of them (a word another source word's own entry explains is taken; the
     # borrowed glosses of a word without an entry and a numeral's classifier glosses, "一辆":
     # "classifier for vehicles", are loose evidence and leave the MT word open)
-    firm = set().union(*(w.stems for w in words
-                         if w.in_dictionary and w.flag not in ("m", "mq"))) if words else set()
+    firm = _Stems(set().union(*(w.stems for w in words if w.in_dictionary
+                                and w.flag not in ("m", "mq"))) if words else set())
     open_mt = [j for j in range(len(mt_words)) if not mt_lexical[j]
-               or not (mt_words[j].text[0].isdigit() or stems_meet({mt_words[j].stem}, firm))]
+               or not (mt_words[j].text[0].isdigit() or firm.meet({mt_words[j].stem}))]
     glosses = sorted({g for k in open_src for g in words[k].glosses[:VECTOR_GLOSSES]})
     mt_texts = [mt_words[j].text.lower() for j in open_mt]
     if encoder is not None and glosses and mt_texts:
@@ -507,9 +529,16 @@ class MonolingualEvidence:
     mt_surplus: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
 
+@lru_cache(maxsize=1 << 16)
+def _stem_meets(x: str, y: str) -> bool:
+    """`stems_meet` of two single stems, memoised: the surplus check asks it of the same word
+    pairs again and again (tens of thousands of calls on 10 TED documents)."""
+    return stems_meet({x}, {y})
+
+
 def _similar(x: EnglishWord, y: EnglishWord, vectors: dict[str, np.ndarray]) -> float:
     """Word similarity: 1.0 where the stems meet, else the MiniLM cosine (0 without vectors)."""
-    if stems_meet({x.stem}, {y.stem}):
+    if _stem_meets(x.stem, y.stem):
         return 1.0
     u, v = vectors.get(x.text.lower()), vectors.get(y.text.lower())
     return float(u @ v) if u is not None and v is not None else 0.0
@@ -545,16 +574,19 @@ def surplus_words(mt_words: Sequence[EnglishWord], ref_words: Sequence[EnglishWo
     return out
 
 
-def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None
+def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
+                         words: tuple[list[EnglishWord], list[EnglishWord]] | None = None
                          ) -> MonolingualEvidence:
     """Align content words by stem (similarity 1), then the words left on both sides by MiniLM
     word similarity (SimAlign-style argmax); and find the MT words that say a neighbour's
-    meaning again (`surplus_words`). Without an encoder only stems are compared."""
-    all_mt, all_ref = english_words(mt_text), english_words(ref_text)
+    meaning again (`surplus_words`). Without an encoder only stems are compared. `words`: the
+    two texts' `english_words`, when the caller has them (a document's groups are read twice)."""
+    all_mt, all_ref = words if words is not None else (english_words(mt_text),
+                                                       english_words(ref_text))
     mt_words, ref_words = tuple(_content(all_mt)), tuple(_content(all_ref))
-    mt_stems, ref_stems = {w.stem for w in mt_words}, {w.stem for w in ref_words}
-    mt_best = np.array([float(stems_meet({w.stem}, ref_stems)) for w in mt_words])
-    ref_best = np.array([float(stems_meet({w.stem}, mt_stems)) for w in ref_words])
+    mt_stems, ref_stems = _Stems({w.stem for w in mt_words}), _Stems({w.stem for w in ref_words})
+    mt_best = np.array([float(ref_stems.meet({w.stem})) for w in mt_words])
+    ref_best = np.array([float(mt_stems.meet({w.stem})) for w in ref_words])
     partner = np.full(len(ref_words), -1)
     open_mt = [i for i in range(len(mt_words)) if not mt_best[i]]
     open_ref = [j for j in range(len(ref_words)) if not ref_best[j]]
@@ -782,10 +814,12 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
         spans = [(pair, *_group_texts(ctx, pair, ref.doc.text, ref.sentences))
                  for pair in sorted((a for a in ctx.alignments if a.doc == d),
                                     key=lambda p: p.mt)]
+        words = [(english_words(s[3]), english_words(s[6])) for s in spans]
         _prewarm(ctx.resources.encoder, set().union(
-            *(monolingual_evidence(s[3], s[6], None).needed_texts for s in spans)))
-        for pair, mt_lo, _, mt_text, lo, _, ref_text in spans:
-            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder)
+            *(monolingual_evidence(s[3], s[6], None, w).needed_texts
+              for s, w in zip(spans, words, strict=True))))
+        for (pair, mt_lo, _, mt_text, lo, _, ref_text), w in zip(spans, words, strict=True):
+            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder, w)
             out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
                                        math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
         return out
