@@ -48,6 +48,8 @@ def test_date_atoms(text, atoms):
     ("almost two-thirds", {0.667}), ("3 million", {3_000_000.0}), ("2.5 percent", {2.5}),
     ("a million light-years", {1_000_000.0}), ("a hundred thousand years", {100_000.0}),
     ("two hundred thousand", {200_000.0}), ("half a million", {500_000.0}),
+    ("two and a half million", {2_500_000.0}), ("one and a half", {1.5}),
+    ("3 and a quarter miles", {3.25}),
 ])
 def test_quantity_atoms(text, values):
     assert quantity_atoms(text) == frozenset(("value", v) for v in values)

@@ -91,6 +91,10 @@ def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
         if value is None:
             i += 1
             continue
+        if (i + 3 < len(words) and words[i + 1] == "and" and words[i + 2] in ("a", "an", "one")
+                and words[i + 3] in FRACTIONS):  # "two and a half million": 2.5 before the scale
+            value += 1.0 / FRACTIONS[words[i + 3]]
+            i += 3
         while i + 1 < len(words) and words[i + 1] in SCALES:  # "two hundred thousand"
             value *= SCALES[words[i + 1]]
             i += 1
