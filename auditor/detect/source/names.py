@@ -88,8 +88,12 @@ def romanised_names(ctx: AuditContext, pairs: list[AlignmentPair], reference_key
                     continue
                 if exact or name.kind != "person":
                     continue
+                # an MT name starting as some reading does (王: 'wang' or 'yu'); every reading
+                # counts alike, never whichever one a set happens to yield first (that order
+                # changes with the process's hash seed)
+                initials = {key[0] for key in keys if key}
                 scored = [(max(fuzz.ratio(k, key) for key in keys), c) for c, k in keyed
-                          if k and k[0] == next(iter(keys))[0]]
+                          if k and k[0] in initials]
                 score, (i, a, b, text) = max(scored, key=lambda x: x[0],
                                              default=(0.0, (0, 0, 0, "")))
                 if score < settings.name_near_miss:
