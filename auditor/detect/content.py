@@ -61,11 +61,12 @@ class ClauseSupport:
 
 def weighted_overlap(words: frozenset[str], context: frozenset[str],
                      idf: dict[str, float]) -> float:
-    """Idf-weighted share of `words` found in `context` (0 when `words` is empty)."""
-    total = sum(idf.get(w, 1.0) for w in words)
+    """Idf-weighted share of `words` found in `context` (0 when `words` is empty). `fsum`: a
+    set's order follows the process's hash seed, and a plain sum's last bits follow the order."""
+    total = math.fsum(idf.get(w, 1.0) for w in words)
     if total <= 0:
         return 0.0
-    return sum(idf.get(w, 1.0) for w in words & context) / total
+    return math.fsum(idf.get(w, 1.0) for w in words & context) / total
 
 
 def support_probability(cosine: np.ndarray, lexical: np.ndarray, margin: np.ndarray,
