@@ -279,11 +279,10 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
 def _people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int, int, str]]:
     """MT person entities (spaCy NER) in these sentences: (sentence, start, end, text)."""
     from auditor.detect.clauses import sentence_offsets
-    from auditor.detect.nlp import add_entities
 
     chosen = [ctx.mt.sentences[i] for i in sentences]
     docs = ctx.resources.parse([s.text for s in chosen])
-    add_entities(ctx.resources.nlp, docs)
+    ctx.resources.add_entities(docs)  # the Docs are cached and shared: under the lock
     out = []
     for sent, doc in zip(chosen, docs, strict=True):
         offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
