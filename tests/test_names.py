@@ -225,10 +225,10 @@ def test_hyphenated_names_and_english_compounds(auditor, text, names):
     ("I think I'm in (Ursula von der Leyen's) office.", [("ursula",), ("leyen",)]),
     ('"The U.S. team," she said.', [("the", "us")]),
 ])
-def test_capitalised_runs(text, runs):
-    from auditor.detect.names import capitalised_runs
+def test_folded_capitalised_runs(text, runs):
+    from auditor.detect.names import folded_capitalised_runs
 
-    assert capitalised_runs(text) == runs
+    assert folded_capitalised_runs(text) == runs
 
 
 def test_name_cues_point_at_the_sentences_with_names_the_references_lack():

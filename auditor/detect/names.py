@@ -348,9 +348,12 @@ _CLOSING = "\"'”’)]}»,;:.!?…"
 _FIRST_PERSON = re.compile(r"I(?:['’](?:m|ll|ve|d))?")
 
 
-def capitalised_runs(text: str) -> list[tuple[str, ...]]:
+def folded_capitalised_runs(text: str) -> list[tuple[str, ...]]:
     """Folded words of each run of capitalised words in `text` ("Kang Jing-he" -> kang, jing,
-    he): punctuation and a lower-case word end a run, a hyphen does not; "I" is no name."""
+    he): punctuation and a lower-case word end a run, a hyphen does not; "I" is no name.
+    Not `auditor.lang.zh_names.capitalised_runs` (offsets of pinyin-shaped runs for the source
+    checks): these runs are cut and folded as `_phrase_index` cuts the references, so that a
+    run the references carry is found in it as a phrase."""
     runs: list[tuple[str, ...]] = []
     run: list[str] = []
     for raw in [*_RUN_BREAK.split(text), ""]:
@@ -369,12 +372,13 @@ def capitalised_runs(text: str) -> list[tuple[str, ...]]:
 
 def name_cue_sentences(mt: SegmentedDocument, phrases: str) -> set[int]:
     """MT sentences that may hold a name the references do not carry (`ParseScope.CUES`): a
-    capitalised run (`capitalised_runs`) the references do not contain as a phrase
+    capitalised run (`folded_capitalised_runs`) the references do not contain as a phrase
     (`_phrase_index`). A mention the parse would find in another sentence lies inside runs
     the references carry, so `is_supported` holds for it; only names the NER starts or ends
     with a lower-case word ("Yonhap news agency") escape the cue."""
     return {s.index for s in mt.sentences
-            if any(f" {' '.join(run)} " not in phrases for run in capitalised_runs(s.text))}
+            if any(f" {' '.join(run)} " not in phrases
+                   for run in folded_capitalised_runs(s.text))}
 
 
 def is_supported(mention: NameMention, phrases: str, entities: Sequence[RefEntity],
