@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -165,6 +166,25 @@ def load_document(
     if looks_like_html(item):
         item = html_to_text(item, label)
     return _checked(item, label, lang)
+
+
+_SCRIPT_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
+
+
+def check_reference_languages(mt: Document, references: Sequence[Document]) -> None:
+    """References are read by an English sentence encoder beside an English MT: one in a CJK
+    script is the source given with the wrong option, and its scores would mean nothing. Only
+    the reference's side is checked: an MT left untranslated is an error to report, not to
+    refuse."""
+    if detect_lang(mt.text) != "en":
+        return
+    for ref in references:
+        script = detect_lang(ref.text)
+        if script != "en":
+            raise InputError(
+                f"{ref.name}: reads as {_SCRIPT_NAMES.get(script, script)}, but a reference is "
+                "an English text compared with the English MT; give the text the MT was "
+                "translated from as the source (--source)")
 
 
 def read_file_bytes(

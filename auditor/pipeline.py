@@ -42,7 +42,7 @@ from auditor.embed import (
     load_encoder,
     load_gloss_encoder,
 )
-from auditor.load import load_document
+from auditor.load import check_reference_languages, load_document
 from auditor.merge import merge_sides
 from auditor.quality import (
     COVERAGE_FEATURES,
@@ -258,9 +258,10 @@ class Auditor:
             from auditor.errors import InputError
 
             raise InputError("nothing to audit against: give at least one reference or a source")
+        ref_docs = [load_document(r, max_bytes=max_bytes) for r in references]
+        check_reference_languages(mt_doc, ref_docs)
         mt_seg = self._segment(mt_doc)
-        ref_segs = tuple(self._segment(load_document(r, max_bytes=max_bytes))
-                         for r in references)
+        ref_segs = tuple(self._segment(d) for d in ref_docs)
         src_seg = (self._segment(load_document(source, max_bytes=max_bytes))
                    if source is not None else None)
         return self.audit_segmented(mt_seg, ref_segs, src_seg)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from auditor import Auditor
 from auditor.cli import app
 from auditor.errors import InputError
 from auditor.load import load_document
-from tests.conftest import REF_SEEDS
+from tests.conftest import MT_SEED, REF_SEEDS
 
 runner = CliRunner()
 
@@ -64,6 +65,30 @@ def test_bad_reference_is_reported_too(tmp_path):
     result = runner.invoke(app, ["audit", str(REF_SEEDS[1]), "--ref", str(empty)])
     assert result.exit_code == 2
     assert "empty-ref.txt: empty document" in result.stderr
+
+
+CHINESE_REPORT = ("韩国外交部长康京和10日晚与美国国务卿蓬佩奥通电话，对日本限制出口表示关切。"
+                  "双方同意就共同关心的问题保持沟通。")
+
+
+def test_a_chinese_reference_is_a_swapped_argument(tmp_path):
+    """References are read by an English sentence encoder: a Chinese text given as one is the
+    source passed with the wrong option, and its scores would mean nothing."""
+    source = tmp_path / "source-zh.txt"
+    source.write_text(CHINESE_REPORT, encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(MT_SEED), "--ref", str(source)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "source-zh.txt" in lines[0] and "--source" in lines[0], lines
+    with pytest.raises(InputError, match="reads as Chinese"):
+        Auditor().audit(MT_SEED, [REF_SEEDS[0], source])
+
+
+def test_an_untranslated_mt_is_still_audited_against_english(auditor):
+    """The check is on the reference's side only: an MT left in Chinese is an error to report,
+    not an input to refuse."""
+    result = auditor.audit(CHINESE_REPORT, REF_SEEDS[0])
+    assert result.findings
 
 
 def test_no_reference_or_source_is_an_error():
