@@ -327,6 +327,9 @@ class Auditor:
             source_alignments=tuple(source_alignments), source_encoder=source_encoder,
             detectors=self.detector_ids,
         )
+        for d in ctx.unmatched_references():
+            ctx.note(f"{references[d].doc.name}: no MT sentence aligns with this reference, so "
+                     "it may tell another story; nothing in it is reported as dropped")
         findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),

@@ -195,3 +195,33 @@ def test_parallel_mode_pairs_a_divergent_passage_into_one_mistranslation(auditor
     assert kinds == [FindingKind.MISTRANSLATION]
     assert "evening opening hours" in result.findings[0].reference.text
     assert "military parade" in result.findings[0].mt_text
+
+
+UNRELATED_REPORT = (
+    "Astronomers in Chile have photographed a young planet forming around a distant star. "
+    "The images were taken over three nights with a telescope high in the Atacama desert. "
+    "The planet is thought to be several times heavier than Jupiter and still glowing from "
+    "the heat of its formation. A ring of dust and gas surrounds the star, and the planet "
+    "has carved a clear gap in it. Researchers said the discovery would help explain how "
+    "giant planets grow in the first few million years of a star's life. They plan to "
+    "measure the planet's atmosphere next year with a new instrument. The team published its "
+    "findings in a scientific journal on Wednesday."
+)
+
+
+def test_a_reference_no_mt_sentence_aligns_with_reports_no_omissions(auditor):
+    """A reference telling another story (a wrong match in a feed, a wrong file) aligns with
+    nothing: its sentences are not content the MT dropped, and the audit says why it left
+    them out."""
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    with_stray = auditor.audit(MT_SEED, [REF_SEEDS[0], Document(UNRELATED_REPORT, "stray.txt")])
+    assert with_stray.scores.fidelity_per_reference[1] == 0.0
+    assert not [f for f in with_stray.findings
+                if f.kind is FindingKind.OMISSION and f.reference and f.reference.doc == 1]
+    assert any(n.startswith("stray.txt: no MT sentence aligns") for n in with_stray.notes)
+    alone = auditor.audit(MT_SEED, [REF_SEEDS[0]])
+    omissions = [(f.reference.start, f.severity) for f in with_stray.findings
+                 if f.kind is FindingKind.OMISSION]
+    assert omissions == [(f.reference.start, f.severity) for f in alone.findings
+                         if f.kind is FindingKind.OMISSION]

@@ -206,6 +206,12 @@ class AuditContext:
         return (self.source is not None and self.source_vectors is not None
                 and self.mt_source_vectors is not None)
 
+    def unmatched_references(self) -> tuple[int, ...]:
+        """References no MT sentence aligns with: they tell another story (a wrong file, a
+        wrong feed match), so their sentences are not content the MT dropped."""
+        matched = {a.doc for a in self.alignments if not a.from_source}
+        return tuple(d for d in range(len(self.references)) if d not in matched)
+
     def note(self, line: str) -> None:
         """A one-line note for the result: a detector had to cap its work on this input."""
         if line not in self._cache.notes:

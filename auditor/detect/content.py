@@ -211,8 +211,9 @@ class ContentDetector(Detector):
         settings = ctx.config.content
         tables = ctx.clause_tables()
         mt_supports = mt_clause_supports(tables, settings)
-        ref_supports = [reference_clause_supports(tables, d, settings)
-                        for d in range(len(tables.refs))]
+        unmatched = ctx.unmatched_references()
+        ref_supports = [reference_clause_supports(tables, d, settings) if d not in unmatched
+                        else [] for d in range(len(tables.refs))]
         cut = decision_logit(mt_supports + [s for r in ref_supports for s in r], ctx.config.mode,
                              settings.supported_p)
         judge = _Judge(cut, settings)
@@ -358,8 +359,9 @@ class ContentDetector(Detector):
         first, last = missing[0].clause, missing[-1].clause
         # Which other references carry the same content (clause support between references).
         carriers = [doc]
+        unmatched = ctx.unmatched_references()  # another story: neither carrier nor voter
         for other in range(len(tables.refs)):
-            if other == doc:
+            if other == doc or other in unmatched:
                 continue
             hits = [s for s in _supports(tables, [m.clause for m in missing],
                                          tables.ref_candidates(other), judge.settings)
@@ -381,7 +383,8 @@ class ContentDetector(Detector):
         siblings = [s for s in sent_supports if confident[(doc, s.clause.start)]]
         neighbours = sentence_carried(sent_index - 1) and sentence_carried(sent_index + 1)
         # "Several references carry it": a strict majority of them (with one reference, itself).
-        dropped = bool(siblings) or (neighbours and 2 * len(carriers) > len(tables.refs))
+        dropped = bool(siblings) or (
+            neighbours and 2 * len(carriers) > len(tables.refs) - len(unmatched))
         anchor = siblings[-1].best if siblings else None
         if anchor is None and sentence_carried(sent_index - 1):
             previous = [s for s in _supports(tables, ref_sentences[sent_index - 1],
