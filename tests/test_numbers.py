@@ -55,6 +55,14 @@ def test_quantity_atoms(text, values):
     assert quantity_atoms(text) == frozenset(("value", v) for v in values)
 
 
+@pytest.mark.parametrize("text, scale", [
+    ("the first few million years", 1e6), ("several billion dollars", 1e9),
+    ("millions of people", 1e6), ("hundreds of thousands", 1e5),
+])
+def test_a_vague_quantity_keeps_its_order_of_magnitude(text, scale):
+    assert quantity_atoms(text) == frozenset({("scale", scale)})
+
+
 @pytest.mark.parametrize("mt, ref, verdict", [
     (_date("June 29 to 30"), _date("June 30"), "changed"),
     (_date("June 30"), _date("June 30"), None),
@@ -63,6 +71,10 @@ def test_quantity_atoms(text, values):
     (_date("August 1st to 3rd"), _date("around the end of the month"), "unconfirmed"),
     (_qty("six kilometers"), _qty("6 kilometers"), None),
     (_qty("1,200 workers"), _qty("1,500 workers"), "disagrees"),
+    (_qty("a few billion years"), _qty("a few million years"), "disagrees"),
+    (_qty("two million years"), _qty("a few million years"), None),
+    (_qty("several million people"), _qty("3 billion people"), "disagrees"),
+    (_qty("thousands of people"), _qty("300 people"), "disagrees"),
 ])
 def test_compare(mt, ref, verdict):
     outcome = compare(mt, [ref])
@@ -121,13 +133,31 @@ def test_an_amount_of_time_is_a_quantity_not_a_date(number_auditor):
                                "The negotiations lasted three weeks in the end.").findings
              if f.kind is FindingKind.NUMBER]
     assert [(f.mt_text, f.severity) for f in found] == [("two weeks", Severity.MAJOR)]
+    nights = _audit(number_auditor, "The images were taken over five nights in the desert.",
+                    "The images were taken over three nights in the desert.").findings
+    assert [(f.mt_text, f.severity) for f in nights if f.kind is FindingKind.NUMBER] == [
+        ("five nights", Severity.MAJOR)]
+    same = _audit(number_auditor, "The images were taken over 3 nights in the desert.",
+                  "The images were taken over three nights in the desert.")
+    assert [f for f in same.findings if f.kind is FindingKind.NUMBER] == []
     same = _audit(number_auditor, "The universe is about 14 billion years old, he said.",
                   "The universe is about fourteen billion years old, he said.")
     assert [f for f in same.findings if f.kind is FindingKind.NUMBER] == []
 
 
+def test_a_vague_figure_of_another_magnitude_is_a_major_finding(number_auditor):
+    found = [f for f in _audit(
+        number_auditor,
+        "The study explains how giant planets grow in the first few billion years of a star.",
+        "The study explains how giant planets grow in the first few million years of a star.",
+    ).findings if f.kind is FindingKind.NUMBER]
+    assert [(f.severity, "billion" in f.mt_text) for f in found] == [(Severity.MAJOR, True)]
+
+
 @pytest.mark.parametrize("mt, ref", [
     ("The plant in Ohio employs six hundred workers.", "The plant in Ohio employs 600 workers."),
+    ("Millions of people watched the launch on television.",
+     "Around two million people watched the launch on television."),
     ("The president visited Seoul on June 30 for talks.",
      "On June 30 the president visited Seoul for talks."),
     ("Boeing 737 jets were grounded in March after the crash.",

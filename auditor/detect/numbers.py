@@ -36,6 +36,7 @@ from auditor.lang.en_figures import (
     SCALES,
     WEEKDAYS,
     date_atoms,
+    magnitude,
     number_value,
     quantity_atoms,
 )
@@ -91,8 +92,8 @@ def extract_mentions(parsed: Any, offsets: Sequence[int]) -> list[NumberMention]
     return out
 
 
-DURATION_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade",
-                            "century", "millennium"})
+DURATION_UNITS = frozenset({"second", "minute", "hour", "day", "night", "weekend", "fortnight",
+                            "week", "month", "year", "decade", "century", "millennium"})
 
 
 def _unit(ent: Any) -> str | None:
@@ -139,14 +140,14 @@ def compare(mt: NumberMention, refs: Iterable[NumberMention]
         return None
     if mt.kind == "date" and any(mt.atoms <= r.atoms for r in same_type):
         return None  # the reference is more precise and agrees ("June" vs "June 30, 2019")
-    mt_fields = {f for f, _ in mt.atoms}
     best: tuple[str, NumberMention] | None = None
     for r in same_type:
-        fields = {f for f, _ in r.atoms} & mt_fields
+        mt_atoms, ref_atoms = _with_magnitudes(mt.atoms, r.atoms)
+        fields = {f for f, _ in ref_atoms} & {f for f, _ in mt_atoms}
         if not fields:
             continue
-        mt_part = {a for a in mt.atoms if a[0] in fields}
-        ref_part = {a for a in r.atoms if a[0] in fields}
+        mt_part = {a for a in mt_atoms if a[0] in fields}
+        ref_part = {a for a in ref_atoms if a[0] in fields}
         if mt_part == ref_part:
             return None  # agree where they can be compared
         verdict = "changed" if mt_part & ref_part else "disagrees"
@@ -155,6 +156,25 @@ def compare(mt: NumberMention, refs: Iterable[NumberMention]
     if best is not None:
         return best
     return ("unconfirmed", same_type[0])
+
+
+def _with_magnitudes(mt: frozenset[tuple[str, float]], ref: frozenset[tuple[str, float]]
+                     ) -> tuple[frozenset[tuple[str, float]], frozenset[tuple[str, float]]]:
+    """Where one side is only a magnitude ("a few million"), the other side's figures gain
+    theirs, so "two million" agrees with it and "3 billion" does not."""
+    def vague(atoms: frozenset[tuple[str, float]]) -> bool:
+        return any(f == "scale" for f, _ in atoms) and not any(f == "value" for f, _ in atoms)
+
+    def widened(atoms: frozenset[tuple[str, float]]) -> frozenset[tuple[str, float]]:
+        scales = {("scale", m) for f, v in atoms if f == "value"
+                  and (m := magnitude(v)) is not None}
+        return atoms | scales
+
+    if vague(mt) and not vague(ref):
+        return mt, widened(ref)
+    if vague(ref) and not vague(mt):
+        return widened(mt), ref
+    return mt, ref
 
 
 _CUE_WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")

@@ -8,6 +8,7 @@ numbers detector, and `en_quantities` finds the figures of running English text 
 
 from __future__ import annotations
 
+import math
 import re
 
 from auditor.lang.figures import Quantity
@@ -106,7 +107,19 @@ def quantity_atoms(text: str) -> frozenset[tuple[str, float]]:
         i += 1
     if not values and any(w in ("half", "a half") for w in words):
         values.append(0.5)
+    if not values:  # "a few million", "millions of", "hundreds of thousands": the magnitude
+        scales = [SCALES.get(w, SCALES.get(w[:-1])) for w in words
+                  if w in SCALES or (w.endswith("s") and w[:-1] in SCALES)]
+        if scales:
+            return frozenset({("scale", float(math.prod(scales)))})
     return frozenset(("value", v) for v in values)
+
+
+def magnitude(value: float) -> float | None:
+    """The scale word a figure is counted in (2,500,000 -> million), None below a hundred: what
+    a vague figure ("millions") can agree with."""
+    fitting = [s for s in SCALES.values() if s <= value]
+    return float(max(fitting)) if fitting else None
 
 
 # ---- figures of running text (source-side numbers) ---------------------------------------
@@ -164,4 +177,4 @@ def en_quantities(text: str) -> list[Quantity]:
 
 
 __all__ = ["DAY", "FRACTIONS", "MONTHS", "SCALES", "WEEKDAYS", "WORD_NUMBERS", "date_atoms",
-           "en_quantities", "number_value", "quantity_atoms"]
+           "en_quantities", "magnitude", "number_value", "quantity_atoms"]
