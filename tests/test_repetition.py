@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.detect.repetition import phrase_loops
+from auditor.detect.repetition import phrase_loops, word_stutters
 from auditor.result import Document, FindingKind, Severity
 
 STOP = frozenset({"the", "and", "a", "of", "to", "in", "very", "again", "that", "it", "we"})
@@ -51,6 +51,24 @@ def test_loop_is_a_major_repetition(repetition_auditor):
     assert len(found) == 1
     assert found[0].mt_text == "Tokyo and Beijing, Tokyo and Beijing"
     assert found[0].severity is Severity.MAJOR
+
+
+@pytest.mark.parametrize("text, stutters", [
+    ("They plan to to to measure the planet next year.", [("to", 3)]),
+    ("The the the the images were taken in Chile.", [("the", 4)]),
+    ("It was very very cold, that that is true, and it had had its effect.", []),
+    ("No, no, no, he said, it is very, very, very late.", []),  # spoken emphasis, punctuated
+    ("The 10 10 10 code was printed on the label.", []),
+])
+def test_word_stutters(text, stutters):
+    assert [(word, text[start:end].lower().count(word)) for start, end, word
+            in word_stutters(text)] == stutters
+
+
+def test_a_word_said_three_times_is_a_minor_repetition(repetition_auditor):
+    result = _audit(repetition_auditor, "They plan to to to measure the planet next year.")
+    found = [f for f in result.findings if f.kind is FindingKind.REPETITION]
+    assert [(f.mt_text, f.severity) for f in found] == [("to to to", Severity.MINOR)]
 
 
 def test_loop_the_reference_also_has_is_not_reported(repetition_auditor):

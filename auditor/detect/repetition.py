@@ -3,6 +3,7 @@
 - phrase loops: a run of two or more words, holding two content words, repeated back to back
   ("Korea, the United States, Korea, the United States and Japan"), a typical decoder loop;
   major from three words on (a whole phrase said twice), minor below;
+- word stutters: one word three or more times with only spaces between ("to to to"): minor;
 - repeated sentences: a sentence the MT says twice (near-identical, rapidfuzz ratio >= 90);
 - dangling fragments: a sentence that ends on ":" or another joining mark with nothing after
   it ("Credit :"), i.e. a label whose content was lost;
@@ -63,6 +64,17 @@ def phrase_loops(text: str, stop_words: frozenset[str], settings: RepetitionConf
     return loops
 
 
+_STUTTER = re.compile(r"(?<![\w'’-])([^\W\d_]+)(?:[ \t]+\1){2,}(?![\w'’-])", re.IGNORECASE)
+
+
+def word_stutters(text: str) -> list[tuple[int, int, str]]:
+    """One word said three or more times with only spaces between ("to to to", "the the the"):
+    (start, end, word). Said twice it is often grammar ("that that", "had had"); set off by
+    commas it is speech ("very, very, very"); with nothing between, three times, a decoder
+    stutter."""
+    return [(m.start(), m.end(), m.group(1).lower()) for m in _STUTTER.finditer(text)]
+
+
 def _normalised(text: str) -> str:
     return " ".join(m.group().lower() for m in _WORDS.finditer(text))
 
@@ -98,6 +110,17 @@ class RepetitionDetector(Detector):
                     mt_text=raw[start:end],
                     confidence=ctx.config.repetition.loop_confidence,
                     evidence=f"the phrase {phrase!r} is repeated back to back",
+                    mt_sentence=sent.index,
+                ))
+            for start, end, word in word_stutters(raw):
+                if _normalised(raw[start:end]) in reference_text:
+                    continue
+                findings.append(Finding(
+                    kind=FindingKind.REPETITION, severity=Severity.MINOR,
+                    mt_start=sent.start + start, mt_end=sent.start + end, mt_text=raw[start:end],
+                    confidence=ctx.config.repetition.loop_confidence,
+                    evidence=(f"the word {word!r} is said {len(raw[start:end].split())} times "
+                              "with nothing between"),
                     mt_sentence=sent.index,
                 ))
         return findings
@@ -169,4 +192,4 @@ class RepetitionDetector(Detector):
         return bisect.bisect_left(starts, line_end) - bisect.bisect_left(starts, line_start) > 1
 
 
-__all__ = ["RepetitionDetector", "phrase_loops"]
+__all__ = ["RepetitionDetector", "phrase_loops", "word_stutters"]
