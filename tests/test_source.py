@@ -239,6 +239,36 @@ def test_an_approximate_range_misread(auditor, mt, flagged):
     assert bool(numbers) is flagged
 
 
+@pytest.mark.parametrize(("text", "days"), [
+    ("外交部发言人周三表示", ["Wednesday"]), ("上星期日晚上", ["Sunday"]),
+    ("礼拜天休息", ["Sunday"]), ("周一至周五开放", ["Monday", "Friday"]),
+    ("两周后，每周三次", []),
+])
+def test_chinese_weekdays(text, days):
+    assert [q.shown for q in zh_quantities(text) if q.unit == "weekday"] == days
+
+
+def test_english_weekdays_are_read_but_not_the_lower_case_word():
+    assert [(q.shown, q.unit) for q in en_quantities("It opened on Wednesday, March 5; "
+                                                     "a wednesday market")] == [
+        ("Wednesday", "weekday"), ("3", ""), ("5", "")]
+
+
+@pytest.mark.parametrize(("mt", "flagged"), [
+    ("The Shanghai government announced on Thursday that it will build new subway lines.",
+     True),
+    ("The Shanghai government announced on Wednesday that it will build new subway lines.",
+     False),
+    ("The Shanghai government announced that it will build new subway lines.", False),
+])
+def test_a_weekday_the_source_does_not_say(auditor, mt, flagged):
+    source = Document("上海市政府周三宣布，将建设新的地铁线路。", "s", "zh")
+    numbers = [f for f in source_findings(auditor.audit(Document(mt), source=source))
+               if f.kind is FindingKind.NUMBER]
+    assert [(f.mt_text, f.canonical) for f in numbers] == (
+        [("Thursday", "Wednesday")] if flagged else [])
+
+
 def test_range_shares_its_scale_and_two_digit_years():
     low, high = en_quantities("12 to 14 million visitors")
     assert 12_000_000 in low.values and high.value == 14_000_000

@@ -152,7 +152,8 @@ def _words_value(words: str) -> float:
 
 def en_quantities(text: str) -> list[Quantity]:
     """Figures in English text: "250 million", "2,500", "5th", "thirty-five", month names
-    used in dates ("March 5", "in May" -> 3, 5). "one" is left out: it is mostly a pronoun."""
+    used in dates ("March 5", "in May" -> 3, 5), capitalised weekdays (unit "weekday"). "one"
+    is left out: it is mostly a pronoun."""
     out: list[Quantity] = []
     for m in _EN_QUANTITY.finditer(text):
         if m.group("num") is not None:
@@ -173,7 +174,12 @@ def en_quantities(text: str) -> list[Quantity]:
             alternatives = (value * SCALES[shared.group(1).lower()],)
         out.append(Quantity(value, start, m.end(), text[start:m.end()].rstrip("."),
                             alternatives))
-    return out
+    out += [Quantity(float(WEEKDAYS[m.group().lower()]), m.start(), m.end(), m.group(),
+                     unit="weekday") for m in _EN_WEEKDAY.finditer(text)]
+    return sorted(out, key=lambda q: q.start)
+
+
+_EN_WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 
 __all__ = ["DAY", "FRACTIONS", "MONTHS", "SCALES", "WEEKDAYS", "WORD_NUMBERS", "date_atoms",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -21,10 +23,16 @@ class Quantity:
     """Other values the same words can stand for ("九二" is 92 or the year 1992)."""
     approximate: bool = False
     """A range written with neighbouring digits: `value` to `alternatives[0]` ("六七千")."""
+    unit: str = ""
+    """What the value counts: "" a number (a date comes out as its parts, month and day), or
+    "weekday" a day of the week, 0 = Monday ("周三", "Wednesday")."""
 
     @property
     def shown(self) -> str:
         """The value as a reader would state it: "250,000,000", "16,000 to 17,000"."""
+        if self.unit == "weekday":
+            return WEEKDAY_NAMES[int(self.value)]
+
         def fmt(x: float) -> str:
             return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
         if self.approximate and self.alternatives:
@@ -38,9 +46,9 @@ class Quantity:
 
 def same_value(a: Quantity, b: Quantity) -> bool:
     """Equal up to rounding in the last reported digit (0.5%: "2.46亿" ~ "246 million"),
-    under any of the values each side can stand for."""
-    return any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1e-9)
+    under any of the values each side can stand for, and counting the same thing."""
+    return a.unit == b.unit and any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1e-9)
                for x in a.values for y in b.values)
 
 
-__all__ = ["Quantity", "same_value"]
+__all__ = ["WEEKDAY_NAMES", "Quantity", "same_value"]

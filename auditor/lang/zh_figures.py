@@ -29,6 +29,10 @@ _ZH_QUANTITY = re.compile(
     r"|(?P<arabic>\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?(?P<mag>万亿|萬億|亿|億|万|萬|千)?"
     r"|(?P<zh>" + _ZH_NUMERAL + r"+(?:点[" + _ZH_DIGITS + r"]+)?)"
 )
+# A day of the week: 周三, 星期三, 礼拜三 (Wednesday), 周日/星期天 (Sunday); not "每周三次" (three
+# times a week), where a measure word follows.
+_ZH_WEEKDAY = re.compile(r"(?:周|星期|礼拜)(?P<day>[一二三四五六日天])")
+_WEEKDAY_VALUE = {ch: i for i, ch in enumerate("一二三四五六日")} | {"天": 6}
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 
 def _zh_numeral_value(numeral: str) -> float | None:
@@ -89,7 +93,11 @@ def zh_quantities(text: str) -> list[Quantity]:
         if m.group("zh") and len(m.group("zh")) == 2 and not set(m.group("zh")) & set(_ZH_UNITS):
             alternatives = (1900 + value, 2000 + value)  # "九二共识": digit by digit, a year
         out.append(Quantity(value, start, end, text[start:end], alternatives))
-    return out
+    for m in _ZH_WEEKDAY.finditer(normalised):
+        if normalised[m.end():m.end() + 1] not in _COUNTERS or m.group("day") in "日天":
+            out.append(Quantity(float(_WEEKDAY_VALUE[m.group("day")]), m.start(), m.end(),
+                                text[m.start():m.end()], unit="weekday"))
+    return sorted(out, key=lambda q: q.start)
 
 
 _CONSECUTIVE_DIGITS = re.compile("([一二两三四五六七八])([二三四五六七八九])")

@@ -34,14 +34,17 @@ def find_figures(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]
                                                 for _, m in mt_q)]
         lone_mt = [(i, m) for i, m in mt_q if not any(same_value(m, q)
                                                       for q in src_q)]
-        for q, (i, m) in zip(lone_src, lone_mt, strict=False):
+        pairs_by_unit = [pair for unit in sorted({q.unit for q in lone_src}) for pair in zip(
+            [q for q in lone_src if q.unit == unit],
+            [(i, m) for i, m in lone_mt if m.unit == unit], strict=False)]
+        for q, (i, m) in pairs_by_unit:
             findings.append(Finding(
                 kind=FindingKind.NUMBER, severity=Severity.MAJOR,
                 mt_start=m.start, mt_end=m.end, mt_text=m.text,
                 confidence=ctx.config.source.figure_confidence,
                 evidence=(f"the source says {q.text} ({q.shown}) where the MT says "
-                          f"{m.text} ({m.shown}); no figure of the source sentence "
-                          f"equals it"),
+                          f"{m.text}{f' ({m.shown})' if m.shown != m.text else ''}; no figure "
+                          "of the source sentence equals it"),
                 source=Span(q.start, q.end, q.text),
                 canonical=q.shown, mt_sentence=i,
             ))
