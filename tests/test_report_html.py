@@ -337,3 +337,16 @@ def test_large_heatmap_is_compact():
     assert (heat.rows, heat.cols, len(raw)) == (500, 480, 500 * 480)
     assert raw[0] == round(max(0.0, float(matrix[0, 0])) * 255)
     assert raw[-1] == round(max(0.0, float(matrix[-1, -1])) * 255)
+
+
+def test_notes_are_shown_to_the_reader(small_result):
+    """What the audit had to do or leave out (a reference that aligns with nothing, sentences
+    split, bytes replaced) changes how to read the scores: the page says it, as text."""
+    note = ("stray<script>alert(1)</script>.txt: no MT sentence aligns with this reference, "
+            "so it may tell another story; nothing in it is reported as dropped")
+    page = parse(render_html(dataclasses.replace(small_result, notes=(note,))))
+    visible = "".join(page.text)
+    assert note in visible
+    assert [t for t, _ in page.tags].count("script") == 2
+    assert "Notes" not in "".join(parse(render_html(
+        dataclasses.replace(small_result, notes=()))).text)

@@ -236,6 +236,7 @@ class ReportModel:
     additions: tuple[FindingView, ...]
     unlocated: tuple[FindingView, ...]
     words: int
+    notes: tuple[str, ...] = ()  # what loading, segmenting or a detector had to do or leave out
 
     def data(self) -> dict[str, Any]:
         """What the page script needs, as JSON-ready data (findings, texts, heatmaps)."""
@@ -564,4 +565,5 @@ def build_report_model(result: AuditResult, worst: int = WORST_FINDINGS) -> Repo
         )),
         unlocated=tuple(v for v in views if not v.located and v.kind != "omission"),
         words=int(result.scores.words),
+        notes=tuple(result.notes),
     )
