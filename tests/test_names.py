@@ -148,6 +148,13 @@ RENDERINGS = [
         "Xia Liyan said both sides should restore exchanges.",
         ["Xia Liyan", "Xia Liyan"], "Hsia Li-yen", Severity.MINOR,
         "written in Wade-Giles", id="wade-giles"),
+    pytest.param(  # the right letters, spaced apart: the reader knows the place
+        "The new metro line will link Pudong airport with Hongqiao railway station, the city "
+        "government said. Hongqiao station handles trains to Beijing.",
+        "The new subway line will connect Pudong airport and Hong Qiao train station, the city "
+        "government said. Hong Qiao station serves trains to Beijing.",
+        ["Hong Qiao", "Hong Qiao"], "Hongqiao", Severity.MINOR,
+        "the same letters as 'Hongqiao', spaced or hyphenated differently", id="spacing"),
     pytest.param(  # 格鲁什科: the pinyin of a Russian name's Chinese transliteration
         "NATO Deputy Secretary General met Russian Deputy Foreign Minister Alexander Grushko "
         "in Brussels on Friday. Grushko warned against new deployments.",

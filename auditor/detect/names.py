@@ -764,10 +764,15 @@ class NameDetector(Detector):
                 if correct:
                     line += " (wrong) and " + ", ".join(f"'{c}'" for c in correct) + " (right)"
                 evidence.append(line)
-            # the same name in another romanisation system: the reader knows who is meant
+            # the same name in another romanisation system, or its very letters spaced or
+            # hyphenated otherwise ("Hong Qiao" for Hongqiao): the reader knows who is meant
+            respaced = folds[i] == fold(entity.name)
+            if respaced:
+                evidence.insert(0, f"the same letters as '{entity.name}', spaced or hyphenated "
+                                   "differently")
             findings.append(Finding(
                 kind=FindingKind.NAME,
-                severity=Severity.MINOR if feats.wade_giles else Severity.MAJOR,
+                severity=Severity.MINOR if feats.wade_giles or respaced else Severity.MAJOR,
                 mt_start=m.start, mt_end=m.end,
                 mt_text=m.text, confidence=p, evidence="; ".join(evidence),
                 reference=_reference_span(ctx, m, entity), canonical=entity.name,
