@@ -328,8 +328,12 @@ class Auditor:
             detectors=self.detector_ids,
         )
         for d in ctx.unmatched_references():
-            ctx.note(f"{references[d].doc.name}: no MT sentence aligns with this reference, so "
-                     "it may tell another story; nothing in it is reported as dropped")
+            ctx.note(f"{references[d].doc.name}: no MT sentence aligns with this reference "
+                     "while another does, so it may tell another story; nothing in it is "
+                     "reported as dropped")
+        if references and not any(not a.from_source for a in alignments):
+            ctx.note("no MT sentence aligns with any reference: the MT may not be a "
+                     "translation of the story they tell (left untranslated, another article)")
         findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),

@@ -207,9 +207,13 @@ class AuditContext:
                 and self.mt_source_vectors is not None)
 
     def unmatched_references(self) -> tuple[int, ...]:
-        """References no MT sentence aligns with: they tell another story (a wrong file, a
-        wrong feed match), so their sentences are not content the MT dropped."""
+        """References no MT sentence aligns with while another reference does: they tell
+        another story (a wrong file, a wrong feed match), so their sentences are not content
+        the MT dropped. When none aligns, the MT may be what is wrong (left untranslated, not
+        a translation of this story): then none is set aside."""
         matched = {a.doc for a in self.alignments if not a.from_source}
+        if not matched:
+            return ()
         return tuple(d for d in range(len(self.references)) if d not in matched)
 
     def note(self, line: str) -> None:
