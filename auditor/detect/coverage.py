@@ -575,12 +575,15 @@ def surplus_words(mt_words: Sequence[EnglishWord], ref_words: Sequence[EnglishWo
 
 
 def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
-                         words: tuple[list[EnglishWord], list[EnglishWord]] | None = None
-                         ) -> MonolingualEvidence:
+                         words: tuple[list[EnglishWord], list[EnglishWord]] | None = None,
+                         surplus: bool = True) -> MonolingualEvidence:
     """Align content words by stem (similarity 1), then the words left on both sides by MiniLM
     word similarity (SimAlign-style argmax); and find the MT words that say a neighbour's
     meaning again (`surplus_words`). Without an encoder only stems are compared. `words`: the
-    two texts' `english_words`, when the caller has them (a document's groups are read twice)."""
+    two texts' `english_words`, when the caller has them (a document's groups are read twice).
+    `surplus` False: no surplus check (`mt_surplus` all -1), nor the vectors of every content
+    word it compares; only the `coverage` detector reads it, not `sentence_coverage`, so an
+    audit without that detector (fast mode) skips a third of this function's cost."""
     all_mt, all_ref = words if words is not None else (english_words(mt_text),
                                                        english_words(ref_text))
     mt_words, ref_words = tuple(_content(all_mt)), tuple(_content(all_ref))
@@ -594,7 +597,7 @@ def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
         ref_words[j].text.lower() for j in open_ref) if open_mt and open_ref else frozenset()
     # the surplus check compares every content word of both sides, once there is a pair
     every = (frozenset(w.text.lower() for w in mt_words + ref_words)
-             if _surplus_pairs(mt_words) else frozenset())
+             if surplus and _surplus_pairs(mt_words) else frozenset())
     vectors: dict[str, np.ndarray] = {}
     if encoder is not None and (needed or every):
         texts = sorted(needed | every)
@@ -607,7 +610,8 @@ def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
         partner[open_ref] = np.asarray(open_mt)[sim.argmax(axis=0)]
     return MonolingualEvidence(mt_words, ref_words, mt_best, ref_best, partner,
                                len(all_mt), len(all_ref), needed | every,
-                               surplus_words(mt_words, ref_words, vectors))
+                               surplus_words(mt_words, ref_words, vectors) if surplus
+                               else np.full(len(mt_words), -1))
 
 
 REFERENCE_FEATURES = ("unaligned_share", "most_unaligned", "unaligned_run", "length_deviation",
@@ -808,6 +812,10 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
 def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
     """Monolingual word evidence of every MT/reference-d aligned group, once per audit."""
 
+    # the surplus check feeds only the coverage detector's findings (an Auditor built without
+    # it lists its detectors: fast mode); a bare context computes everything
+    surplus = not ctx.detectors or "coverage" in ctx.detectors
+
     def build() -> list[_ReferenceGroup]:
         ref = ctx.references[d]
         out = []
@@ -816,10 +824,10 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
                                     key=lambda p: p.mt)]
         words = [(english_words(s[3]), english_words(s[6])) for s in spans]
         _prewarm(ctx.resources.encoder, set().union(
-            *(monolingual_evidence(s[3], s[6], None, w).needed_texts
+            *(monolingual_evidence(s[3], s[6], None, w, surplus).needed_texts
               for s, w in zip(spans, words, strict=True))))
         for (pair, mt_lo, _, mt_text, lo, _, ref_text), w in zip(spans, words, strict=True):
-            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder, w)
+            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder, w, surplus)
             out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
                                        math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
         return out
