@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from auditor.align import Group, group_similarity
+from auditor.metrics import bleu_scores, chrf_scores
 from auditor.quality import SentenceQuality, document_quality
 from auditor.result import (
     SEVERITY_POINTS,
@@ -46,27 +47,24 @@ def score_groups(
     similarities: Sequence[float] | None = None,
 ) -> list[AlignmentPair]:
     """Score each group; `similarities` (one per group) when the aligner measured them on the
-    group's own text, otherwise the cosine of the summed sentence vectors."""
-    from sacrebleu.metrics import BLEU, CHRF
-
-    chrf, bleu = CHRF(), BLEU(effective_order=True)
-    pairs = []
-    for k, group in enumerate(groups):
-        hyp = " ".join(mt.sentences[i].text for i in group[0])
-        ref = " ".join(other.sentences[j].text for j in group[1])
-        pairs.append(
-            AlignmentPair(
-                doc=doc,
-                mt=group[0],
-                other=group[1],
-                # float32 cosines overshoot 1 by an ulp: keep the documented 0..1 range
-                similarity=min(1.0, max(0.0, similarities[k] if similarities is not None
-                                        else group_similarity(mt_vectors, other_vectors, group))),
-                chrf=float(chrf.sentence_score(hyp, [ref]).score),
-                bleu=float(bleu.sentence_score(hyp, [ref]).score),
-            )
+    group's own text, otherwise the cosine of the summed sentence vectors. chrF and BLEU:
+    sacrebleu's sentence scores, all groups at once (`auditor.metrics`)."""
+    texts = [(" ".join(mt.sentences[i].text for i in group[0]),
+              " ".join(other.sentences[j].text for j in group[1])) for group in groups]
+    chrfs, bleus = chrf_scores(texts), bleu_scores(texts)
+    return [
+        AlignmentPair(
+            doc=doc,
+            mt=group[0],
+            other=group[1],
+            # float32 cosines overshoot 1 by an ulp: keep the documented 0..1 range
+            similarity=min(1.0, max(0.0, similarities[k] if similarities is not None
+                                    else group_similarity(mt_vectors, other_vectors, group))),
+            chrf=chrfs[k],
+            bleu=bleus[k],
         )
-    return pairs
+        for k, group in enumerate(groups)
+    ]
 
 
 def score_sentences(
@@ -116,16 +114,11 @@ def _coverage(other: SegmentedDocument, alignments: Sequence[AlignmentPair]) -> 
     return float((weights * covered).sum() / max(weights.sum(), 1e-9))
 
 
-def _corpus_metrics(mt: SegmentedDocument, other: SegmentedDocument) -> tuple[float, float]:
-    """Document-level chrF and BLEU of the whole MT against one whole reference."""
-    from sacrebleu.metrics import BLEU, CHRF
-
-    hyp = " ".join(mt.texts)
-    ref = " ".join(other.texts)
-    return (
-        float(CHRF().sentence_score(hyp, [ref]).score),
-        float(BLEU(effective_order=True).sentence_score(hyp, [ref]).score),
-    )
+def _corpus_metrics(mt: SegmentedDocument, references: Sequence[SegmentedDocument]
+                    ) -> list[tuple[float, float]]:
+    """Document-level chrF and BLEU of the whole MT against each whole reference."""
+    texts = [(" ".join(mt.texts), " ".join(other.texts)) for other in references]
+    return list(zip(chrf_scores(texts), bleu_scores(texts), strict=True))
 
 
 def mqm_points(findings: Sequence[Finding], words: int) -> float:
@@ -148,7 +141,7 @@ def score_document(
     weights = np.array([word_count(s.text) for s in mt.sentences], dtype=float)
     per_ref = [[a for a in alignments if a.doc == d] for d in range(len(references))]
     src_pairs = [a for a in alignments if a.from_source]
-    metrics = [_corpus_metrics(mt, ref) for ref in references]
+    metrics = _corpus_metrics(mt, references)
     ref_pairs = [a for a in alignments if not a.from_source]
     basis = ref_pairs if references else src_pairs
     fidelity = _weighted_support(mt, basis, weights)
