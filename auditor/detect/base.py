@@ -49,7 +49,8 @@ class Input(str, Enum):
 class Resources:
     """Models shared by all detectors of one Auditor: loaded once, injected, never global.
 
-    `nlp` is spaCy's en_core_web_sm, loaded on first use (only detectors that need it pay).
+    `nlp` is spaCy's en_core_web_sm, loaded on first use (only detectors that need it pay), or
+    in the background from the start of an audit that will parse (`start_loading_nlp`).
     One Auditor may be shared by threads: spaCy's pipeline and the parse cache (whose Docs
     the entity recogniser completes in place) are only touched under `lock`.
     """
@@ -63,15 +64,50 @@ class Resources:
     _nlp: Any = field(default=None, repr=False)
     _parses: dict[str, Any] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    # held while spaCy loads (never while taking `lock`), so a background load never blocks the
+    # other users of `lock` (the source encoder's load, parses of a loaded pipeline)
+    _nlp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _nlp_thread: threading.Thread | None = field(default=None, repr=False, compare=False)
+    _thread_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                         compare=False)
 
     @property
     def nlp(self) -> Any:
-        with self.lock:
+        """The pipeline; waits for a load under way (`start_loading_nlp`), else loads it."""
+        if self._nlp is not None:
+            return self._nlp
+        with self._nlp_lock:
             if self._nlp is None:
                 if self.nlp_loader is None:
                     raise RuntimeError("no spaCy loader configured")
                 self._nlp = self.nlp_loader()
             return self._nlp
+
+    def start_loading_nlp(self) -> None:
+        """Load spaCy on a background thread, at once. Its load is mostly Python, but ONNX
+        Runtime and the tokenizer release the GIL while they encode, so the two overlap in wall
+        time; the first reader of `nlp` waits for it. A failed load is left to that reader,
+        which loads again and raises the error itself (one clear line, as without this)."""
+        if self._nlp is not None or self.nlp_loader is None:
+            return
+        with self._thread_lock:
+            if self._nlp_thread is None or not self._nlp_thread.is_alive():
+                self._nlp_thread = threading.Thread(
+                    target=self._load_nlp_quietly, name="auditor-spacy-load", daemon=True)
+                self._nlp_thread.start()
+
+    def finish_loading_nlp(self) -> None:
+        """Wait for a background load: it never outlives the audit that started it (no thread
+        left running across a fork, nor at exit)."""
+        thread = self._nlp_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _load_nlp_quietly(self) -> None:
+        try:
+            self.nlp  # noqa: B018 - loads it
+        except Exception:  # noqa: BLE001, S110 - the reader that needs it raises it
+            pass
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """spaCy Docs of `texts` (no entities: see `AuditContext.parsed`), each distinct text
@@ -239,6 +275,9 @@ class Detector(ABC):
     """Inputs without which the detector has nothing to compare: it is then not run."""
     produces: ClassVar[frozenset[FindingKind]] = frozenset()
     """The finding kinds it makes (the kind -> producers table in `auditor.detect`)."""
+    parses: ClassVar[bool] = False
+    """Reads spaCy (`AuditContext.parsed`, `Resources.nlp`): an audit running it starts
+    loading spaCy in the background at its start (`Resources.start_loading_nlp`)."""
 
     def ready(self, ctx: AuditContext) -> bool:
         """Every required input is there, and the MT has a sentence to check."""

@@ -204,6 +204,7 @@ class ContentDetector(Detector):
 
     id = "content"
     requires = frozenset({Input.REFERENCES})
+    parses = True
     produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION,
                           FindingKind.MISTRANSLATION})
 

@@ -637,6 +637,7 @@ class NameDetector(Detector):
 
     id = "names"
     requires = frozenset({Input.REFERENCES})
+    parses = True
     produces = frozenset({FindingKind.NAME})
 
     def __init__(self, weights: Sequence[float] | None = None):

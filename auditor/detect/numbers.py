@@ -226,6 +226,7 @@ class NumberDetector(Detector):
 
     id = "numbers"
     requires = frozenset({Input.REFERENCES})
+    parses = True
     produces = frozenset({FindingKind.NUMBER})
 
     def find(self, ctx: AuditContext) -> list[Finding]:

@@ -83,6 +83,7 @@ class RepetitionDetector(Detector):
     """Phrase loops, repeated sentences and broken or dangling fragments."""
 
     id = "repetition"
+    parses = True
     produces = frozenset({FindingKind.REPETITION, FindingKind.FLUENCY})
 
     def find(self, ctx: AuditContext) -> list[Finding]:

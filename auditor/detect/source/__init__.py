@@ -32,6 +32,7 @@ class SourceDetector(Detector):
 
     id = SOURCE_ID
     requires = frozenset({Input.SOURCE})
+    parses = True
     produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION, FindingKind.NUMBER,
                           FindingKind.NAME})
 
