@@ -293,7 +293,9 @@ class Auditor:
         given = {Input.REFERENCES} if references else set()
         if source is not None:
             given.add(Input.SOURCE)
-        if mt.sentences and any(d.parses and d.requires <= given for d in self.detectors):
+        # (getattr: any object with a `detect` method may stand in for a detector)
+        if mt.sentences and any(getattr(d, "parses", False) and d.requires <= given
+                                for d in self.detectors):
             self.resources.start_loading_nlp()
         try:
             return self._audit(mt, references, source, all_evidence)
