@@ -196,10 +196,34 @@ def document_baselines(seg: dict[str, list[float]], doc: MqmDocument) -> dict[st
     return out
 
 
-def evaluate_document(auditor: Any, doc: MqmDocument) -> DocumentRecord:
+def finding_lines(doc: MqmDocument, result: Any) -> dict[str, Any]:
+    """Every finding of one audit with its exact confidence (`repr`, not the JSON report's
+    rounding), and the sentence qualities and document scores: `--findings` writes one such
+    line per document, so two runs (a speed-up before and after) can be diffed finding by
+    finding."""
+
+    def span(s: Any) -> list[Any] | None:
+        return None if s is None else [s.doc, s.start, s.end, s.text]
+
+    return {
+        "doc": doc.key,
+        "findings": [[f.detector, f.kind.value, f.severity.value, f.mt_start, f.mt_end,
+                      f.mt_text, f.mt_sentence, span(f.source), span(f.reference),
+                      repr(float(f.confidence)), f.evidence] for f in result.findings],
+        "quality": [None if s.quality is None else repr(float(s.quality))
+                    for s in result.sentence_scores],
+        "scores": [repr(float(x)) for x in (result.scores.overall, result.scores.fidelity,
+                                            result.scores.mqm)],
+    }
+
+
+def evaluate_document(auditor: Any, doc: MqmDocument,
+                      findings_out: list[dict[str, Any]] | None = None) -> DocumentRecord:
     t0 = time.perf_counter()
     result = audit_document(auditor, doc)
     seconds = time.perf_counter() - t0
+    if findings_out is not None:
+        findings_out.append(finding_lines(doc, result))
     n = len(doc.segments)
     flagged = {k: [False] * n for k in (*KINDS, OVERALL)}
     unmapped = 0
@@ -634,6 +658,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="audit each document with the coverage weights fitted without "
                         "its fold (benchmarks/fit_coverage.py --folds DIR): out-of-fold "
                         "word-level findings instead of weights fitted on this very data")
+    parser.add_argument("--findings", type=Path, default=None, metavar="JSONL",
+                        help="also write every finding with its exact confidence, one line per "
+                        "document (diff two runs to check a change leaves results identical)")
     parser.add_argument("--from-json", type=Path, default=None,
                         help="re-summarise the records of an earlier --json run, no auditing")
     args = parser.parse_args(argv)
@@ -684,6 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                **({"detectors": kwargs["detectors"]} if args.without else {}))
     auditors["news"].resources = auditors["ted"].resources
     records: list[DocumentRecord] = []
+    lines: list[dict[str, Any]] | None = [] if args.findings else None
     folds = (json.loads((args.coverage_folds / "folds.json").read_text(encoding="utf-8"))
              if args.coverage_folds else {})
     for doc in tqdm(docs, desc="auditing", unit="doc", file=sys.stderr):
@@ -691,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             use_fold_weights(auditors[doc.dataset], args.coverage_folds,
                              folds[f"{doc.dataset}:{doc.doc}"])
         try:
-            records.append(evaluate_document(auditors[doc.dataset], doc))
+            records.append(evaluate_document(auditors[doc.dataset], doc, lines))
         except Exception as exc:  # noqa: BLE001 - one broken detector must not hide the rest
             records.append(DocumentRecord(doc.dataset, doc.key, doc.mqm, {}, {}, {}, {},
                                           error=f"{type(exc).__name__}: {exc}"))
@@ -718,6 +746,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 level=2)
     print(markdown)
     args.out.write_text(markdown, encoding="utf-8")
+    if args.findings and lines is not None:
+        args.findings.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n"
+                                         for line in lines), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "summary": summary,
                                          "records": [r.__dict__ for r in records]}, indent=1))
