@@ -208,18 +208,34 @@ class SourceEvidence:
     bracketed: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
-                    words: Sequence[SourceWord] | None = None,
-                    source_encoder: Encoder | None = None) -> SourceEvidence:
-    """Lexical, MiniLM and multilingual-USE evidence between the content words of a Chinese
-    text and an MT.
+@dataclass(frozen=True)
+class _LexicalPlan:
+    """The encoder-free part of `source_evidence` for one text pair: the stem evidence, and
+    which glosses and MT words the vectors must settle. A document's groups are planned once,
+    their vectors fetched in one call per encoder, then finished (`source_groups`)."""
 
-    Vectors are compared only where the stems settle nothing: the first `VECTOR_GLOSSES`
-    glosses of the source words no MT stem carries against the MT content words no gloss stem
-    explains (a word carried by its stem counts as similarity 1), and USE only for the words
-    the gloss vectors leave uncarried too. Without an encoder only the stems are compared
-    (`needed_texts` then lists what an encoder would have to embed; `needed_source_texts`
-    what the source encoder would, given the evidence of `encoder`)."""
+    src_text: str
+    mt_text: str
+    words: tuple[SourceWord, ...]
+    all_mt: list[EnglishWord]
+    mt_words: tuple[EnglishWord, ...]
+    lexical: np.ndarray
+    mt_lexical: np.ndarray
+    open_src: list[int]
+    open_mt: list[int]
+    glosses: list[str]  # first VECTOR_GLOSSES glosses of the open source words, sorted
+    mt_texts: list[str]  # the open MT words, lower-cased
+
+    @property
+    def needed_texts(self) -> frozenset[str]:
+        """What the MiniLM encoder embeds for this pair."""
+        if not (self.glosses and self.mt_texts):
+            return frozenset()
+        return frozenset(self.glosses) | frozenset(self.mt_texts)
+
+
+def _lexical_plan(src_text: str, mt_text: str, words: Sequence[SourceWord] | None
+                  ) -> _LexicalPlan:
     words = tuple(chinese_content_words(src_text) if words is None else words)
     all_mt = english_words(mt_text)
     mt_words = tuple(_content(all_mt))
@@ -236,9 +252,6 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     mt_lexical = np.array([src_stems.meet({w.stem}) or (w.text[0].isdigit() and any(
         w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
         dtype=float)
-    semantic = lexical.copy()
-    mt_semantic = mt_lexical.copy()
-    best_mt = np.full(len(words), -1)
     open_src = [k for k in range(len(words)) if not lexical[k] and words[k].glosses]
     # the MT words no gloss stem firmly explains: a source word the stems leave open is
     # rendered by one of them (a word another source word's own entry explains is taken; the
@@ -250,6 +263,27 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
                or not (mt_words[j].text[0].isdigit() or firm.meet({mt_words[j].stem}))]
     glosses = sorted({g for k in open_src for g in words[k].glosses[:VECTOR_GLOSSES]})
     mt_texts = [mt_words[j].text.lower() for j in open_mt]
+    return _LexicalPlan(src_text, mt_text, words, all_mt, mt_words, lexical, mt_lexical,
+                        open_src, open_mt, glosses, mt_texts)
+
+
+@dataclass(frozen=True)
+class _SemanticStep:
+    """The gloss-vector evidence of a `_LexicalPlan`, and the USE texts it leaves to embed."""
+
+    semantic: np.ndarray
+    mt_semantic: np.ndarray
+    best_mt: np.ndarray
+    unsettled: list[int]  # source words neither stems nor gloss vectors carry
+    source_texts: list[str]  # the MT and source text, then the unsettled words, for USE
+
+
+def _semantic_step(plan: _LexicalPlan, encoder: Encoder | None) -> _SemanticStep:
+    words, open_src, open_mt = plan.words, plan.open_src, plan.open_mt
+    semantic = plan.lexical.copy()
+    mt_semantic = plan.mt_lexical.copy()
+    best_mt = np.full(len(words), -1)
+    glosses, mt_texts = plan.glosses, plan.mt_texts
     if encoder is not None and glosses and mt_texts:
         index = {g: i for i, g in enumerate(glosses)}
         vectors = _unit_rows(encoder, glosses + mt_texts)
@@ -263,10 +297,16 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     # cross-lingual evidence where neither stems nor gloss vectors carry the word (no dictionary
     # entry, or rendered by a word the glosses do not list): the word against the MT in USE
     unsettled = [k for k in range(len(words)) if semantic[k] < CARRIED_COSINE]
+    source_texts = ([plan.mt_text, plan.src_text] + sorted({words[k].text for k in unsettled})
+                    if unsettled else [])
+    return _SemanticStep(semantic, mt_semantic, best_mt, unsettled, source_texts)
+
+
+def _finish_evidence(plan: _LexicalPlan, step: _SemanticStep,
+                     source_encoder: Encoder | None) -> SourceEvidence:
+    words, unsettled, source_texts = plan.words, step.unsettled, step.source_texts
     context_mt = np.zeros(len(words))
     context_drop = np.zeros(len(words))
-    source_texts = ([mt_text, src_text] + sorted({words[k].text for k in unsettled})
-                    if unsettled else [])
     if source_encoder is not None and source_texts:
         vectors = _unit_rows(source_encoder, source_texts)
         row = {t: i for i, t in enumerate(source_texts)}
@@ -274,16 +314,32 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
             v = vectors[row[words[k].text]]
             context_mt[k] = float(v @ vectors[0])
             context_drop[k] = context_mt[k] - float(v @ vectors[1])
-    capitalised = [w.text for w in mt_words if w.text[:1].isupper()]
+    capitalised = [w.text for w in plan.mt_words if w.text[:1].isupper()]
     transliterated = np.array([
-        _transliterated(w.text, capitalised) if w.proper and not lexical[k] else 0.0
+        _transliterated(w.text, capitalised) if w.proper and not plan.lexical[k] else 0.0
         for k, w in enumerate(words)])
-    brackets = [(m.start(), m.end()) for m in _BRACKETED.finditer(src_text)]
+    brackets = [(m.start(), m.end()) for m in _BRACKETED.finditer(plan.src_text)]
     bracketed = np.array([float(any(a <= w.start < b for a, b in brackets)) for w in words])
-    return SourceEvidence(words, mt_words, lexical, semantic, best_mt, mt_lexical, mt_semantic,
-                          len(all_mt), frozenset(glosses) | frozenset(mt_texts)
-                          if glosses and mt_texts else frozenset(), context_mt, context_drop,
+    return SourceEvidence(words, plan.mt_words, plan.lexical, step.semantic, step.best_mt,
+                          plan.mt_lexical, step.mt_semantic, len(plan.all_mt),
+                          plan.needed_texts, context_mt, context_drop,
                           frozenset(source_texts), transliterated, bracketed)
+
+
+def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
+                    words: Sequence[SourceWord] | None = None,
+                    source_encoder: Encoder | None = None) -> SourceEvidence:
+    """Lexical, MiniLM and multilingual-USE evidence between the content words of a Chinese
+    text and an MT.
+
+    Vectors are compared only where the stems settle nothing: the first `VECTOR_GLOSSES`
+    glosses of the source words no MT stem carries against the MT content words no gloss stem
+    explains (a word carried by its stem counts as similarity 1), and USE only for the words
+    the gloss vectors leave uncarried too. Without an encoder only the stems are compared
+    (`needed_texts` then lists what an encoder would have to embed; `needed_source_texts`
+    what the source encoder would, given the evidence of `encoder`)."""
+    plan = _lexical_plan(src_text, mt_text, words)
+    return _finish_evidence(plan, _semantic_step(plan, encoder), source_encoder)
 
 
 _BRACKETED = re.compile(r"[（(【\[〔][^）)】\]〕]{0,40}[）)】\]〕]")
@@ -773,22 +829,20 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
                  for pair, mt in zip(pairs, source_mt_ranges(ctx, pairs), strict=True)]
         own = [(ctx.mt.sentences[p.mt[0]].start - s[1], ctx.mt.sentences[p.mt[-1]].end - s[1])
                for p, s in zip(pairs, spans, strict=True)]
-        words = [chinese_content_words(s[6]) for s in spans]
-        # one call per encoder for the whole document: what the stems leave open in every group,
-        # then what the gloss vectors leave open
-        bare = [source_evidence(s[6], s[3], None, ws) for s, ws in zip(spans, words, strict=True)]
-        _prewarm(encoder, set().union(*(b.needed_texts for b in bare)))
+        # each group planned once (stems), then one call per encoder for the whole document:
+        # what the stems leave open in every group, then what the gloss vectors leave open
+        plans = [_lexical_plan(s[6], s[3], chinese_content_words(s[6])) for s in spans]
+        _prewarm(encoder, set().union(*(p.needed_texts for p in plans)))
+        steps = [_semantic_step(p, encoder) for p in plans]
         if source_encoder is not None:
-            glossed = [source_evidence(s[6], s[3], encoder, ws)
-                       for s, ws in zip(spans, words, strict=True)]
-            _prewarm(source_encoder, set().union(*(b.needed_source_texts for b in glossed)))
+            _prewarm(source_encoder, {t for st in steps for t in st.source_texts})
         drops: dict[tuple[tuple[int, ...], tuple[int, ...]], list[tuple[int, int, float]]] = {}
         for c in clause_drops(ctx):
             lo = ctx.source.sentences[c.pair.other[0]].start
             drops.setdefault((c.pair.mt, c.pair.other), []).append(
                 (c.start - lo, c.end - lo, c.drop))
-        evidence = [source_evidence(s[6], s[3], encoder, ws, source_encoder)
-                    for s, ws in zip(spans, words, strict=True)]
+        evidence = [_finish_evidence(p, st, source_encoder)
+                    for p, st in zip(plans, steps, strict=True)]
         if source_encoder is not None:  # the uncovered runs' cut texts, in one call
             _prewarm(source_encoder, {t for s, ev in zip(spans, evidence, strict=True)
                                       for t in run_cut_texts(ev, s[6])})
