@@ -119,6 +119,19 @@ class RepetitionConfig:
 
 
 @dataclass(frozen=True)
+class UntranslatedConfig:
+    """Source-language text left in an English MT (auditor.detect.untranslated). Not fitted:
+    the MQM dev data has too few cases (44 news segments hold CJK letters, mostly punctuation
+    or a name, and none in TED)."""
+
+    # A sentence whose letters are mostly the source language's cannot be read by an English
+    # reader (Major, MQM's "the meaning is lost"); a word or name left in it is Minor.
+    major_share: float = 0.5
+    # The letters are there to see; the doubt is whether the writer meant them (a gloss).
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
 class NamesConfig:
     """Mangled names and calques against the references (auditor.detect.names)."""
 
@@ -271,6 +284,7 @@ class AuditConfig:
     content: ContentConfig = field(default_factory=ContentConfig)
     numbers: NumbersConfig = field(default_factory=NumbersConfig)
     repetition: RepetitionConfig = field(default_factory=RepetitionConfig)
+    untranslated: UntranslatedConfig = field(default_factory=UntranslatedConfig)
     names: NamesConfig = field(default_factory=NamesConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
     segmentation: Segmentation = Segmentation.AUTO
@@ -370,4 +384,5 @@ class AuditConfig:
 # FastConfig fields that replace SourceConfig's (the others replace AuditConfig's own).
 _FAST_SOURCE_FIELDS = ("clause_drop_minor", "clause_drop_major")
 # The AuditConfig fields that hold detector settings (their hash goes into the signature).
-DETECTOR_SECTIONS = ("clauses", "content", "numbers", "repetition", "names", "source")
+DETECTOR_SECTIONS = ("clauses", "content", "numbers", "repetition", "untranslated", "names",
+                     "source")

@@ -46,6 +46,7 @@ class FindingKind(str, Enum):
     REPETITION = "repetition"
     MISTRANSLATION = "mistranslation"
     FLUENCY = "fluency"
+    UNTRANSLATED = "untranslated"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ its thresholds are one dataclass in auditor/config.py):
 |                |                    | source (word level)            |
 | repetition     | repetition         | the MT alone                   |
 | fluency        | repetition         | the MT alone                   |
+| untranslated   | untranslated       | the MT (English references or  |
+|                |                    | a non-English source)          |
 
 After the detectors, the quality stage (auditor/quality.py, id `quality`) also makes
 `mistranslation` findings: whole sentences a Major error likely hits that no finding covers.
@@ -38,6 +40,7 @@ DETECTORS["numbers"] = "auditor.detect.numbers:NumberDetector"
 DETECTORS["repetition"] = "auditor.detect.repetition:RepetitionDetector"
 DETECTORS["names"] = "auditor.detect.names:NameDetector"
 DETECTORS["coverage"] = "auditor.detect.coverage:CoverageDetector"
+DETECTORS["untranslated"] = "auditor.detect.untranslated:UntranslatedDetector"
 
 DEFAULT_DETECTORS: tuple[str, ...] = tuple(DETECTORS)
 # Detectors whose thresholds read contextual MiniLM vectors of clauses and words (clause
@@ -56,6 +59,7 @@ PRODUCERS: dict[FindingKind, tuple[str, ...]] = {
     FindingKind.MISTRANSLATION: ("content", "coverage"),
     FindingKind.REPETITION: ("repetition",),
     FindingKind.FLUENCY: ("repetition",),
+    FindingKind.UNTRANSLATED: ("untranslated",),
 }
 
 

@@ -37,6 +37,8 @@ KIND_MEANINGS = {
     FindingKind.REPETITION: "text repeated within the MT",
     FindingKind.MISTRANSLATION: "a passage whose meaning differs from its aligned reference",
     FindingKind.FLUENCY: "garbled or ungrammatical English",
+    FindingKind.UNTRANSLATED: "source-language text left in the MT (Chinese, Japanese or "
+                              "Korean letters)",
 }
 
 SCORE_MEANINGS = {

@@ -1,0 +1,27 @@
+"""Scripts of the languages auditor reads: which characters are Chinese, Japanese or Korean
+letters, and runs of them inside other text."""
+
+from __future__ import annotations
+
+import re
+
+# Han (with extension A and compatibility ideographs), kana and Hangul syllables: letters an
+# English text has only when something was left untranslated or quoted.
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
+# From the first CJK letter to the last, across CJK punctuation, digits and spaces between
+# ("康京和10日晚与美国国务卿蓬佩奥通电话，对日本…"): one stretch left in the source language.
+_CJK_RUN = re.compile(f"[{CJK_LETTERS}](?:[{CJK_LETTERS}\u3000-\u303f\uff00-\uffef0-9 ]*"
+                      f"[{CJK_LETTERS}])?")
+_CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
+
+
+def cjk_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of CJK letters in `text`."""
+    return [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
+
+
+def cjk_letter_count(text: str) -> int:
+    return len(_CJK_LETTER.findall(text))
+
+
+__all__ = ["CJK_LETTERS", "cjk_letter_count", "cjk_runs"]
