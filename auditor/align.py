@@ -408,14 +408,6 @@ _MEASURED_PER_ROUND = 4
 Cell = tuple[int, int, int, int]
 
 
-def _sum_cosine(mt_sums: np.ndarray, other_sums: np.ndarray, cell: Cell) -> float:
-    """Cosine of a group's summed sentence vectors (from cumulative sums): the first pass's
-    estimate of its joined text's cosine."""
-    i, j, a, b = cell
-    x, y = mt_sums[i] - mt_sums[i - a], other_sums[j] - other_sums[j - b]
-    return float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-9))
-
-
 def _path_scores(points: list[tuple[int, int]], cells: list[Cell], gains: dict[Cell, float]
                  ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
     """The second pass's DP: best score of reaching each point (in `points`' order) by skips
@@ -489,6 +481,77 @@ def _possible_cells(points: list[tuple[int, int]], cells: list[Cell],
     return sorted((c for c in unknown if through[c] >= best - 1e-9), key=lambda c: -through[c])
 
 
+def step_gains(cells: np.ndarray, sums: tuple[np.ndarray, np.ndarray],
+               chars: tuple[np.ndarray, np.ndarray], length_ratio: float,
+               weights: tuple[float, float, float, float]) -> np.ndarray:
+    """`refine_parallel`'s step gain of each cell (rows of i, j, a, b) from the cosine of its
+    summed sentence vectors (the first pass's estimate of its joined text's cosine), all cells
+    in one numpy pass. `sums` / `chars`: cumulative sentence vectors / lengths of
+    the two sides; `weights`: min_similarity, length_weight, size_exponent, group_delta."""
+    min_similarity, length_weight, size_exponent, group_delta = weights
+    i, j, a, b = cells.T
+    x, y = sums[0][i] - sums[0][i - a], sums[1][j] - sums[1][j - b]
+    norms = np.maximum(np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1), 1e-9)
+    cos = np.einsum("kd,kd->k", x, y) / norms
+    agree = length_agreement(chars[0][i] - chars[0][i - a], chars[1][j] - chars[1][j - b],
+                             length_ratio)
+    size = a + b
+    return ((cos + length_weight * (agree - 1.0) - min_similarity)
+            * (size / 2) ** size_exponent - group_delta * (size - 2))
+
+
+def _candidate_cells(lo: np.ndarray, hi: np.ndarray, steps: list[tuple[int, int]],
+                     pinned: dict[int, int], pieces: tuple[frozenset[int], frozenset[int]],
+                     sum_gains: Callable[[np.ndarray], np.ndarray], prune_margin: float | None,
+                     ) -> tuple[list[Cell], dict[Cell, float]]:
+    """The second pass's candidate groups, in (i, j, step) order, and the gain each group of
+    3+ sentences gets from its summed vectors' cosine (`step_gains`). A cell (i, j, a, b) is
+    a candidate when its start (i - a, j - b) lies in the window, it swallows no pinned
+    anchor's row nor a run of pieces cut from one sentence, and (with `prune_margin`) its
+    summed-vector gain is above -prune_margin. Vectorised: tens of thousands of cells per
+    TED document, a Python loop over them was a tenth of a fast audit."""
+    n = len(lo) - 1
+    rows = np.repeat(np.arange(n + 1), hi - lo + 1)
+    cols = np.concatenate([np.arange(lo[i], hi[i] + 1) for i in range(n + 1)])
+    keep = rows >= 1
+    rows, cols = rows[keep], cols[keep]
+    ab = np.asarray(steps, dtype=np.int64).reshape(-1, 2)
+    i = np.repeat(rows, len(ab))
+    j = np.repeat(cols, len(ab))
+    a = np.tile(ab[:, 0], len(rows))
+    b = np.tile(ab[:, 1], len(rows))
+    start_i, start_j = i - a, j - b
+    ok = (start_i >= 0) & (start_j >= 0)
+    safe = np.where(ok, start_i, 0)
+    ok &= (lo[safe] <= start_j) & (start_j <= hi[safe])
+
+    def held(members: Collection[int], size: int) -> np.ndarray:
+        """(size + 1,) how many of `members` lie below each index."""
+        flags = np.zeros(size + 1, dtype=np.int64)
+        flags[[r for r in members if 0 <= r <= size]] = 1
+        return np.concatenate(([0], np.cumsum(flags)))
+
+    pins = held(pinned, n)
+    ok &= pins[i] - pins[np.minimum(safe + 1, i)] == 0  # rows i - a + 1 .. i - 1
+    mt_pieces = held(pieces[0], n)
+    ok &= (a <= 1) | (mt_pieces[i] - mt_pieces[safe] == 0)
+    if pieces[1]:
+        m = int(hi.max(initial=0))
+        other_pieces = held(pieces[1], m)
+        ok &= (b <= 1) | (other_pieces[j] - other_pieces[np.where(ok, start_j, 0)] == 0)
+    chosen = np.stack([i, j, a, b], axis=1)[ok]
+    gains: dict[Cell, float] = {}
+    large = chosen[chosen[:, 2] + chosen[:, 3] > 2]
+    if len(large):
+        values = sum_gains(large)
+        gains = {(int(c[0]), int(c[1]), int(c[2]), int(c[3])): float(g)
+                 for c, g in zip(large, values, strict=True)}
+        if prune_margin is not None:
+            dropped = {c for c, g in gains.items() if not g > -prune_margin}
+            return [c for c in map(tuple, chosen.tolist()) if c not in dropped], gains
+    return [(int(c[0]), int(c[1]), int(c[2]), int(c[3])) for c in chosen], gains
+
+
 def refine_parallel(
     first_pass: list[Group],
     mt_vectors: np.ndarray,
@@ -551,9 +614,6 @@ def refine_parallel(
     steps = [(a, b) for a in range(1, max_sentences) for b in range(1, max_sentences)
              if a + b <= max_sentences]
 
-    def allowed(i: int, j: int) -> bool:
-        return 0 <= i <= n and lo[i] <= j <= hi[i]
-
     mt_cum = np.concatenate(([0.0], np.cumsum(np.asarray(mt_chars, dtype=np.float64))))
     other_cum = np.concatenate(([0.0], np.cumsum(np.asarray(other_chars, dtype=np.float64))))
     mt_sums = np.vstack([np.zeros((1, mt_vectors.shape[1])), np.cumsum(mt_vectors, axis=0)])
@@ -566,26 +626,11 @@ def refine_parallel(
         return ((cos + length_weight * (agree - 1.0) - min_similarity)
                 * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
 
-    def worth_embedding(i: int, j: int, a: int, b: int) -> bool:
-        if prune_margin is None or a + b <= 2:
-            return True
-        return step_gain(i, j, a, b, _sum_cosine(mt_sums, other_sums, (i, j, a, b))) > -prune_margin
-
-    mt_pieces, other_pieces = frozenset(pieces[0]), frozenset(pieces[1])
-    cells: list[Cell] = []
-    for i in range(1, n + 1):
-        for j in range(int(lo[i]), int(hi[i]) + 1):
-            for a, b in steps:
-                if a > i or b > j or not allowed(i - a, j - b):
-                    continue
-                if any(r in pinned for r in range(i - a + 1, i)):
-                    continue  # a group may not swallow a pinned anchor's row
-                if ((a > 1 and not mt_pieces.isdisjoint(range(i - a, i)))
-                        or (b > 1 and not other_pieces.isdisjoint(range(j - b, j)))):
-                    continue
-                if not worth_embedding(i, j, a, b):
-                    continue
-                cells.append((i, j, a, b))
+    cells, sum_gains = _candidate_cells(
+        lo, hi, steps, pinned, (frozenset(pieces[0]), frozenset(pieces[1])),
+        lambda c: step_gains(c, (mt_sums, other_sums), (mt_cum, other_cum), length_ratio,
+                             (min_similarity, length_weight, size_exponent, group_delta)),
+        prune_margin)
     points = [(i, j) for i in range(n + 1) for j in range(int(lo[i]), int(hi[i]) + 1)]
     joined: dict[tuple[int, int, int], np.ndarray] = {}  # (side, start, end) -> vector
 
@@ -617,7 +662,7 @@ def refine_parallel(
     if unknown:
         # A first guess from the summed sentence vectors' cosines, so that the search below
         # starts from a path about as good as the best one.
-        guess = {c: step_gain(*c, _sum_cosine(mt_sums, other_sums, c)) for c in unknown}
+        guess = {c: sum_gains[c] for c in unknown}
         _, back = _path_scores(points, cells, {**guess, **{c: g for c, (g, _) in gain.items()}})
         measure([c for c in _path_cells(back, n, m) if c in guess])
         ceiling = {c: step_gain(*c, 1.0) for c in unknown}  # a cosine is at most 1
