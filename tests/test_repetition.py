@@ -118,3 +118,22 @@ def test_seed_loop_and_fragments(seed_result):
     assert (FindingKind.REPETITION, "Korea, the United States, Korea, the United States") in kinds
     assert (FindingKind.FLUENCY, "Credit :") in kinds
     assert (FindingKind.FLUENCY, "Cooperation with Korea, the United States and Japan.") in kinds
+
+
+def test_cue_scope_parses_only_sentences_without_a_finite_verb(repetition_auditor, monkeypatch):
+    """Fast mode's parse scope (`ParseScope.CUES`): a sentence holding a finite auxiliary
+    ("was", "don't") has a verb and is not parsed for the verbless check; the fragment without
+    one still is, and is still found."""
+    from auditor.config import AuditConfig, ParseScope
+
+    cues = repetition_auditor.with_config(AuditConfig(parse_scope=ParseScope.CUES))
+    mt = ("The treaty was signed in Paris on Monday. "
+          "Cooperation with France, Germany and Italy. We don't know more.\n"
+          "Credit :")
+    asked: list[str] = []
+    real = cues.resources.parse
+    monkeypatch.setattr(cues.resources, "parse",
+                        lambda texts: asked.extend(texts) or real(texts))
+    found = [f.mt_text for f in _audit(cues, mt).findings if f.kind is FindingKind.FLUENCY]
+    assert found == ["Cooperation with France, Germany and Italy.", "Credit :"]
+    assert asked == ["Cooperation with France, Germany and Italy."]
