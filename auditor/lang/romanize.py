@@ -177,7 +177,14 @@ def korean_syllables(word: str) -> list[tuple[str, str]] | None:
     'Kyung' -> [('K', 'ng')]; 'Jaein' -> [('J', ''), ('', 'n')]. The parse prefers syllables
     with an onset, as Korean spelling does between vowels.
     """
-    letters = fold(word)
+    found = _korean_parse(fold(word))
+    return list(found) if found else None
+
+
+@lru_cache(maxsize=16_384)
+def _korean_parse(letters: str) -> tuple[tuple[str, str], ...] | None:
+    """`korean_syllables` of folded letters, memoised: the names detector asks it of the same
+    reference name parts for every MT mention it compares them with."""
     if not letters or len(letters) > 24:
         return None
     onsets = sorted(_KO_ONSETS, key=len, reverse=True)
@@ -212,8 +219,7 @@ def korean_syllables(word: str) -> list[tuple[str, str]] | None:
                         best = cand
         return best
 
-    result = parse(0)
-    return list(result) if result else None
+    return parse(0) or None
 
 
 def name_korean(name: str) -> list[tuple[str, str]] | None:
@@ -223,6 +229,13 @@ def name_korean(name: str) -> list[tuple[str, str]] | None:
     hyphenated part), 2-4 syllables in all: 'Moon Jae-in' -> three syllables; 'Mike Pompeo'
     (no one-syllable word) -> None.
     """
+    found = _name_korean(name)
+    return list(found) if found else None
+
+
+@lru_cache(maxsize=16_384)
+def _name_korean(name: str) -> tuple[tuple[str, str], ...] | None:
+    """`name_korean`, memoised (asked of each reference name once per MT mention)."""
     out: list[tuple[str, str]] = []
     words = [w for w in name.strip().split() if fold(w)]
     if not 2 <= len(words) <= 3:
@@ -240,7 +253,7 @@ def name_korean(name: str) -> list[tuple[str, str]] | None:
             return None
         one_syllable_word |= len(word_syllables) == 1
         out += word_syllables
-    return out if one_syllable_word and 2 <= len(out) <= 4 else None
+    return tuple(out) if one_syllable_word and 2 <= len(out) <= 4 else None
 
 
 def sino_korean_match(korean: tuple[str, str], pinyin: str) -> float:
@@ -252,6 +265,7 @@ def sino_korean_match(korean: tuple[str, str], pinyin: str) -> float:
     return score
 
 
+@lru_cache(maxsize=65_536)  # pure; asked again for every (mention, reference name) pair
 def sino_korean_similarity(korean_name: str, mt_name: str) -> tuple[float, int]:
     """How well pinyin syllables in `mt_name` read as the characters of a Korean name.
 
@@ -350,6 +364,7 @@ def romanised_chinese_match(syllable: tuple[str, str], pinyin: str) -> float:
             + 0.5 * (coda in _ZH_CODAS[spelled_coda]))
 
 
+@lru_cache(maxsize=65_536)  # pure; asked again for every (mention, reference name) pair
 def romanised_chinese_similarity(reference_name: str, mt_name: str) -> float:
     """How well the pinyin syllables of `mt_name` read as a Chinese name spelled in another
     romanisation ("Ceng Yinquan" / "Donald Tsang", "Wu Zuodong" / "Goh Chok Tong", "Li Xian" /
@@ -397,6 +412,7 @@ def wade_giles(han: str, limit: int = 16) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65_536)  # pure; asked again for every (mention, reference name) pair
 def wade_giles_match(a: str, b: str) -> float:
     """1.0 when one name, read as pinyin, is the other written in Wade-Giles ("Xia Liyan" and
     "Hsia Li-yen"; Taiwan's names in English are mostly so), else 0. Exact, because a near
@@ -476,6 +492,7 @@ def _kanji_word_readings(syllables: tuple[str, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=65_536)  # pure; asked again for every (mention, reference name) pair
 def japanese_reading_match(reference_name: str, mt_name: str) -> float:
     """Share of the words of a Japanese reference name that `mt_name` renders, at least one of
     them as the Mandarin reading of its kanji ("Antian Wenxiong" for "Fumio Kishida": 1.0;
@@ -563,6 +580,7 @@ _CHEAP = {frozenset(p) for p in (("K", "J"), ("T", "J"), ("S", "J"), ("P", "F"),
                                  ("L", "N"), ("K", "S"))}
 
 
+@lru_cache(maxsize=65_536)  # pure; asked again for every (mention, reference name) pair
 def skeleton_similarity(a: str, b: str) -> float:
     """1 - weighted edit distance / longer length, over two skeletons."""
     if not a or not b:
