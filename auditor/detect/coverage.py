@@ -523,7 +523,7 @@ def source_mistranslation_rows(ev: SourceEvidence, deviation: float) -> np.ndarr
         neigh = [carried[j] for j in range(lo, hi) if j != k]
         w = ev.mt_words[k]
         rows.append((ev.mt_lexical[k], ev.mt_semantic[k], float(w.text[:1].isupper()),
-                     float(w.text[:1].isdigit()), float(np.mean(neigh)) if neigh else group,
+                     float(w.text[:1].isdigit()), sum(neigh) / len(neigh) if neigh else group,
                      group, deviation))
     return np.asarray(rows, dtype=float)
 
@@ -848,13 +848,15 @@ def source_groups(ctx: AuditContext) -> list[_SourceGroup]:
                                       for t in run_cut_texts(ev, s[6])})
         for (pair, mt_lo, _, mt_text, lo, _, src), ev, (a, b) in zip(spans, evidence, own,
                                                                       strict=True):
-            out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev,
-                                    length_deviation(ev.mt_words_total, src, per_han),
+            deviation = length_deviation(ev.mt_words_total, src, per_han)
+            # the group's own sentences are its whole MT text unless free sentences joined it
+            own_deviation = deviation if (a, b) == (0, len(mt_text)) else length_deviation(
+                len(english_words(mt_text[a:b])), src, per_han)
+            out.append(_SourceGroup(pair, mt_lo, mt_text, lo, src, ev, deviation,
                                     word_clause_drops(ev.words, drops.get((pair.mt, pair.other),
                                                                           [])),
                                     word_run_drops(ev, src, mt_text, source_encoder),
-                                    _own_side(ev, a, b), length_deviation(
-                                        len(english_words(mt_text[a:b])), src, per_han)))
+                                    _own_side(ev, a, b), own_deviation))
         return out
 
     if ctx.source is None or ctx.source.doc.lang != "zh":

@@ -182,9 +182,11 @@ def english_words(text: str) -> list[EnglishWord]:
     return out
 
 
+@lru_cache(maxsize=1 << 17)
 def gloss_stems(gloss: str) -> frozenset[str]:
     """Content stems of one English gloss ("to put forward" -> {"put", "forward"}); a gloss of
-    stop words only keeps them ("to say": spaCy lists "say" as a stop word)."""
+    stop words only keeps them ("to say": spaCy lists "say" as a stop word). Cached: every
+    source word's glosses are read again in each group and document that holds it."""
     stops = stop_words()
     words = [w for w in re.findall(r"[A-Za-z]+", gloss) if len(w) > 1]
     content = [w for w in words if w.lower() not in stops]
