@@ -44,6 +44,8 @@ from auditor.config import AlignMode
 from auditor.detect.base import COVERAGE_ID, AuditContext, Detector
 from auditor.detect.source.gaps import clause_drops
 from auditor.embed import Encoder
+from auditor.lang.en_figures import en_quantities
+from auditor.lang.figures import Quantity, same_value
 from auditor.lang.transliteration import FULL_EVIDENCE, transliteration_score
 from auditor.lang.words import (
     MIN_PREFIX,
@@ -52,12 +54,14 @@ from auditor.lang.words import (
     SourceWord,
     chinese_content_words,
     english_words,
+    other_word_stems,
     pinyin_key,
     pinyin_syllables,
-    romanised_in,
     romanised_runs,
+    romanised_words,
     stems_meet,
 )
+from auditor.lang.zh_figures import zh_quantities
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
 WEIGHTS_FILE = "coverage_weights.json"
@@ -242,25 +246,43 @@ def _lexical_plan(src_text: str, mt_text: str, words: Sequence[SourceWord] | Non
     mt_stems = {w.stem for w in all_mt}
     mt_digits = {w.stem for w in all_mt if w.text[0].isdigit()}
     runs = romanised_runs(all_mt)
-    # carried: a gloss stem is in the MT, its figures are, or its pinyin is spelt out (a name
-    # or term transliterated: 马祚波 -> "Ma Zuobo")
+    # carried: a gloss stem is in the MT, its figures are (digits, or the value of the figure
+    # the word is part of: "120" + "万人次" / "1.2 million"), or its pinyin is spelt out (a name
+    # or term transliterated: 马祚波 -> "Ma Zuobo"); and the other way round, an MT word is
+    # explained by a gloss stem (of the content words, or of the other words of two or more
+    # characters, `other_word_stems`), a source figure's digits or value, or a name it spells
+    spelt = [romanised_words(pinyin_key(w.text), runs) for w in words]
+    # the MT words spelling a source name of two or more characters, whole words only (one
+    # character's pinyin, "Xia", or "nian" inside "Iranian", is too often another word); a
+    # name jieba cuts after its surname (张|海波, 刘|海燕: the surname is no content word) is
+    # spelt with the character before it
+    names = frozenset().union(*(
+        romanised_words(pinyin_key(w.text), runs, whole=True)
+        | romanised_words(pinyin_key(src_text[max(w.start - 1, 0):w.end]), runs, whole=True)
+        for w, m in zip(words, spelt, strict=True) if m and len(w.text) > 1))
+    # figures as the source figures check reads them
+    src_figures, mt_figures = zh_quantities(src_text), en_quantities(mt_text)
+    src_valued = _in_figures(words, src_figures, mt_figures)
+    mt_valued = _in_figures(mt_words, mt_figures, src_figures)
     mt_index = _Stems(mt_stems)
     lexical = np.array([mt_index.meet(w.stems) or bool(w.digits and all(
-        any(d in m for m in mt_digits) for d in w.digits))
-        or romanised_in(pinyin_key(w.text), runs) for w in words], dtype=float)
-    src_stems = _Stems(set().union(*(w.stems for w in words)) if words else set())
+        any(d in m for m in mt_digits) for d in w.digits)) or src_valued[k] or bool(spelt[k])
+        for k, w in enumerate(words)], dtype=float)
+    others = other_word_stems(src_text)
+    src_stems = _Stems(set(others).union(*(w.stems for w in words)))
     mt_lexical = np.array([src_stems.meet({w.stem}) or (w.text[0].isdigit() and any(
-        w.stem.replace(".", "") in "".join(s.digits) for s in words)) for w in mt_words],
-        dtype=float)
+        w.stem.replace(".", "") in "".join(s.digits) for s in words)) or mt_valued[j]
+        or w.start in names for j, w in enumerate(mt_words)], dtype=float)
     open_src = [k for k in range(len(words)) if not lexical[k] and words[k].glosses]
     # the MT words no gloss stem firmly explains: a source word the stems leave open is
     # rendered by one of them (a word another source word's own entry explains is taken; the
     # borrowed glosses of a word without an entry and a numeral's classifier glosses, "一辆":
     # "classifier for vehicles", are loose evidence and leave the MT word open)
-    firm = _Stems(set().union(*(w.stems for w in words if w.in_dictionary
-                                and w.flag not in ("m", "mq"))) if words else set())
+    firm = _Stems(set(others).union(*(w.stems for w in words if w.in_dictionary
+                                      and w.flag not in ("m", "mq"))))
     open_mt = [j for j in range(len(mt_words)) if not mt_lexical[j]
-               or not (mt_words[j].text[0].isdigit() or firm.meet({mt_words[j].stem}))]
+               or not (mt_words[j].text[0].isdigit() or mt_valued[j]
+                       or mt_words[j].start in names or firm.meet({mt_words[j].stem}))]
     glosses = sorted({g for k in open_src for g in words[k].glosses[:VECTOR_GLOSSES]})
     mt_texts = [mt_words[j].text.lower() for j in open_mt]
     return _LexicalPlan(src_text, mt_text, words, all_mt, mt_words, lexical, mt_lexical,
@@ -340,6 +362,15 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     what the source encoder would, given the evidence of `encoder`)."""
     plan = _lexical_plan(src_text, mt_text, words)
     return _finish_evidence(plan, _semantic_step(plan, encoder), source_encoder)
+
+
+def _in_figures(words: Sequence[SourceWord] | Sequence[EnglishWord],
+                figures: Sequence[Quantity], other: Sequence[Quantity]) -> list[bool]:
+    """Per word, whether it is part of a figure of its text whose value a figure of the other
+    text states (`same_value`): jieba cuts "120万人次" into "120" + "万人次" and "五百亿元" into
+    "五百" + "亿元", and no piece's characters are in "1.2 million" or "50 billion"."""
+    met = [q for q in figures if any(same_value(q, m) for m in other)]
+    return [any(w.start < q.end and q.start < w.end for q in met) for w in words]
 
 
 _BRACKETED = re.compile(r"[（(【\[〔][^）)】\]〕]{0,40}[）)】\]〕]")

@@ -127,21 +127,22 @@ def pinyin_syllables(word: str) -> tuple[str, ...]:
     return tuple(s.replace("v", "u") for s in lazy_pinyin(word, style=Style.NORMAL))
 
 
-def romanised_runs(words: list[EnglishWord]) -> list[tuple[str, frozenset[int]]]:
+def romanised_runs(words: list[EnglishWord]) -> list[tuple[str, dict[int, int]]]:
     """Runs of consecutive capitalised content words of an English text, folded and joined
-    ("Ma Zuobo" -> "mazuobo"), each with the offsets in the joined text where a word starts."""
+    ("Ma Zuobo" -> "mazuobo"), each with the offsets in the joined text where a word starts,
+    mapped to that word's start in the English text."""
     from auditor.lang.romanize import fold
 
-    runs: list[tuple[str, frozenset[int]]] = []
-    text, starts = "", set()
+    runs: list[tuple[str, dict[int, int]]] = []
+    text, starts = "", {}
     for w in [*words, None]:
         if w is not None and w.text[:1].isupper() and not w.stop:
-            starts.add(len(text))
+            starts[len(text)] = w.start
             text += fold(w.text)
             continue
         if text:
-            runs.append((text, frozenset(starts)))
-        text, starts = "", set()
+            runs.append((text, starts))
+        text, starts = "", {}
     return runs
 
 
@@ -149,17 +150,27 @@ MIN_PINYIN_INSIDE = 4  # letters of pinyin that may match inside a romanised wor
 # "cuiyuntai"); a shorter key must start where a word starts ("ma" of "Ma Zuobo")
 
 
-def romanised_in(key: str, runs: list[tuple[str, frozenset[int]]]) -> bool:
-    """The pinyin key is spelt out in one of the capitalised runs (see `romanised_runs`)."""
+def romanised_words(key: str, runs: list[tuple[str, dict[int, int]]],
+                    whole: bool = False) -> frozenset[int]:
+    """Where the pinyin key is spelt out in the capitalised runs (see `romanised_runs`): the
+    starts (in the English text) of the words that spell it, empty when none does. With
+    `whole`, only where it spells whole words ("Ma Zuobo" for 马祚波; not "nian" inside
+    "Iranian"). Both sides of a name read this: 马祚波 is carried by "Ma Zuobo", and "Ma",
+    "Zuobo" render 马祚波."""
     if len(key) < 2:
-        return False
+        return frozenset()
+    out: set[int] = set()
     for text, starts in runs:
+        offsets = sorted(starts)
+        ends = [*offsets[1:], len(text)]
         at = text.find(key)
         while at >= 0:
-            if len(key) >= MIN_PINYIN_INSIDE or at in starts:
-                return True
+            if (at in starts and (not whole or at + len(key) in ends)
+                    or len(key) >= MIN_PINYIN_INSIDE and not whole):
+                out.update(starts[a] for a, b in zip(offsets, ends, strict=True)
+                           if a < at + len(key) and at < b)
             at = text.find(key, at + 1)
-    return False
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -271,6 +282,23 @@ def _glosses(word: str) -> tuple[tuple[str, ...], bool, bool]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def other_word_stems(text: str) -> frozenset[str]:
+    """Gloss stems of the words of a Chinese text that are no content words but dictionary
+    headwords of two or more characters (adverbs, distinguishing words, place and pronoun
+    words: 最新, 非法, 南部, 每天, 根据). They are not worth an omission, but the MT renders them
+    ("latest", "illegal", "southern", "every day", "according to"), so they explain MT words.
+    Single characters of those classes (的, 了, 上, 中, 家) have too many senses to."""
+    out: set[str] = set()
+    for word, flag in pos_tagged(text):
+        if flag in CONTENT_FLAGS or len(word) < 2 or not all(_HAN.match(ch) for ch in word):
+            continue
+        glosses, found, _ = _glosses(word)
+        if found:
+            out.update(s for g in glosses for s in gloss_stems(g))
+    return frozenset(out)
+
+
 def chinese_content_words(text: str) -> list[SourceWord]:
     """The content words of a Chinese text, in order, with offsets into `text`."""
     tagged = pos_tagged(text)
@@ -302,7 +330,6 @@ def chinese_content_words(text: str) -> list[SourceWord]:
 
 
 __all__ = ["CONTENT_FLAGS", "EnglishWord", "SourceWord", "chinese_content_words",
-           "english_words", "gloss_stems", "irregular_forms", "pinyin_key",
+           "english_words", "gloss_stems", "irregular_forms", "other_word_stems", "pinyin_key",
            "pinyin_syllables", "pos_tagged",
-           "romanised_in",
-           "romanised_runs", "stem", "stems_meet", "stop_words"]
+           "romanised_runs", "romanised_words", "stem", "stems_meet", "stop_words"]
