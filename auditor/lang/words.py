@@ -59,6 +59,8 @@ class EnglishWord:
 
 @lru_cache(maxsize=1)
 def _stemmer():
+    """English Snowball; snowballstemmer hands it to PyStemmer's C library (a dependency):
+    the same stems, about 20 times faster than its pure-Python one."""
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
