@@ -7,6 +7,7 @@ imports it only when the cached ONNX file is missing (`auditor.embed.onnx_model_
 per machine. The exported graph takes `input_ids` and `attention_mask` and returns the
 sentence vector exactly as sentence-transformers computes it for this model (mean pooling over
 the real tokens, then L2 normalisation), so the runtime side is one `session.run`.
+`--int8` also writes the static int8 copy (`quantize_int8`: no torch, no text needed).
 The file is written to a temporary name and renamed, so concurrent first uses never read half
 a file.
 """
