@@ -22,7 +22,7 @@ from auditor.align import (
     lexical_similarity,
     refine_parallel,
 )
-from auditor.config import AlignMode, AuditConfig
+from auditor.config import AlignMode, AuditConfig, ParseScope
 from auditor.detect import (
     CONTEXTUAL_DETECTORS,
     DEFAULT_DETECTORS,
@@ -358,6 +358,9 @@ class Auditor:
         if references and not any(not a.from_source for a in alignments):
             ctx.note("no MT sentence aligns with any reference: the MT may not be a "
                      "translation of the story they tell (left untranslated, another article)")
+        if self.config.parse_scope is ParseScope.CUES:
+            ctx.prefetch(entry for det in self.detectors if det.ready(ctx)
+                         for entry in det.plan_parses(ctx))
         findings = [_anchored(f, mt.doc.text) for det in self.detectors for f in det.detect(ctx)]
         # One finding per MT error when the source and the references both found it.
         findings = merge_sides(findings, has_references=bool(references),

@@ -136,4 +136,4 @@ def test_cue_scope_parses_only_sentences_without_a_finite_verb(repetition_audito
                         lambda texts: asked.extend(texts) or real(texts))
     found = [f.mt_text for f in _audit(cues, mt).findings if f.kind is FindingKind.FLUENCY]
     assert found == ["Cooperation with France, Germany and Italy.", "Credit :"]
-    assert asked == ["Cooperation with France, Germany and Italy."]
+    assert set(asked) == {"Cooperation with France, Germany and Italy."}

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -381,6 +381,23 @@ def name_cue_sentences(mt: SegmentedDocument, phrases: str) -> set[int]:
                    for run in folded_capitalised_runs(s.text))}
 
 
+def _parse_scope(ctx: AuditContext) -> tuple[str, set[int] | None, list[set[int]] | None]:
+    """The references' phrase index and, in fast mode (`ParseScope.CUES`), the MT sentences
+    with a capitalised run the references do not carry and the reference sentences aligned
+    to them (None: every sentence); once per audit."""
+
+    def build() -> tuple[str, set[int] | None, list[set[int]] | None]:
+        phrases = _phrase_index(ctx.references)
+        if ctx.config.parse_scope is not ParseScope.CUES:
+            return phrases, None, None
+        mt_only = name_cue_sentences(ctx.mt, phrases)
+        return phrases, mt_only, ctx.counterparts(mt_only)
+
+    found: tuple[str, set[int] | None, list[set[int]] | None] = ctx.word_evidence(
+        "names:scope", build)
+    return found
+
+
 def is_supported(mention: NameMention, phrases: str, entities: Sequence[RefEntity],
                  references_text: str = "") -> bool:
     """The references carry this rendering: as a phrase, or all its words in one entity; an
@@ -648,6 +665,13 @@ class NameDetector(Detector):
     def find(self, ctx: AuditContext) -> list[Finding]:
         return self.decide(ctx, self.analyse(ctx))
 
+    def plan_parses(self, ctx: AuditContext) -> list[tuple[int, Collection[int], bool]]:
+        """Fast mode: the cue sentences `analyse` parses, MT and references."""
+        _, mt_only, ref_only = _parse_scope(ctx)
+        if mt_only is None or ref_only is None:
+            return []
+        return [(MT_DOC, mt_only, True), *((d, js, True) for d, js in enumerate(ref_only))]
+
     def decide(self, ctx: AuditContext, analysis: NameAnalysis) -> list[Finding]:
         """Findings from an analysis: mangled names first, then calques not overlapping them."""
         findings = self._mangled(ctx, analysis)
@@ -661,14 +685,7 @@ class NameDetector(Detector):
     def analyse(self, ctx: AuditContext) -> NameAnalysis:
         """Mentions, reference entities and scored candidates (the benchmark reads these too)."""
         nlp = ctx.resources.nlp
-        phrases = _phrase_index(ctx.references)
-        mt_only: set[int] | None = None
-        ref_only: list[set[int]] | None = None
-        if ctx.config.parse_scope is ParseScope.CUES:
-            # fast mode: the MT sentences with a capitalised run the references do not carry,
-            # and the reference sentences aligned to them
-            mt_only = name_cue_sentences(ctx.mt, phrases)
-            ref_only = ctx.counterparts(mt_only)
+        phrases, mt_only, ref_only = _parse_scope(ctx)
         # The sentence parses every detector shares (and references recur across a batch).
         mt_parsed = ctx.parsed(MT_DOC, entities=True, sentences=mt_only)
         window = ctx.config.names.role_window

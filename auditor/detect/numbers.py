@@ -19,7 +19,7 @@ sentences of the closest reference clause (per reference) of the MT clause that 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,35 @@ def written_nearby(mention: NumberMention, nearby: frozenset[tuple[Any, Any]]) -
     return bool(own) and own <= nearby
 
 
+def _cued_sentences(ctx: AuditContext) -> tuple[
+        dict[int, tuple[list[set[int]], list[set[int]]]], list[list[frozenset[tuple[Any, Any]]]]]:
+    """Fast mode's choice, once per audit: the MT sentences whose figure cues the reference
+    sentences aligned to them (and next to those) do not all write, each with (aligned, next)
+    sentences per reference; and every reference sentence's `figure_cues`."""
+
+    def build() -> tuple[dict[int, tuple[list[set[int]], list[set[int]]]],
+                         list[list[frozenset[tuple[Any, Any]]]]]:
+        chosen: dict[int, tuple[list[set[int]], list[set[int]]]] = {}
+        refs = ctx.references
+        ref_cues = [[figure_cues(t) for t in ref.texts] for ref in refs]
+        for sentence in ctx.mt.sentences:
+            cues = {c for c in figure_cues(sentence.text) if c[0] not in _PLAIN_CUES}
+            if not cues:
+                continue
+            aligned = ctx.counterparts([sentence.index])
+            near = [{k for j in js for k in (j - 1, j + 1) if 0 <= k < len(ref_cues[d])} - js
+                    for d, js in enumerate(aligned)]
+            written = set().union(*(ref_cues[d][j] for d in range(len(refs))
+                                    for j in aligned[d] | near[d]))
+            if written and not cues <= written:
+                chosen[sentence.index] = (aligned, near)
+        return chosen, ref_cues
+
+    found: tuple[dict[int, tuple[list[set[int]], list[set[int]]]],
+                 list[list[frozenset[tuple[Any, Any]]]]] = ctx.word_evidence("numbers:cues", build)
+    return found
+
+
 class NumberDetector(Detector):
     """Numbers and dates of the MT compared with those of their counterpart reference text."""
 
@@ -289,20 +318,8 @@ class NumberDetector(Detector):
         reference clause; the same figure in a sentence just before or after them agrees too
         (read from its `figure_cues`, unparsed). Only MT sentences whose cues those sentences
         do not all write are parsed, with their aligned sentences."""
-        chosen: dict[int, tuple[list[set[int]], list[set[int]]]] = {}
+        chosen, ref_cues = _cued_sentences(ctx)
         refs = ctx.references
-        ref_cues = [[figure_cues(t) for t in ref.texts] for ref in refs]
-        for sentence in ctx.mt.sentences:
-            cues = {c for c in figure_cues(sentence.text) if c[0] not in _PLAIN_CUES}
-            if not cues:
-                continue
-            aligned = ctx.counterparts([sentence.index])
-            near = [{k for j in js for k in (j - 1, j + 1) if 0 <= k < len(ref_cues[d])} - js
-                    for d, js in enumerate(aligned)]
-            written = set().union(*(ref_cues[d][j] for d in range(len(refs))
-                                    for j in aligned[d] | near[d]))
-            if written and not cues <= written:
-                chosen[sentence.index] = (aligned, near)
         # the MT side first: only its figures with atoms (the ones `compare` can report)
         # need their aligned reference sentences parsed
         mt_mentions = {p.sentence.index: [m for m in extract_mentions(p.parsed, p.offsets)
@@ -326,6 +343,12 @@ class NumberDetector(Detector):
                 if finding is not None:
                     findings.append(finding)
         return findings
+
+    def plan_parses(self, ctx: AuditContext) -> list[tuple[int, Collection[int], bool]]:
+        """Fast mode: the MT sentences `_find_in_aligned` parses first."""
+        if ctx.config.parse_scope is not ParseScope.CUES:
+            return []
+        return [(MT_DOC, _cued_sentences(ctx)[0], True)]
 
     def _counterparts(self, ctx: AuditContext, tables: Any, clause: Any,
                       ref_mentions: list[list[list[NumberMention]]],

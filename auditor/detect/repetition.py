@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Collection
 from typing import Any
 
 from auditor.config import ParseScope, RepetitionConfig
 from auditor.detect.base import AuditContext, Detector
-from auditor.result import Finding, FindingKind, Severity
+from auditor.result import MT_DOC, Finding, FindingKind, Severity
 
 _WORDS = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # A finite auxiliary or a verb contraction: a sentence that holds one has a verb. In fast
@@ -157,27 +158,48 @@ class RepetitionDetector(Detector):
                     break
         return findings
 
+    def plan_parses(self, ctx: AuditContext) -> list[tuple[int, Collection[int], bool]]:
+        """Fast mode: the sentences whose parse decides the verbless check."""
+        if ctx.config.parse_scope is not ParseScope.CUES:
+            return []
+        return [(MT_DOC, [s.index for s in self._fragment_candidates(ctx)[1]], False)]
+
+    def _fragment_candidates(self, ctx: AuditContext) -> tuple[list[tuple[Any, str]], list[Any]]:
+        """Dangling fragments (sentence, why), and the sentences whose parse decides whether
+        they are verbless fragments; once per audit."""
+
+        def build() -> tuple[list[tuple[Any, str]], list[Any]]:
+            text = ctx.mt.doc.text
+            sentences = ctx.mt.sentences
+            starts = [o.start for o in sentences]  # in document order
+            candidates: list[tuple[Any, str]] = []
+            verbless: list[Any] = []  # sentences whose parse decides: only those are parsed
+            in_references = {_normalised(s.text) for r in ctx.references for s in r.sentences}
+            cues_only = ctx.config.parse_scope is ParseScope.CUES
+            min_words = ctx.config.repetition.min_fragment_words
+            for sent in sentences:
+                stripped = sent.text.rstrip()
+                if _normalised(stripped) in in_references:
+                    continue
+                if stripped.endswith(DANGLING_END):
+                    candidates.append((sent, "ends on a joining mark with nothing after it"))
+                elif (stripped.endswith((".", "!", "?"))
+                      and len(_WORDS.findall(stripped)) >= min_words
+                      and self._shares_line(text, sent, starts)
+                      and not (cues_only and FINITE_VERB_CUE.search(stripped))):
+                    verbless.append(sent)
+            return candidates, verbless
+
+        found: tuple[list[tuple[Any, str]], list[Any]] = ctx.word_evidence("repetition:fragments",
+                                                                           build)
+        return found
+
     def _fragments(self, ctx: AuditContext) -> list[Finding]:
         """Dangling and verbless fragments; one a reference also has as a sentence is the
         house style of the story (a "Credit :" line), not a translation error."""
         text = ctx.mt.doc.text
-        sentences = ctx.mt.sentences
-        starts = [o.start for o in sentences]  # in document order
-        candidates: list[tuple[Any, str]] = []
-        verbless: list[Any] = []  # sentences whose parse decides: only those are parsed
-        in_references = {_normalised(s.text) for r in ctx.references for s in r.sentences}
-        cues_only = ctx.config.parse_scope is ParseScope.CUES
-        for sent in sentences:
-            stripped = sent.text.rstrip()
-            if _normalised(stripped) in in_references:
-                continue
-            if stripped.endswith(DANGLING_END):
-                candidates.append((sent, "ends on a joining mark with nothing after it"))
-            elif (stripped.endswith((".", "!", "?"))
-                  and len(_WORDS.findall(stripped)) >= ctx.config.repetition.min_fragment_words
-                  and self._shares_line(text, sent, starts)
-                  and not (cues_only and FINITE_VERB_CUE.search(stripped))):
-                verbless.append(sent)
+        dangling, verbless = self._fragment_candidates(ctx)
+        candidates = list(dangling)
         parses = ctx.resources.parse([s.text for s in verbless])
         candidates += [(sent, "a sentence without a verb, broken off its neighbour")
                        for sent, parsed in zip(verbless, parses, strict=True)
