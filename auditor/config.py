@@ -47,12 +47,14 @@ class AlignMode(str, Enum):
 
 
 class ParseScope(str, Enum):
-    """Which sentences spaCy parses for the names and numbers detectors."""
+    """Which sentences spaCy parses for the names, numbers and repetition detectors."""
 
     ALL = "all"  # every MT and reference sentence; figures meet the closest reference clause
     # fast mode: only MT sentences with a string cue (a capitalised run the references do not
     # carry as a phrase; a figure their aligned reference sentences do not write) and the
-    # reference sentences aligned to them; figures meet those aligned sentences, no clauses
+    # reference sentences aligned to them; figures meet those aligned sentences, no clauses;
+    # the verbless-fragment check skips sentences with a finite auxiliary
+    # (`repetition.FINITE_VERB_CUE`); all of them parsed in one spaCy call
     CUES = "cues"
 
 
