@@ -57,8 +57,10 @@ def phrase_loops(text: str, stop_words: frozenset[str], settings: RepetitionConf
         longest = min(settings.max_loop_words, (len(tokens) - i) // 2)
         for length in range(longest, settings.min_loop_words - 1, -1):
             first, second = tokens[i : i + length], tokens[i + length : i + 2 * length]
+            if first != second:  # the cheap test first: its content words only for a repeat
+                continue
             content = {w for w in first if w not in stop_words}
-            if first == second and len(content) >= settings.min_loop_content and \
+            if len(content) >= settings.min_loop_content and \
                     not any(ch.isdigit() for w in first for ch in w):
                 found = length
                 break
