@@ -224,13 +224,24 @@ def test_names_and_coverage_cut_each_source_sentence_once(auditor):
 
 
 def test_vectors_only_where_the_stems_leave_words_open(auditor):
-    """Gloss vectors are the costliest evidence: only the first VECTOR_GLOSSES glosses of the
-    source words no stem carries, against the MT words no dictionary entry explains."""
-    from auditor.detect.coverage import VECTOR_GLOSSES
-
+    """Gloss vectors are the costliest evidence: only the first gloss of the source words no
+    stem carries (CC-CEDICT lists the common sense first), against the MT words no dictionary
+    entry explains."""
     ev = source_evidence("他买了一辆汽车。", "He bought a vehicle.", None)
     car = next(w for w in ev.words if w.text == "汽车")
-    assert ev.needed_texts == frozenset(car.glosses[:VECTOR_GLOSSES]) | {"vehicle"}
+    assert len(car.glosses) > 1
+    assert ev.needed_texts == {car.glosses[0], "vehicle"}
+
+
+def test_multilingual_use_only_for_words_without_a_dictionary_entry(auditor):
+    """USE runs each word alone (about 1.1 ms a word): a word with a CC-CEDICT entry the stems
+    and gloss vectors leave open is a free rendering or a dropped word either way, so only the
+    words without an entry (names, new terms) are embedded by the source encoder."""
+    ev = source_evidence("马祚波买了一辆汽车。", "He bought a vehicle.", None)
+    k = {w.text: i for i, w in enumerate(ev.words)}
+    assert ev.words[k["汽车"]].in_dictionary and not ev.words[k["马祚波"]].in_dictionary
+    assert ev.lexical[k["汽车"]] == ev.lexical[k["马祚波"]] == 0  # both left open by the stems
+    assert "马祚波" in ev.needed_source_texts and "汽车" not in ev.needed_source_texts
 
 
 def test_parallel_mode_leaves_additions_to_the_fitted_word_level_decision(auditor):

@@ -71,8 +71,11 @@ WEIGHTS_FILE = "coverage_weights.json"
 CARRIED_COSINE = 0.6
 # Glosses of a word compared by MiniLM vector (CC-CEDICT lists the common senses first): each
 # gloss is one encoder input, the costliest part of this detector. All 8 (16 borrowed) cost
-# 0.01 cross-validated average precision more than these (benchmarks/fit_coverage.py).
-VECTOR_GLOSSES = 2
+# 0.01 cross-validated average precision more than two; one instead of two sends MiniLM 721
+# texts instead of 984 on speed.py's 10 news documents, with the cross-validated average
+# precision of the omission and mistranslation models unchanged (0.402 / 0.685 against
+# 0.406 / 0.682 with two, both with USE only for words without an entry; README).
+VECTOR_GLOSSES = 1
 # Cosine at which two English words align (1.0 for the same stem), SimAlign-style argmax.
 ALIGNED_COSINE = 0.5
 
@@ -199,7 +202,8 @@ class SourceEvidence:
     mt_semantic: np.ndarray  # (n_mt,) best cosine of the MT word with any source gloss
     mt_words_total: int  # all MT word tokens (stop words too), for the length check
     needed_texts: frozenset[str] = frozenset()  # glosses and MT words compared by vector
-    # multilingual USE, for the source words no gloss stem carries (0 for the others): the
+    # multilingual USE, for the source words without a dictionary entry that neither gloss
+    # stems nor gloss vectors carry (0 for the others): the
     # word's cosine with the whole MT text, and that minus its cosine with its own source text
     # (a word the MT renders stays about as close to it as to the source)
     context_mt: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -316,9 +320,13 @@ def _semantic_step(plan: _LexicalPlan, encoder: Encoder | None) -> _SemanticStep
             flat = int(np.argmax(rows))
             semantic[k] = float(rows.flat[flat])
             best_mt[k] = open_mt[flat % rows.shape[1]]
-    # cross-lingual evidence where neither stems nor gloss vectors carry the word (no dictionary
-    # entry, or rendered by a word the glosses do not list): the word against the MT in USE
-    unsettled = [k for k in range(len(words)) if semantic[k] < CARRIED_COSINE]
+    # cross-lingual evidence for a word without a dictionary entry (names, new terms) that
+    # neither stems nor gloss vectors carry: the word against the MT in USE. A word with an
+    # entry left open is a free rendering or a dropped word either way; USE runs each word
+    # alone (about 1.1 ms), and embedding those too (377 texts instead of 116 on speed.py's
+    # 10 news documents) moved no cross-validated figure (README)
+    unsettled = [k for k in range(len(words))
+                 if semantic[k] < CARRIED_COSINE and not words[k].in_dictionary]
     source_texts = ([plan.mt_text, plan.src_text] + sorted({words[k].text for k in unsettled})
                     if unsettled else [])
     return _SemanticStep(semantic, mt_semantic, best_mt, unsettled, source_texts)
@@ -357,9 +365,9 @@ def source_evidence(src_text: str, mt_text: str, encoder: Encoder | None,
     Vectors are compared only where the stems settle nothing: the first `VECTOR_GLOSSES`
     glosses of the source words no MT stem carries against the MT content words no gloss stem
     explains (a word carried by its stem counts as similarity 1), and USE only for the words
-    the gloss vectors leave uncarried too. Without an encoder only the stems are compared
-    (`needed_texts` then lists what an encoder would have to embed; `needed_source_texts`
-    what the source encoder would, given the evidence of `encoder`)."""
+    without a dictionary entry the gloss vectors leave uncarried too. Without an encoder only
+    the stems are compared (`needed_texts` then lists what an encoder would have to embed;
+    `needed_source_texts` what the source encoder would, given the evidence of `encoder`)."""
     plan = _lexical_plan(src_text, mt_text, words)
     return _finish_evidence(plan, _semantic_step(plan, encoder), source_encoder)
 
