@@ -65,7 +65,7 @@ def code_key(data_dir: Path | None = None) -> str:
 
 
 _EVIDENCE_CODE = {"detect", "lang", "align.py", "embed.py", "segment.py", "load.py",
-                  "pipeline.py", "merge.py",
+                  "pipeline.py", "merge.py", "metrics.py", "score.py",
                   "clauses.py", "nlp.py", "romanize.py", "zh.py", "currency.py", "config.py"}
 
 
