@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from auditor.lang.scripts import cjk_text_count
 from auditor.result import (
     AlignmentPair,
     Finding,
@@ -54,7 +55,6 @@ FAST_WEIGHTS_FILE = "quality-fast.json"
 # one expected Major error (5 points under the WMT 2021 weights: the meaning changed) puts a
 # sentence at 25, where the bottom quarter ("poor") begins.
 POINTS_PER_PENALTY = 15.0
-_CJK = ("\u3040", "\u9fff")
 
 
 @dataclass(frozen=True)
@@ -209,10 +209,9 @@ def feature_row(e: SentenceEvidence, names: Sequence[str], params: dict[str, flo
 
 # ---- evidence -------------------------------------------------------------------------------
 def _cjk_share(text: str) -> float:
-    chars = [ch for ch in text if not ch.isspace()]
-    if not chars:
-        return 0.0
-    return sum(1 for ch in chars if _CJK[0] <= ch <= _CJK[1]) / len(chars)
+    """Share of the sentence's non-space characters in a CJK script (left untranslated)."""
+    chars = sum(1 for ch in text if not ch.isspace())
+    return cjk_text_count(text) / chars if chars else 0.0
 
 
 def _side_evidence(

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from auditor.align import Group, group_similarity
+from auditor.lang.scripts import cjk_text_count
 from auditor.metrics import bleu_scores, chrf_scores
 from auditor.quality import SentenceQuality, document_quality
 from auditor.result import (
@@ -30,14 +30,10 @@ from auditor.result import (
     SentenceScore,
 )
 
-_CJK_LETTER = re.compile("[\u3040-\u9fff\uac00-\ud7af]")
-
 
 def word_count(text: str) -> int:
     """Whitespace words, or characters for scripts written without spaces (CJK)."""
-    words = len(text.split())
-    cjk = len(_CJK_LETTER.findall(text))  # a regex: a Python loop per character cost more
-    return max(words, cjk, 1)
+    return max(len(text.split()), cjk_text_count(text), 1)
 
 
 def score_groups(

@@ -8,11 +8,16 @@ import re
 # Han (with extension A and compatibility ideographs), kana and Hangul syllables: letters an
 # English text has only when something was left untranslated or quoted.
 CJK_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
+# Text of a language written without spaces, for counting its length in characters: the letters
+# and the CJK blocks between kana and Han (bopomofo, Hangul jamo, enclosed and compatibility
+# forms such as "㎡", which an English text may use but which are not words left untranslated).
+CJK_TEXT = "\u3040-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # From the first CJK letter to the last, across CJK punctuation, digits and spaces between
 # ("康京和10日晚与美国国务卿蓬佩奥通电话，对日本…"): one stretch left in the source language.
 _CJK_RUN = re.compile(f"[{CJK_LETTERS}](?:[{CJK_LETTERS}\u3000-\u303f\uff00-\uffef0-9 ]*"
                       f"[{CJK_LETTERS}])?")
 _CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
+_CJK_TEXT = re.compile(f"[{CJK_TEXT}]")
 
 
 def cjk_runs(text: str) -> list[tuple[int, int]]:
@@ -24,4 +29,9 @@ def cjk_letter_count(text: str) -> int:
     return len(_CJK_LETTER.findall(text))
 
 
-__all__ = ["CJK_LETTERS", "cjk_letter_count", "cjk_runs"]
+def cjk_text_count(text: str) -> int:
+    """Characters of `text` in CJK_TEXT (a regex: a Python loop per character costs more)."""
+    return len(_CJK_TEXT.findall(text))
+
+
+__all__ = ["CJK_LETTERS", "CJK_TEXT", "cjk_letter_count", "cjk_runs", "cjk_text_count"]
