@@ -225,3 +225,18 @@ def test_a_reference_no_mt_sentence_aligns_with_reports_no_omissions(auditor):
                  if f.kind is FindingKind.OMISSION]
     assert omissions == [(f.reference.start, f.severity) for f in alone.findings
                          if f.kind is FindingKind.OMISSION]
+
+
+def test_a_sentence_the_true_translation_lacks_is_an_addition_in_parallel_mode(auditor):
+    """Against a true translation the word-level check reports over-translated words, not
+    clause additions; a whole invented sentence is still an addition a reviewer marks."""
+    from auditor import Auditor
+    from auditor.config import AuditConfig
+
+    parallel = Auditor(config=AuditConfig(mode="parallel"), encoder=auditor.encoder)
+    parallel.resources = auditor.resources
+    invented = "The governor of Texas praised the farmers for their record wheat harvest."
+    mt = UNRELATED_REPORT.replace(" They plan to measure", f" {invented} They plan to measure")
+    found = [(f.kind, f.mt_text) for f in parallel.audit(mt, [UNRELATED_REPORT]).findings]
+    assert found == [(FindingKind.ADDITION, invented)]
+    assert parallel.audit(UNRELATED_REPORT, [UNRELATED_REPORT]).findings == ()
