@@ -71,6 +71,18 @@ def test_bidi_overrides_are_shown_not_obeyed(seed_result):
     assert RLO not in item and "U+202E" in item
 
 
+def test_item_page_shows_the_audits_notes_as_text():
+    """A matched report that aligned with nothing is set aside with a note: the item page,
+    which lists the matched reports, says so (escaped like everything a feed brings)."""
+    note = ("<b>wire-42</b>: no MT sentence aligns with this reference while another does, so "
+            "it may tell another story; nothing in it is reported as dropped")
+    html = render_item_page(_item("https://example.org"),
+                            {"findings": [], "scores": {}, "notes": [note]}, [], [])
+    assert "&lt;b&gt;wire-42&lt;/b&gt;: no MT sentence aligns" in html and "<b>wire-42" not in html
+    plain = render_item_page(_item("https://example.org"), {"findings": [], "scores": {}}, [], [])
+    assert "Notes" not in plain
+
+
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "'=already quoted"]
 
 
