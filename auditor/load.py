@@ -15,6 +15,7 @@ from pathlib import Path
 
 from auditor.config import MAX_INPUT_BYTES
 from auditor.errors import InputError
+from auditor.lang.scripts import LANGUAGE_NAMES
 from auditor.result import Document
 from auditor.segment import detect_lang
 
@@ -168,9 +169,6 @@ def load_document(
     return _checked(item, label, lang)
 
 
-_SCRIPT_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
-
-
 def check_reference_languages(mt: Document, references: Sequence[Document]) -> None:
     """References are read by an English sentence encoder beside an English MT: one in a CJK
     script is the source given with the wrong option, and its scores would mean nothing. Only
@@ -182,7 +180,7 @@ def check_reference_languages(mt: Document, references: Sequence[Document]) -> N
         script = detect_lang(ref.text)
         if script != "en":
             raise InputError(
-                f"{ref.name}: reads as {_SCRIPT_NAMES.get(script, script)}, but a reference is "
+                f"{ref.name}: reads as {LANGUAGE_NAMES.get(script, script)}, but a reference is "
                 "an English text compared with the English MT; give the text the MT was "
                 "translated from as the source (--source)")
 

@@ -10,13 +10,10 @@ no reference, the source does not.
 
 from __future__ import annotations
 
-from auditor.config import UntranslatedConfig
 from auditor.detect.base import AuditContext, Detector
 from auditor.lang.scripts import cjk_letter_count, cjk_runs
 from auditor.result import Finding, FindingKind, Severity
 from auditor.segment import detect_lang
-
-_DEFAULT = UntranslatedConfig()
 
 
 class UntranslatedDetector(Detector):
@@ -43,14 +40,15 @@ class UntranslatedDetector(Detector):
                 text = raw[start:end]
                 if text in quoted:
                     continue  # the references write it too: a quotation or a gloss
-                share = cjk_letter_count(text) / max(letters, 1)
+                count = cjk_letter_count(text)
+                share = count / max(letters, 1)
                 findings.append(Finding(
                     kind=FindingKind.UNTRANSLATED,
                     severity=(Severity.MAJOR if share >= settings.major_share
                               else Severity.MINOR),
                     mt_start=sent.start + start, mt_end=sent.start + end, mt_text=text,
                     confidence=settings.confidence,
-                    evidence=(f"left in the source language: {cjk_letter_count(text)} CJK "
+                    evidence=(f"left in the source language: {count} CJK "
                               f"letters, {share:.0%} of the sentence's letters"),
                     mt_sentence=sent.index,
                 ))

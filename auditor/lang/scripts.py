@@ -16,6 +16,8 @@ CJK_TEXT = "\u3040-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # ("康京和10日晚与美国国务卿蓬佩奥通电话，对日本…"): one stretch left in the source language.
 _CJK_RUN = re.compile(f"[{CJK_LETTERS}](?:[{CJK_LETTERS}\u3000-\u303f\uff00-\uffef0-9 ]*"
                       f"[{CJK_LETTERS}])?")
+# Names of the languages `auditor.segment.detect_lang` tells apart by script, for messages.
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
 _CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
 _CJK_TEXT = re.compile(f"[{CJK_TEXT}]")
 
@@ -34,4 +36,5 @@ def cjk_text_count(text: str) -> int:
     return len(_CJK_TEXT.findall(text))
 
 
-__all__ = ["CJK_LETTERS", "CJK_TEXT", "cjk_letter_count", "cjk_runs", "cjk_text_count"]
+__all__ = ["CJK_LETTERS", "CJK_TEXT", "LANGUAGE_NAMES", "cjk_letter_count", "cjk_runs",
+           "cjk_text_count"]
