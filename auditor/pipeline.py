@@ -288,18 +288,27 @@ class Auditor:
 
         When a detector that will run reads spaCy, spaCy starts loading in the background
         now, while the sentences are encoded and aligned (a cold start's two biggest loads
-        overlap in wall time); the load is over when this returns."""
+        overlap in wall time); when one parses whole documents, their sentences are parsed in
+        the background too. Both are over when this returns."""
         references = tuple(references)
         given = {Input.REFERENCES} if references else set()
         if source is not None:
             given.add(Input.SOURCE)
         # (getattr: any object with a `detect` method may stand in for a detector)
-        if mt.sentences and any(getattr(d, "parses", False) and d.requires <= given
-                                for d in self.detectors):
+        running = [d for d in self.detectors if getattr(d, "requires", frozenset()) <= given]
+        if mt.sentences and any(getattr(d, "parses", False) for d in running):
             self.resources.start_loading_nlp()
+        whole = [d for d in running if getattr(d, "parses_documents", False)]
+        parsing = None
+        if mt.sentences and whole and self.config.parse_scope is ParseScope.ALL:
+            parsing = self.resources.parse_in_background(
+                mt.texts + [t for r in references for t in r.texts],
+                entities=any(getattr(d, "reads_entities", False) for d in whole))
         try:
             return self._audit(mt, references, source, all_evidence)
         finally:
+            if parsing is not None:
+                parsing.join()
             self.resources.finish_loading_nlp()
 
     def _audit(

@@ -199,3 +199,64 @@ def test_spacy_tokenizer_read_from_disk_is_the_models(auditor):
                 for d in nlp.pipe(texts)]
 
     assert annotations(ours) == annotations(plain)
+
+
+def _parse_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "auditor-parse"]
+
+
+class ParseWatchingEncoder(SignallingEncoder):
+    """The session's encoder, waiting at an audit's first call (up to 10 s) until every MT and
+    reference sentence is in the Auditor's parse cache: only a parse running beside the
+    encoding fills it then (the detectors parse after encoding)."""
+
+    def __init__(self, inner: Any, resources: Any, texts: list[str]):
+        super().__init__(inner)
+        self.resources, self.texts = resources, texts
+        self.parsed_while_encoding: bool | None = None
+
+    def encode(self, texts: Any) -> Any:
+        if self.parsed_while_encoding is None:
+            deadline = time.monotonic() + 10
+            while (not set(self.texts) <= self.resources._parses.keys()
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
+            self.parsed_while_encoding = set(self.texts) <= self.resources._parses.keys()
+        return super().encode(texts)
+
+
+def test_sentences_parse_in_the_background_while_the_audit_encodes(auditor, seed_result):
+    """An audit whose detectors parse whole documents (content, names, numbers) parses every
+    MT and reference sentence on another thread from its start, entities included, while the
+    sentences are encoded; the thread is over when the audit returns, and the findings and
+    scores are those of the session's audit."""
+    from auditor.load import load_document
+    from auditor.segment import segment_document
+
+    texts = [t for p in [MT_SEED, *REF_SEEDS] for t in segment_document(load_document(p)).texts]
+    mine = Auditor(encoder=auditor.encoder)
+    mine.resources.nlp_loader = lambda: auditor.resources.nlp
+    encoder = ParseWatchingEncoder(auditor.encoder, mine.resources, texts)
+    mine.encoder = mine.resources.encoder = encoder  # type: ignore[assignment]
+    result = mine.audit(MT_SEED, REF_SEEDS)
+    assert encoder.parsed_while_encoding is True
+    assert not _parse_threads()
+    assert result.findings == seed_result.findings
+    assert result.scores == seed_result.scores
+
+
+def test_no_background_parse_without_a_whole_document_reader(auditor):
+    """Detectors that parse only some sentences (repetition's verbless fragments) or none
+    start no background parse."""
+    seen: list[list[str]] = []
+
+    class Watching(SignallingEncoder):
+        def encode(self, texts: Any) -> Any:
+            seen.append([t.name for t in threading.enumerate()])
+            return super().encode(texts)
+
+    mine = Auditor(encoder=auditor.encoder, detectors=["repetition", "coverage"])
+    mine.resources.nlp_loader = lambda: auditor.resources.nlp
+    mine.encoder = mine.resources.encoder = Watching(auditor.encoder)  # type: ignore[assignment]
+    mine.audit(MT_SEED, REF_SEEDS)
+    assert seen and not any("auditor-parse" in names for names in seen)

@@ -131,6 +131,32 @@ class Resources:
         with self.lock:
             add_entities(self.nlp, docs)
 
+    def parse_in_background(self, texts: Sequence[str], entities: bool) -> threading.Thread:
+        """Parse `texts` (and, with `entities`, run the recogniser on them) on a thread of its
+        own, now, into the shared parse cache; the caller joins the thread it returns.
+
+        An audit whose detectors will parse every sentence starts this before it encodes:
+        ONNX Runtime releases the GIL while it encodes, so spaCy's parse, the costliest step
+        after encoding, overlaps it in wall time (the same parses, so the same results).
+        The thread waits for spaCy's background load (`start_loading_nlp`) without holding
+        `lock` (a source encoder's load is never kept waiting behind it) and never loads it
+        itself. A failure is left to the detector that parses next, which raises it."""
+
+        def work() -> None:
+            self.finish_loading_nlp()
+            if self._nlp is None:  # the load failed: the detector that parses raises it
+                return
+            try:
+                docs = self.parse(texts)
+                if entities:
+                    self.add_entities(docs)
+            except Exception:  # noqa: BLE001, S110 - the next parse raises it in the audit
+                pass
+
+        thread = threading.Thread(target=work, name="auditor-parse", daemon=True)
+        thread.start()
+        return thread
+
 
 @dataclass
 class _AuditCache:
@@ -297,6 +323,12 @@ class Detector(ABC):
     parses: ClassVar[bool] = False
     """Reads spaCy (`AuditContext.parsed`, `Resources.nlp`): an audit running it starts
     loading spaCy in the background at its start (`Resources.start_loading_nlp`)."""
+    parses_documents: ClassVar[bool] = False
+    """With `ParseScope.ALL`, parses every MT and reference sentence (`AuditContext.parsed`
+    of whole documents): an audit running it parses them all on a background thread from its
+    start, while the sentences are encoded (`Resources.parse_in_background`)."""
+    reads_entities: ClassVar[bool] = False
+    """Reads the entity recogniser's spans of the sentences it parses (`entities=True`)."""
 
     def ready(self, ctx: AuditContext) -> bool:
         """Every required input is there, and the MT has a sentence to check."""

@@ -205,6 +205,7 @@ class ContentDetector(Detector):
     id = "content"
     requires = frozenset({Input.REFERENCES})
     parses = True
+    parses_documents = True
     produces = frozenset({FindingKind.OMISSION, FindingKind.ADDITION,
                           FindingKind.MISTRANSLATION})
 

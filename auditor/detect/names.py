@@ -655,6 +655,8 @@ class NameDetector(Detector):
     id = "names"
     requires = frozenset({Input.REFERENCES})
     parses = True
+    parses_documents = True
+    reads_entities = True
     produces = frozenset({FindingKind.NAME})
 
     def __init__(self, weights: Sequence[float] | None = None):

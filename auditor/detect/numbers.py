@@ -256,6 +256,8 @@ class NumberDetector(Detector):
     id = "numbers"
     requires = frozenset({Input.REFERENCES})
     parses = True
+    parses_documents = True
+    reads_entities = True
     produces = frozenset({FindingKind.NUMBER})
 
     def find(self, ctx: AuditContext) -> list[Finding]:
