@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import replace
 
+from auditor.lang.scripts import HAN, HANGUL, KANA
 from auditor.result import Document, SegmentedDocument, Sentence
 
 _PYSBD_LANGS = {"en", "de", "fr", "es", "it", "nl", "da", "pl", "ru", "bg", "el", "ar", "fa",
@@ -45,9 +46,9 @@ _CLOSING = ".!?…)]\"”’' "
 def detect_lang(text: str) -> str:
     """Script-based guess, enough to choose a segmenter: zh, ja, ko or en (Latin, default)."""
     sample = text[:5000]
-    kana = len(re.findall(r"[\u3040-\u30ff]", sample))
-    hangul = len(re.findall(r"[\uac00-\ud7af]", sample))
-    han = len(re.findall(r"[\u4e00-\u9fff]", sample))
+    kana = len(re.findall(f"[{KANA}]", sample))
+    hangul = len(re.findall(f"[{HANGUL}]", sample))
+    han = len(re.findall(f"[{HAN}]", sample))
     letters = len(re.findall(r"[A-Za-z]", sample))
     if kana > 0.05 * (han + kana + 1) and kana + han > letters / 3:
         return "ja"

@@ -72,3 +72,13 @@ def test_lines_segmentation_of_chinese_does_not_split_on_full_stops():
     text = "第一句。第二句。\r\n第三句！"
     assert segment_document(Document(text=text, lang="zh"), "lines").texts == [
         "第一句。第二句。", "第三句！"]
+
+
+def test_detect_lang_reads_han_as_lang_scripts_does():
+    """The language guess counts Han letters over the same ranges as the rest of the package
+    (`auditor.lang.scripts.HAN`): a text in extension-A or compatibility ideographs is Chinese
+    too (it counted only the basic block before, so such a text was "en")."""
+    assert detect_lang("㐀㐁㐂㐃㐄㐅。") == "zh"
+    assert detect_lang("\uf900\uf901\uf902\uf903\uf904\uf905。") == "zh"  # compatibility
+    assert detect_lang("这是一个句子。") == "zh"
+    assert detect_lang("An English sentence with one 字.") == "en"

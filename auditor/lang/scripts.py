@@ -7,7 +7,10 @@ import re
 
 # Han (with extension A and compatibility ideographs), kana and Hangul syllables: letters an
 # English text has only when something was left untranslated or quoted.
-CJK_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
+HAN = "\u3400-\u9fff\uf900-\ufaff"
+KANA = "\u3040-\u30ff"
+HANGUL = "\uac00-\ud7af"
+CJK_LETTERS = KANA + HAN + HANGUL
 # Text of a language written without spaces, for counting its length in characters: the letters
 # and the CJK blocks between kana and Han (bopomofo, Hangul jamo, enclosed and compatibility
 # forms such as "㎡", which an English text may use but which are not words left untranslated).
@@ -36,5 +39,5 @@ def cjk_text_count(text: str) -> int:
     return len(_CJK_TEXT.findall(text))
 
 
-__all__ = ["CJK_LETTERS", "CJK_TEXT", "LANGUAGE_NAMES", "cjk_letter_count", "cjk_runs",
-           "cjk_text_count"]
+__all__ = ["CJK_LETTERS", "CJK_TEXT", "HAN", "HANGUL", "KANA", "LANGUAGE_NAMES",
+           "cjk_letter_count", "cjk_runs", "cjk_text_count"]
