@@ -98,7 +98,7 @@ def test_signature_golden():
         "minsim:0.4|mdelta:0.05|mmax:3|lex:0.25|srcsim:0.3|maxb:5000000|maxsent:1000|"
         "maxdoc:100000|refine:True|gdelta:0.05|"
         "gexp:0.0|lenw:0.4|anchor:0.7|win:1|gmax:5|gap1:True|prune:0.0|lr_en:0.97|lr_zh:3.8|"
-        "parse:all|src:use-multilingual-v3|dcfg:d36bc674|det:names"
+        "parse:all|src:use-multilingual-v3|dcfg:d7f610ef|det:names"
     )
     lines = AuditSignature.build("all-MiniLM-L6-v2", AuditConfig(segmentation="lines"))
     assert "|seg:lines|" in lines.short()

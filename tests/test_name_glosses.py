@@ -167,6 +167,48 @@ def test_another_person_where_the_source_names_a_dictionary_person(auditor) -> N
     assert "CC-CEDICT: 爱因斯坦 = Albert Einstein" in found[0].evidence
 
 
+def test_every_form_the_dictionary_gives_a_name_abbreviations_included() -> None:
+    from auditor.lang.name_glosses import forms_named
+
+    assert {"香港", "港"} <= forms_named("Hong Kong")  # 港: "Hong Kong (abbr. for 香港)"
+    assert {"上海", "沪"} <= forms_named("shanghai")  # 沪: "short name for Shanghai"
+    assert "北京" in forms_named("Beijing") and "上海" not in forms_named("Beijing")
+    assert forms_named("Ríos") == frozenset()  # 里奥斯 "Ríos (name)": a surname, not a place
+    assert forms_named("Nowhereville") == frozenset()
+
+
+# A place the source does not name, where it names another (the MT swapped one real place for
+# another: nothing about the spelling is wrong).
+PLACE_SRC = "上海市政府周一宣布，将从下个月起延长地铁的运营时间。"
+PLACE_MT = ("The Shanghai municipal government announced on Monday that it will extend the "
+            "operating hours of the subway from next month.")
+ABROAD_SRC = "代表团昨天抵达曼谷，将与当地企业举行会谈。"
+ABROAD_MT = "The delegation arrived in Bangkok yesterday and will hold talks with local firms."
+
+
+@pytest.mark.parametrize("src, mt, right, wrong, form, wrong_form", [
+    (PLACE_SRC, PLACE_MT, "Shanghai", "Beijing", "上海市", "北京"),
+    (ABROAD_SRC, ABROAD_MT, "Bangkok", "Jakarta", "曼谷", "雅加达"),
+], ids=["at home", "abroad"])
+def test_a_place_the_source_does_not_name_stands_where_it_names_another(
+        auditor, src: str, mt: str, right: str, wrong: str, form: str, wrong_form: str) -> None:
+    from auditor.result import Severity
+
+    assert _source_names(auditor, mt, src) == []
+    found = _source_names(auditor, mt.replace(right, wrong), src)
+    assert [(f.mt_text, f.canonical, f.severity) for f in found] == [
+        (wrong, right, Severity.MAJOR)]
+    assert f"CC-CEDICT: {form} = {right}" in found[0].evidence
+    assert f"{wrong} ({wrong_form}" in found[0].evidence
+    assert found[0].source is not None and found[0].source.text == form
+
+
+def test_a_place_the_source_names_by_its_abbreviation_is_no_swap(auditor) -> None:
+    src = "沪港两地将进一步加强金融合作。"
+    mt = "Shanghai and Hong Kong will further strengthen financial cooperation."
+    assert _source_names(auditor, mt, src) == []
+
+
 # ---- reference side, through the real pipeline ---------------------------------------------
 SENDAI_REF = ("Ministers met in Sendai on Tuesday to discuss trade. They agreed to meet again "
               "next year.")

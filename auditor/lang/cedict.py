@@ -138,6 +138,11 @@ class Cedict:
                               "WHERE skey >= ? AND skey < ? ORDER BY id", (key, key[:-1] + "!"))
         return tuple(e for e in found if len(e.syllables) <= len(syllables) + most_more)
 
+    def proper_entries(self) -> tuple[CedictEntry, ...]:
+        """Every proper-noun entry (capitalised pinyin: names, places, organisations)."""
+        return self._entries("SELECT trad, simp, pinyin, glosses FROM entries "
+                             "WHERE pinyin GLOB '[A-Z]*' ORDER BY id", ())
+
     def entries(self) -> tuple[CedictEntry, ...]:
         """Every entry, in file order (for fitting tables from the whole dictionary)."""
         return self._entries("SELECT trad, simp, pinyin, glosses FROM entries ORDER BY id", ())

@@ -20,7 +20,7 @@ rendering, so a document costs one dictionary query per distinct name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import product
 
@@ -156,6 +156,31 @@ def rendering_glosses(text: str) -> tuple[GlossReading, ...]:
     return tuple(out)
 
 
+# A gloss naming a place or organisation by an abbreviation ("short name for Shanghai" for 沪,
+# "(bound form) USA (abbr. for 美国)" for 美): the form names it all the same.
+_ABBREVIATION = re.compile(r"^(?:\(bound form\)\s*)?(?:abbr\. for |short name for |short for )?",
+                           re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _forms_by_name() -> dict[str, frozenset[str]]:
+    """Folded English name -> the Chinese forms (simplified and traditional) of every
+    proper-noun entry giving that name, abbreviations included. A transliterated surname ("Green
+    (name)" for 格林) names no place or organisation and is left out."""
+    index: dict[str, set[str]] = {}
+    for entry in load_cedict().proper_entries():
+        glosses = tuple(_ABBREVIATION.sub("", g) for g in entry.glosses if "(name)" not in g)
+        for name in entry_names(replace(entry, glosses=glosses)):
+            index.setdefault(fold(name), set()).update((entry.simplified, entry.traditional))
+    return {key: frozenset(forms) for key, forms in index.items()}
+
+
+def forms_named(name: str) -> frozenset[str]:
+    """The Chinese forms CC-CEDICT gives this English name ("Hong Kong" -> 香港, 港, ...): a
+    source that holds none of them does not name it. Built once per process (about 0.2 s)."""
+    return _forms_by_name().get(fold(name), frozenset())
+
+
 def name_words(name: str) -> frozenset[str]:
     """Folded words of an English name, split as `Mention.words` splits them ("Kyōdō" ->
     kyodo, "Kim Jong-un" -> kim, jong, un)."""
@@ -188,5 +213,6 @@ def best_gloss_match(text: str, entity_words: frozenset[str] | set[str]
     return best
 
 
-__all__ = ["GlossReading", "best_gloss_match", "entry_names", "gloss_matches", "name_words",
+__all__ = ["GlossReading", "best_gloss_match", "entry_names", "forms_named", "gloss_matches",
+           "name_words",
            "rendering_glosses", "rendering_syllables"]

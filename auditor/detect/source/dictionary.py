@@ -20,14 +20,14 @@ whole). Only forms that are proper nouns and nothing else are taken (万象 is V
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from auditor.config import SourceConfig
 from auditor.detect.base import AuditContext
 from auditor.lang.cedict import load_cedict
-from auditor.lang.name_glosses import entry_names, name_words
+from auditor.lang.name_glosses import entry_names, forms_named, name_words
 from auditor.lang.romanize import fold
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
@@ -113,25 +113,36 @@ def english_name_of(form: str, min_chars: int = _DEFAULT.dictionary_min_form_cha
     return tuple(names), pinyin, head, person
 
 
-def dictionary_names(text: str, settings: SourceConfig = _DEFAULT) -> list[DictionaryName]:
-    """Forms in Chinese `text` (forward longest match over the dictionary's headwords) that the
-    dictionary gives a non-romanised English name."""
+# A date's unit after a numeral ("2月11日电": "dispatch of the 11th", not 日电, NEC).
+_DATE_UNIT = re.compile(r"(?<=[0-9０-９一二三四五六七八九十])[年月日号]")
+
+
+def headwords(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, form) of the dictionary headwords in Chinese `text`, by forward longest match;
+    a date's unit after a numeral starts none."""
     cedict = load_cedict()
-    out: list[DictionaryName] = []
     i = 0
     while i < len(text):
-        if not ("\u3400" <= text[i] <= "\u9fff"):
+        if not ("\u3400" <= text[i] <= "\u9fff") or _DATE_UNIT.match(text, i):
             i += 1
             continue
         word = cedict.longest_match(text, i)
         if word is None:
             i += 1
             continue
+        yield i, word
+        i += len(word)
+
+
+def dictionary_names(text: str, settings: SourceConfig = _DEFAULT) -> list[DictionaryName]:
+    """Forms in Chinese `text` (forward longest match over the dictionary's headwords) that the
+    dictionary gives a non-romanised English name."""
+    out: list[DictionaryName] = []
+    for i, word in headwords(text):
         known = english_name_of(word, settings.dictionary_min_form_chars,
                                 settings.dictionary_max_description_words)
         if known is not None:
             out.append(DictionaryName(i, i + len(word), word, *known))
-        i += len(word)
     return out
 
 
@@ -242,6 +253,172 @@ def dictionary_findings(ctx: AuditContext, pairs: Sequence[AlignmentPair],
     return findings
 
 
+# spaCy labels of an MT name that the source must name too: places, and (only where the source
+# names a dictionary place or organisation the MT leaves out) organisations.
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+ORGANISATION_LABELS = frozenset({"ORG"})
+# An entity right after "<Capitalised> of" is part of a longer name ("Ruins of St. Paul's").
+_INSIDE_A_NAME = re.compile(r"[A-Z][\w'’.]*\s+(?:of|de|du|the)\s+$")
+_POSSESSIVE = re.compile(r"(?:['’]s?)?$")
+_GLOSS_WORD = re.compile(r"\b[A-Z][A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class SourcePlace:
+    """A place or organisation of the source (a proper-noun entry, no person) and the English
+    names the dictionary gives it, its own pinyin included (上海, Shanghai)."""
+
+    start: int
+    end: int
+    form: str
+    english: tuple[str, ...]
+    pinyin: tuple[str, ...]
+    gloss_words: frozenset[str]  # folded capitalised words of its glosses ("tiktok", "csrc")
+
+    def describe(self) -> str:
+        return f"CC-CEDICT: {self.form} = {self.english[0]}"
+
+
+@lru_cache(maxsize=8192)
+def _place_entry(form: str, min_chars: int) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                     frozenset[str]] | None:
+    """(English names, pinyin, gloss words) of a form the dictionary holds only as a proper noun
+    that is not a person; None otherwise."""
+    if len(form) < min_chars:
+        return None
+    entries = load_cedict().lookup(form)
+    if not entries or any(not e.is_proper for e in entries):
+        return None
+    if any(_LIFE_SPAN.search(g) or "(name)" in g for e in entries for g in e.glosses):
+        return None
+    names: list[str] = []
+    for e in entries:
+        names += [n for n in entry_names(e) if n not in names]
+    if not names or any(" and " in n for n in names):
+        return None  # 沪宁, "Shanghai and Nanjing": two places, or none
+    words = frozenset(fold(w) for e in entries for g in e.glosses for w in _GLOSS_WORD.findall(g))
+    return tuple(names), entries[0].syllables, words
+
+
+def source_places(text: str, settings: SourceConfig = _DEFAULT) -> list[SourcePlace]:
+    """The places and organisations a Chinese `text` names by a dictionary form."""
+    out = []
+    for i, word in headwords(text):
+        known = _place_entry(word, settings.dictionary_min_form_chars)
+        if known is not None:
+            out.append(SourcePlace(i, i + len(word), word, *known))
+    return out
+
+
+def _place_rendered(place: SourcePlace, mt_words: set[str], vocabulary: frozenset[str]) -> bool:
+    """The MT renders the place (`renders`), writes its pinyin, a capitalised word of its glosses
+    ("TikTok" for 抖音), or a word derived from its name ("Vietnamese" of Vietnam); or the place
+    has no name to render (a phrase of ordinary words, "Milky Way" for 银河)."""
+    name = DictionaryName(place.start, place.end, place.form, place.english, place.pinyin, "")
+    if renders(name, mt_words) or "".join(place.pinyin) in mt_words or place.gloss_words & mt_words:
+        return True
+    words = {w for n in place.english for w in name_words(n)}
+    if all(w in vocabulary for w in words) and any(len(n.split()) > 1 for n in place.english):
+        return True
+    return any(len(w) >= 4 and len(m) >= 4 and (m.startswith(w[:max(4, len(w) - 3)])
+                                               or w.startswith(m[:max(4, len(m) - 3)]))
+               for w in words for m in mt_words)
+
+
+def _source_readings(texts: Sequence[str], most: int = 4) -> set[str]:
+    """Pinyin of every run of 1..`most` Han characters of these texts, letters only: an MT name
+    spelled so transliterates the source ("Sifang" for 四方), it names nothing new."""
+    from pypinyin import Style, lazy_pinyin
+
+    out: set[str] = set()
+    for text in texts:
+        for run in re.findall(r"[\u3400-\u9fff]+", text):
+            syllables = lazy_pinyin(run, style=Style.NORMAL, v_to_u=True)
+            for i in range(len(syllables)):
+                for j in range(i + 1, min(len(syllables), i + most) + 1):
+                    out.add(fold("".join(syllables[i:j])))
+    return out
+
+
+def _main_form(name: str, forms: frozenset[str]) -> str:
+    """The form the dictionary gives this very name, for the evidence: an entry whose English
+    is just the name (北京 "Beijing", not 京剧 "Beijing opera"), else the shortest form."""
+    cedict = load_cedict()
+    key = fold(name)
+
+    def rank(form: str) -> tuple[bool, bool, int, str]:
+        exact = any(e.simplified == form and e.english and fold(e.english[0]) == key
+                    for e in cedict.lookup(form))
+        return not exact, len(form) < 2, len(form), form
+
+    return min(forms, key=rank)
+
+
+def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
+                   reference_keys: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """A place the MT names that the source does not: no Chinese form CC-CEDICT gives the name
+    (abbreviations included: 沪 names Shanghai) is anywhere in the source text, the NER calls it
+    a place, and it is not the pinyin of the aligned source words. Where the aligned source
+    names a dictionary place the MT does not render, the MT name stands in its place ("Beijing"
+    for 上海: the finding names 上海 = Shanghai); an organisation counts only then. Major."""
+    from auditor.lang.zh_names import capitalised_runs, sub_runs
+
+    assert ctx.source is not None
+    settings = ctx.config.source
+    src_doc, mt_text = ctx.source.doc.text, ctx.mt.doc.text
+    findings: list[Finding] = []
+    for pair in pairs:
+        candidates: dict[tuple[int, int], tuple[int, str, frozenset[str]]] = {}
+        mt_words: set[str] = set()
+        for i in pair.mt:
+            s = ctx.mt.sentences[i]
+            mt_words |= name_words(mt_text[s.start:s.end])
+            for start, _, run in capitalised_runs(mt_text[s.start:s.end]):
+                for a, b, text in sub_runs(s.start + start, run):
+                    forms = forms_named(text)
+                    if (forms and fold(text) not in reference_keys
+                            and not any(f in src_doc for f in forms)):
+                        candidates[(a, b)] = (i, text, forms)
+        if not candidates:
+            continue
+        sources = [ctx.source.sentences[j] for j in pair.other]
+        readings = _source_readings([src_doc[s.start:s.end] for s in sources])
+        candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in readings}
+        if not candidates:
+            continue
+        vocabulary = _vocabulary(ctx)
+        missing = [(p, Span(s.start + p.start, s.start + p.end, p.form)) for s in sources
+                   for p in source_places(src_doc[s.start:s.end], settings)
+                   if not _place_rendered(p, mt_words, vocabulary)]
+        labels = PLACE_LABELS | (ORGANISATION_LABELS if missing else frozenset())
+        for i, a, b, _, label in _entities(ctx, sorted({v[0] for v in candidates.values()}),
+                                           labels):
+            if mt_text[a:a + 4].lower() == "the ":
+                a += 4
+            b -= len(_POSSESSIVE.search(mt_text[a:b]).group())  # type: ignore[union-attr]
+            if (a, b) not in candidates or _INSIDE_A_NAME.search(mt_text[:a]):
+                continue
+            _, text, forms = candidates.pop((a, b))
+            form = _main_form(text, forms)
+            if missing:
+                place, span = missing.pop(0)
+                evidence = (f"the source names {place.form} here ({place.describe()}) and the "
+                            f"MT does not render it; it writes {text} ({form}), which the "
+                            f"source does not name")
+            elif label not in PLACE_LABELS:
+                continue
+            else:
+                place, span = None, None
+                evidence = (f"the MT names {text} ({form}), a place the source does not name: "
+                            f"none of the Chinese forms CC-CEDICT gives {text} is in it")
+            findings.append(Finding(
+                kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b,
+                mt_text=text, evidence=evidence, source=span, mt_sentence=i,
+                canonical=place.english[0] if place else None,
+                confidence=settings.dictionary_unnamed_place_confidence[int(place is not None)]))
+    return findings
+
+
 def other_people(ctx: AuditContext, pair: AlignmentPair,
                  missing: list[tuple[DictionaryName, Span]], explained: set[str]
                  ) -> list[Finding]:
@@ -278,6 +455,13 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
 
 def _people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int, int, str]]:
     """MT person entities (spaCy NER) in these sentences: (sentence, start, end, text)."""
+    return [(i, a, b, text) for i, a, b, text, _ in _entities(ctx, sentences, {"PERSON"})]
+
+
+def _entities(ctx: AuditContext, sentences: list[int], labels: set[str] | frozenset[str]
+              ) -> list[tuple[int, int, int, str, str]]:
+    """MT entities (spaCy NER) with these labels in these sentences: (sentence, start, end,
+    text, label), document offsets."""
     from auditor.detect.clauses import sentence_offsets
 
     chosen = [ctx.mt.sentences[i] for i in sentences]
@@ -287,9 +471,9 @@ def _people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int, int
     for sent, doc in zip(chosen, docs, strict=True):
         offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
         for e in doc.ents:
-            if e.label_ == "PERSON":
+            if e.label_ in labels:
                 a, b = offsets[e.start_char], offsets[e.end_char - 1] + 1
-                out.append((sent.index, a, b, ctx.mt.doc.text[a:b]))
+                out.append((sent.index, a, b, ctx.mt.doc.text[a:b], e.label_))
     return out
 
 
@@ -297,15 +481,20 @@ def _english_words_only(ctx: AuditContext, name: DictionaryName) -> bool:
     """Every English name of the entry is made of English words ("Double Ninth" for 重阳): a
     translation, not a name that its pinyin would get wrong. (Not asked of persons: WordNet
     lists famous people, "Albert Einstein".)"""
+    vocabulary = _vocabulary(ctx)
+    return all(all(w in vocabulary for w in name_words(n)) for n in name.english)
+
+
+def _vocabulary(ctx: AuditContext) -> frozenset[str]:
     from auditor.detect.names import english_words
 
-    vocabulary = english_words(ctx.resources.nlp)
-    return all(all(w in vocabulary for w in name_words(n)) for n in name.english)
+    return english_words(ctx.resources.nlp)
 
 
 def _stop_words(ctx: AuditContext) -> frozenset[str]:
     return frozenset(ctx.resources.nlp.Defaults.stop_words)
 
 
-__all__ = ["DictionaryName", "calque_span", "dictionary_findings", "dictionary_names",
-           "english_name_of", "renders"]
+__all__ = ["DictionaryName", "SourcePlace", "calque_span", "dictionary_findings",
+           "dictionary_names", "english_name_of", "headwords", "renders", "source_places",
+           "unnamed_places"]

@@ -7,7 +7,7 @@ import re
 
 from auditor.detect.base import AuditContext
 from auditor.detect.source.common import raw_text
-from auditor.detect.source.dictionary import dictionary_findings
+from auditor.detect.source.dictionary import dictionary_findings, unnamed_places
 from auditor.lang.romanize import fold, wade_giles
 from auditor.lang.zh_names import (
     SourceName,
@@ -35,6 +35,9 @@ def find_names(ctx: AuditContext, pairs: list[AlignmentPair]) -> list[Finding]:
     source_keys = {fold(r) for names in names_in for name in names
                    for r in (*name.romanisations, *wade_giles(name.text))}
     known = dictionary_findings(ctx, pairs, reference_keys, source_keys)
+    taken = [(f.mt_start or 0, f.mt_end or 0) for f in known]
+    known += [f for f in unnamed_places(ctx, pairs, reference_keys)
+              if not any(a < (f.mt_end or 0) and (f.mt_start or 0) < b for a, b in taken)]
     taken = [(f.mt_start or 0, f.mt_end or 0) for f in known]
     return known + [f for f in romanised_names(ctx, pairs, reference_keys, names_in)
                     if not any(a < (f.mt_end or 0) and (f.mt_start or 0) < b for a, b in taken)]
