@@ -203,6 +203,20 @@ def test_a_place_the_source_does_not_name_stands_where_it_names_another(
     assert found[0].source is not None and found[0].source.text == form
 
 
+def test_another_organisation_by_its_acronym_where_the_source_names_one(auditor) -> None:
+    from auditor.lang.name_glosses import forms_named
+
+    assert "证监会" in forms_named("CSRC")  # "China Securities Regulatory Commission (CSRC)"
+    assert forms_named("PRC") == frozenset()  # "Ministry of Transport (PRC)" is no acronym
+    src = "证监会周五发布了新的上市规则。"
+    for right in ("The CSRC", "The China Securities Regulatory Commission"):
+        assert _source_names(auditor, f"{right} issued new listing rules on Friday.", src) == []
+    found = _source_names(auditor, "The SEC issued new listing rules on Friday.", src)
+    assert [(f.mt_text, f.canonical) for f in found] == [
+        ("SEC", "China Securities Regulatory Commission")]
+    assert "CC-CEDICT: 证监会 = China Securities Regulatory Commission" in found[0].evidence
+
+
 def test_a_place_the_source_names_by_its_abbreviation_is_no_swap(auditor) -> None:
     src = "沪港两地将进一步加强金融合作。"
     mt = "Shanghai and Hong Kong will further strengthen financial cooperation."

@@ -170,9 +170,29 @@ def _forms_by_name() -> dict[str, frozenset[str]]:
     index: dict[str, set[str]] = {}
     for entry in load_cedict().proper_entries():
         glosses = tuple(_ABBREVIATION.sub("", g) for g in entry.glosses if "(name)" not in g)
-        for name in entry_names(replace(entry, glosses=glosses)):
+        names = [*entry_names(replace(entry, glosses=glosses)),
+                 *(a for g in glosses for a in _acronyms(g))]
+        for name in names:
             index.setdefault(fold(name), set()).update((entry.simplified, entry.traditional))
     return {key: frozenset(forms) for key, forms in index.items()}
+
+
+_ACRONYM = re.compile(r"^([^()]*)\(([A-Z]{2,6})\)")
+
+
+def _acronyms(gloss: str) -> list[str]:
+    """The acronym a gloss gives its name ("China Securities Regulatory Commission (CSRC)",
+    "U.S. Securities and Exchange Commission (SEC)"): initials of the name's capitalised words,
+    in order and ending with its last; not a bracketed country ("Ministry of Transport (PRC)")."""
+    match = _ACRONYM.match(gloss)
+    if match is None:
+        return []
+    initials = [w[0] for w in re.findall(r"[A-Z][\w.]*", match.group(1))]
+    acronym = match.group(2)
+    if not initials or acronym[-1] != initials[-1]:
+        return []
+    rest = iter(initials)
+    return [acronym] if all(letter in rest for letter in acronym) else []
 
 
 def forms_named(name: str) -> frozenset[str]:

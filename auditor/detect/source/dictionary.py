@@ -342,14 +342,18 @@ def _source_readings(texts: Sequence[str], most: int = 4) -> set[str]:
 
 def _main_form(name: str, forms: frozenset[str]) -> str:
     """The form the dictionary gives this very name, for the evidence: an entry whose English
-    is just the name (北京 "Beijing", not 京剧 "Beijing opera"), else the shortest form."""
+    is just the name, in the shortest gloss (北京 "Beijing", not 京剧 "Beijing opera"; 中国
+    "China" before 中华 "China (alternate formal name)"), not an abbreviation of another form
+    (美国证券交易委员会 for SEC, not 美国交会); else the shortest form."""
     cedict = load_cedict()
     key = fold(name)
 
-    def rank(form: str) -> tuple[bool, bool, int, str]:
-        exact = any(e.simplified == form and e.english and fold(e.english[0]) == key
-                    for e in cedict.lookup(form))
-        return not exact, len(form) < 2, len(form), form
+    def rank(form: str) -> tuple[bool, bool, bool, bool, int, int, str]:
+        entries = [e for e in cedict.lookup(form) if e.simplified == form]
+        exact = [len(e.glosses[0]) for e in entries if e.english and fold(e.english[0]) == key]
+        abbreviated = any(g.startswith("abbr. for") for e in entries for g in e.glosses)
+        return (not entries, not exact, abbreviated, len(form) < 2, len(form),
+                min(exact, default=0), form)
 
     return min(forms, key=rank)
 
