@@ -223,6 +223,24 @@ def test_a_place_the_source_names_by_its_abbreviation_is_no_swap(auditor) -> Non
     assert _source_names(auditor, mt, src) == []
 
 
+@pytest.mark.parametrize("src, right, wrong, canonical", [
+    # 西村: "Nishimura (Japanese surname)"; 里奥斯: "Ríos (name)"
+    ("日本经济产业大臣西村在记者会上表示，日本将继续支持自由贸易。",
+     "Japanese Economy Minister Yasutoshi Nishimura", "Japanese Economy Minister Shigeru Sakamoto",
+     "Nishimura"),
+    ("经济学家里奥斯在采访中表示，中国经济今年将稳步复苏。",
+     "Economist Julio Ríos", "Economist Carlos Mendez", "Ríos"),
+], ids=["surname", "name"])
+def test_another_person_where_the_source_names_a_dictionary_name_or_surname(
+        auditor, src: str, right: str, wrong: str, canonical: str) -> None:
+    tail = (" told reporters that Japan would continue to support free trade." if "日本" in src
+            else " said in an interview that China's economy would recover steadily this year.")
+    assert _source_names(auditor, right + tail, src) == []
+    found = _source_names(auditor, wrong + tail, src)
+    person = " ".join(wrong.split()[-2:])  # "Shigeru Sakamoto", "Carlos Mendez"
+    assert [(f.mt_text, f.canonical) for f in found] == [(person, canonical)]
+
+
 # ---- reference side, through the real pipeline ---------------------------------------------
 SENDAI_REF = ("Ministers met in Sendai on Tuesday to discuss trade. They agreed to meet again "
               "next year.")

@@ -46,7 +46,7 @@ class DictionaryName:
     english: tuple[str, ...]
     pinyin: tuple[str, ...]  # toneless syllables of the entry ("heng", "bin")
     head: str  # head noun of the entry's description ("agency"), "" if none
-    person: bool = False  # the entry gives a life span: "Chris Patten (1944-), ..."
+    person: bool = False  # a life span ("Chris Patten (1944-), ...") or "(name)", "(surname)"
 
     def describe(self) -> str:
         return f"CC-CEDICT: {self.form} = {self.english[0]}"
@@ -80,7 +80,9 @@ def description_head(gloss: str,
     return last if last.isalpha() and last.islower() else ""
 
 
-# A life span in a gloss marks a person: "(1952-)", "(c. 1983-)", "(1892-1980)".
+# A life span in a gloss marks a person: "(1952-)", "(c. 1983-)", "(1892-1980)"; so does a
+# description that is just "name" or "surname" ("Ríos (name)", "Nishimura (Japanese surname)").
+_PERSON_HEADS = frozenset({"name", "surname"})
 _LIFE_SPAN = re.compile(r"\((?:c\. ?)?\d{3,4}\s*-")
 
 
@@ -109,7 +111,7 @@ def english_name_of(form: str, min_chars: int = _DEFAULT.dictionary_min_form_cha
             head = head or description_head(gloss, max_description_words)
     if not names:
         return None
-    person = any(_LIFE_SPAN.search(g) for e in entries for g in e.glosses)
+    person = head in _PERSON_HEADS or any(_LIFE_SPAN.search(g) for e in entries for g in e.glosses)
     return tuple(names), pinyin, head, person
 
 
