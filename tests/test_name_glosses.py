@@ -217,6 +217,28 @@ def test_another_organisation_by_its_acronym_where_the_source_names_one(auditor)
     assert "CC-CEDICT: 证监会 = China Securities Regulatory Commission" in found[0].evidence
 
 
+def test_an_abbreviation_read_as_the_other_place_it_can_stand_for(auditor) -> None:
+    """澳 abbreviates Macao (澳门) and Australia (澳大利亚): in a source that writes 澳门 in full
+    and never Australia, "Australia" for 来澳 misreads it."""
+    src = "澳门旅游局昨天表示，将吸引更多香港旅客来澳留宿消费。"
+    mt = ("The Macao Government Tourist Office said yesterday that it would attract more Hong "
+          "Kong tourists to stay and spend in {}.")
+    assert _source_names(auditor, mt.format("Macao"), src) == []
+    found = _source_names(auditor, mt.format("Australia"), src)
+    assert [(f.mt_text, f.canonical) for f in found] == [("Australia", "Macao")]
+    assert "澳 stands for 澳门" in found[0].evidence
+    assert _source_names(auditor, "Officials said Australia would attract more tourists.",
+                         "官员表示，澳大利亚将吸引更多游客来澳。") == []
+
+
+def test_a_variant_the_source_names_gloss_is_no_swap(auditor) -> None:
+    """CC-CEDICT's English name of 英国 is "United Kingdom" and "Britain" is 不列颠, but 英国's
+    gloss says "United Kingdom of Great Britain and Northern Ireland": "Britain" renders it."""
+    src = "英国首相周一在伦敦发表讲话。"
+    assert _source_names(auditor, "Britain's prime minister gave a speech in London on Monday.",
+                         src) == []
+
+
 def test_a_place_the_source_names_by_its_abbreviation_is_no_swap(auditor) -> None:
     src = "沪港两地将进一步加强金融合作。"
     mt = "Shanghai and Hong Kong will further strengthen financial cooperation."

@@ -163,18 +163,22 @@ _ABBREVIATION = re.compile(r"^(?:\(bound form\)\s*)?(?:abbr\. for |short name fo
 
 
 @lru_cache(maxsize=1)
-def _forms_by_name() -> dict[str, frozenset[str]]:
-    """Folded English name -> the Chinese forms (simplified and traditional) of every
-    proper-noun entry giving that name, abbreviations included. A transliterated surname ("Green
-    (name)" for 格林) names no place or organisation and is left out."""
-    index: dict[str, set[str]] = {}
+def _name_index() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(folded English name -> the Chinese forms, simplified and traditional, of every
+    proper-noun entry giving that name, abbreviations included; form -> those folded names). A
+    transliterated surname ("Green (name)" for 格林) names no place or organisation and is left
+    out."""
+    forms: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
     for entry in load_cedict().proper_entries():
         glosses = tuple(_ABBREVIATION.sub("", g) for g in entry.glosses if "(name)" not in g)
-        names = [*entry_names(replace(entry, glosses=glosses)),
-                 *(a for g in glosses for a in _acronyms(g))]
-        for name in names:
-            index.setdefault(fold(name), set()).update((entry.simplified, entry.traditional))
-    return {key: frozenset(forms) for key, forms in index.items()}
+        for name in (*entry_names(replace(entry, glosses=glosses)),
+                     *(a for g in glosses for a in _acronyms(g))):
+            forms.setdefault(fold(name), set()).update((entry.simplified, entry.traditional))
+            for form in (entry.simplified, entry.traditional):
+                names.setdefault(form, set()).add(fold(name))
+    return ({k: frozenset(v) for k, v in forms.items()},
+            {k: frozenset(v) for k, v in names.items()})
 
 
 _ACRONYM = re.compile(r"^([^()]*)\(([A-Z]{2,6})\)")
@@ -198,7 +202,13 @@ def _acronyms(gloss: str) -> list[str]:
 def forms_named(name: str) -> frozenset[str]:
     """The Chinese forms CC-CEDICT gives this English name ("Hong Kong" -> 香港, 港, ...): a
     source that holds none of them does not name it. Built once per process (about 0.2 s)."""
-    return _forms_by_name().get(fold(name), frozenset())
+    return _name_index()[0].get(fold(name), frozenset())
+
+
+def names_of_form(form: str) -> frozenset[str]:
+    """The folded English names CC-CEDICT gives a form (澳 -> macao, australia), abbreviations
+    included: the inverse of `forms_named`."""
+    return _name_index()[1].get(form, frozenset())
 
 
 def name_words(name: str) -> frozenset[str]:
@@ -234,5 +244,5 @@ def best_gloss_match(text: str, entity_words: frozenset[str] | set[str]
 
 
 __all__ = ["GlossReading", "best_gloss_match", "entry_names", "forms_named", "gloss_matches",
-           "name_words",
+           "name_words", "names_of_form",
            "rendering_glosses", "rendering_syllables"]

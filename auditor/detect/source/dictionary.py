@@ -27,7 +27,7 @@ from functools import lru_cache
 from auditor.config import SourceConfig
 from auditor.detect.base import AuditContext
 from auditor.lang.cedict import load_cedict
-from auditor.lang.name_glosses import entry_names, forms_named, name_words
+from auditor.lang.name_glosses import entry_names, forms_named, name_words, names_of_form
 from auditor.lang.romanize import fold
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
 
@@ -281,6 +281,9 @@ class SourcePlace:
         return f"CC-CEDICT: {self.form} = {self.english[0]}"
 
 
+_CROSS_REFERENCE = re.compile(r"\s*\S*[\u3400-\u9fff]\S*")
+
+
 @lru_cache(maxsize=8192)
 def _place_entry(form: str, min_chars: int) -> tuple[tuple[str, ...], tuple[str, ...],
                                                      frozenset[str]] | None:
@@ -295,7 +298,10 @@ def _place_entry(form: str, min_chars: int) -> tuple[tuple[str, ...], tuple[str,
         return None
     names: list[str] = []
     for e in entries:
-        names += [n for n in entry_names(e) if n not in names]
+        for name in entry_names(e):
+            name = _CROSS_REFERENCE.sub("", name).strip()  # "United Kingdom 聯合王國|联合王国"
+            if name and name not in names:
+                names.append(name)
     if not names or any(" and " in n for n in names):
         return None  # 沪宁, "Shanghai and Nanjing": two places, or none
     words = frozenset(fold(w) for e in entries for g in e.glosses for w in _GLOSS_WORD.findall(g))
@@ -327,6 +333,20 @@ def _place_rendered(place: SourcePlace, mt_words: set[str], vocabulary: frozense
                for w in words for m in mt_words)
 
 
+def _glossed_words(text: str) -> frozenset[str]:
+    """Folded words of the names CC-CEDICT glosses the proper nouns of `text` with, before any
+    comma ("United Kingdom of Great Britain and Northern Ireland" for 英国, "Myanmar (or
+    Burma)" for 缅甸): an MT name made of them renders the source in a variant the index of
+    English names lacks ("Britain"), it names nothing new."""
+    cedict = load_cedict()
+    words: set[str] = set()
+    for _, form in headwords(text):
+        for e in cedict.lookup(form):
+            if e.is_proper:
+                words.update(w for g in e.glosses for w in name_words(g.split(",")[0]))
+    return frozenset(words)
+
+
 def _source_readings(texts: Sequence[str], most: int = 4) -> set[str]:
     """Pinyin of every run of 1..`most` Han characters of these texts, letters only: an MT name
     spelled so transliterates the source ("Sifang" for 四方), it names nothing new."""
@@ -342,20 +362,44 @@ def _source_readings(texts: Sequence[str], most: int = 4) -> set[str]:
     return out
 
 
+def _named_in(name: str, forms: frozenset[str], source: str) -> tuple[bool, str, str | None]:
+    """Whether the source names `name` (one of its forms is in it). When the one form it holds
+    is a one-character abbreviation of several names, one of which it writes in full and never
+    this one (澳 is Macao or Australia; a source writing 澳门 and never 澳大利亚 or 澳洲 means
+    Macao), it does not: then also a note saying so and the English name meant."""
+    present = [f for f in forms if f in source]
+    if not present or any(len(f) > 1 for f in present):
+        return bool(present), "", None
+    key = fold(name)
+    for short in present:
+        others = [o for o in names_of_form(short) if o != key]
+        written = sorted(f for o in others for f in forms_named(o)
+                         if len(f) > 1 and short in f and f in source)
+        if not written:
+            return True, "", None
+    meant = next((e.english[0] for e in load_cedict().lookup(written[0]) if e.english), None)
+    return False, (f"its {'/'.join(present)} stands for {written[0]}, which it writes in full, "
+                   f"never for {name}"), meant
+
+
 def _main_form(name: str, forms: frozenset[str]) -> str:
-    """The form the dictionary gives this very name, for the evidence: an entry whose English
-    is just the name, in the shortest gloss (北京 "Beijing", not 京剧 "Beijing opera"; 中国
-    "China" before 中华 "China (alternate formal name)"), not an abbreviation of another form
-    (美国证券交易委员会 for SEC, not 美国交会); else the shortest form."""
+    """The form the dictionary gives this very name, for the evidence: an entry whose first
+    English rendering is the name (北京市 "Beijing", not 京剧 "Beijing opera"), in the shortest
+    gloss (中国 "China" before 中华 "China (alternate formal name)"), then the form given more
+    English names (美国 "United States", "USA", "US" before 米国); not an abbreviation of
+    another form (美国证券交易委员会 for SEC, not 美国交会) nor slang (英国 for UK, not 腐国);
+    else the shortest form."""
     cedict = load_cedict()
     key = fold(name)
 
-    def rank(form: str) -> tuple[bool, bool, bool, bool, int, int, str]:
+    def rank(form: str) -> tuple[bool, bool, bool, bool, bool, int, int, int, str]:  # best 1st
         entries = [e for e in cedict.lookup(form) if e.simplified == form]
         exact = [len(e.glosses[0]) for e in entries if e.english and fold(e.english[0]) == key]
         abbreviated = any(g.startswith("abbr. for") for e in entries for g in e.glosses)
-        return (not entries, not exact, abbreviated, len(form) < 2, len(form),
-                min(exact, default=0), form)
+        slang = any("slang" in g for e in entries for g in e.glosses)
+        return (not entries, slang, not exact, abbreviated, len(form) < 2,
+                min(exact, default=0), -len(names_of_form(form)) if exact else 0, len(form),
+                form)
 
     return min(forms, key=rank)
 
@@ -373,8 +417,10 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
     settings = ctx.config.source
     src_doc, mt_text = ctx.source.doc.text, ctx.mt.doc.text
     findings: list[Finding] = []
+    explained: frozenset[str] | None = None  # words the source's dictionary names are glossed by
     for pair in pairs:
-        candidates: dict[tuple[int, int], tuple[int, str, frozenset[str]]] = {}
+        candidates: dict[tuple[int, int],
+                         tuple[int, str, frozenset[str], str, str | None]] = {}
         mt_words: set[str] = set()
         for i in pair.mt:
             s = ctx.mt.sentences[i]
@@ -382,14 +428,18 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
             for start, _, run in capitalised_runs(mt_text[s.start:s.end]):
                 for a, b, text in sub_runs(s.start + start, run):
                     forms = forms_named(text)
-                    if (forms and fold(text) not in reference_keys
-                            and not any(f in src_doc for f in forms)):
-                        candidates[(a, b)] = (i, text, forms)
+                    if forms and fold(text) not in reference_keys:
+                        named, read_as, meant = _named_in(text, forms, src_doc)
+                        if not named:
+                            candidates[(a, b)] = (i, text, forms, read_as, meant)
         if not candidates:
             continue
         sources = [ctx.source.sentences[j] for j in pair.other]
         readings = _source_readings([src_doc[s.start:s.end] for s in sources])
-        candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in readings}
+        if explained is None:
+            explained = _glossed_words(src_doc)
+        candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in readings
+                      and not name_words(v[1]) <= explained}
         if not candidates:
             continue
         vocabulary = _vocabulary(ctx)
@@ -404,7 +454,7 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
             b -= len(_POSSESSIVE.search(mt_text[a:b]).group())  # type: ignore[union-attr]
             if (a, b) not in candidates or _INSIDE_A_NAME.search(mt_text[:a]):
                 continue
-            _, text, forms = candidates.pop((a, b))
+            _, text, forms, read_as, meant = candidates.pop((a, b))
             form = _main_form(text, forms)
             if missing:
                 place, span = missing.pop(0)
@@ -416,11 +466,12 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
             else:
                 place, span = None, None
                 evidence = (f"the MT names {text} ({form}), a place the source does not name: "
-                            f"none of the Chinese forms CC-CEDICT gives {text} is in it")
+                            + (read_as or f"none of the Chinese forms CC-CEDICT gives {text} "
+                               f"is in it"))
             findings.append(Finding(
                 kind=FindingKind.NAME, severity=Severity.MAJOR, mt_start=a, mt_end=b,
                 mt_text=text, evidence=evidence, source=span, mt_sentence=i,
-                canonical=place.english[0] if place else None,
+                canonical=place.english[0] if place else meant,
                 confidence=settings.dictionary_unnamed_place_confidence[int(place is not None)]))
     return findings
 
