@@ -221,8 +221,8 @@ class SourceConfig:
     # An MT place no Chinese form of which is in the source (`unnamed_places`): (alone, standing
     # where the aligned source names a dictionary place or organisation the MT leaves out). Not
     # fitted: set when the check was written; on the WMT23 zh-en news MQM dev data
-    # (`python benchmarks/evaluate_mqm.py --data news`) 12 of the 13 segments it adds hold a
-    # Major name error.
+    # (`python benchmarks/evaluate_mqm.py --data news`) all 15 segments it adds hold a Major
+    # name error.
     dictionary_unnamed_place_confidence: tuple[float, float] = (0.6, 0.7)
     # An MT name this close in spelling (rapidfuzz ratio, 0-100) to the English name misspells
     # it (the evidence says so; it is reported either way).

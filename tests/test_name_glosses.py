@@ -175,6 +175,7 @@ def test_every_form_the_dictionary_gives_a_name_abbreviations_included() -> None
     assert "北京" in forms_named("Beijing") and "上海" not in forms_named("Beijing")
     assert forms_named("Ríos") == frozenset()  # 里奥斯 "Ríos (name)": a surname, not a place
     assert forms_named("Nowhereville") == frozenset()
+    assert forms_named("Bank") == frozenset()  # only inside "Bank of China" (中国银行)
 
 
 # A place the source does not name, where it names another (the MT swapped one real place for

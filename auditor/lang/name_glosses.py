@@ -165,20 +165,40 @@ _ABBREVIATION = re.compile(r"^(?:\(bound form\)\s*)?(?:abbr\. for |short name fo
 @lru_cache(maxsize=1)
 def _name_index() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """(folded English name -> the Chinese forms, simplified and traditional, of every
-    proper-noun entry giving that name, abbreviations included; form -> those folded names). A
-    transliterated surname ("Green (name)" for 格林) names no place or organisation and is left
-    out."""
+    proper-noun entry giving that name, abbreviations included; form -> those folded names).
+
+    A name is a key only when some gloss is that very name ("Bank of China" makes no key "Bank",
+    "Green standard army" no key "Green"), but its forms are gathered as `entry_names` reads
+    every gloss ("Nanjing subprovincial city" is a form of Nanjing too): a source holding any of
+    them names it. A transliterated surname ("Green (name)" for 格林) names no place or
+    organisation and is left out."""
     forms: dict[str, set[str]] = {}
+    exact: set[str] = set()
     names: dict[str, set[str]] = {}
     for entry in load_cedict().proper_entries():
         glosses = tuple(_ABBREVIATION.sub("", g) for g in entry.glosses if "(name)" not in g)
-        for name in (*entry_names(replace(entry, glosses=glosses)),
-                     *(a for g in glosses for a in _acronyms(g))):
+        entry = replace(entry, glosses=glosses)
+        acronyms = [a for g in glosses for a in _acronyms(g)]
+        exact.update(fold(n) for n in (*_whole_names(entry), *acronyms))
+        for name in (*entry_names(entry), *acronyms):
             forms.setdefault(fold(name), set()).update((entry.simplified, entry.traditional))
             for form in (entry.simplified, entry.traditional):
                 names.setdefault(form, set()).add(fold(name))
-    return ({k: frozenset(v) for k, v in forms.items()},
-            {k: frozenset(v) for k, v in names.items()})
+    return ({k: frozenset(v) for k, v in forms.items() if k in exact},
+            {k: frozenset(n for n in v if n in exact) for k, v in names.items()})
+
+
+def _whole_names(entry: CedictEntry) -> list[str]:
+    """The glosses of a proper-noun entry that are a name and nothing more ("Macao", "Myanmar"
+    and "Burma" of "Myanmar (or Burma)"; not "Bank of China" nor "Green standard army")."""
+    out = []
+    for gloss in entry.english:
+        for part in re.split(r"\s+or\s+", gloss):
+            name = part.strip(" .;,")
+            if name[:1].isupper() and all(w[:1].isupper() or not w[:1].isalpha()
+                                          for w in name.split()):
+                out.append(name)
+    return out
 
 
 _ACRONYM = re.compile(r"^([^()]*)\(([A-Z]{2,6})\)")
@@ -201,7 +221,7 @@ def _acronyms(gloss: str) -> list[str]:
 
 def forms_named(name: str) -> frozenset[str]:
     """The Chinese forms CC-CEDICT gives this English name ("Hong Kong" -> 香港, 港, ...): a
-    source that holds none of them does not name it. Built once per process (about 0.2 s)."""
+    source that holds none of them does not name it. Built once per process (about 0.3 s)."""
     return _name_index()[0].get(fold(name), frozenset())
 
 

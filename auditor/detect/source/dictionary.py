@@ -20,13 +20,14 @@ whole). Only forms that are proper nouns and nothing else are taken (万象 is V
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from auditor.config import SourceConfig
 from auditor.detect.base import AuditContext
 from auditor.lang.cedict import load_cedict
+from auditor.lang.en_figures import MONTHS, WEEKDAYS
 from auditor.lang.name_glosses import entry_names, forms_named, name_words, names_of_form
 from auditor.lang.romanize import fold
 from auditor.result import AlignmentPair, Finding, FindingKind, Severity, Span
@@ -119,10 +120,13 @@ def english_name_of(form: str, min_chars: int = _DEFAULT.dictionary_min_form_cha
 _DATE_UNIT = re.compile(r"(?<=[0-9０-９一二三四五六七八九十])[年月日号]")
 
 
-def headwords(text: str) -> Iterator[tuple[int, str]]:
+@lru_cache(maxsize=4096)
+def headwords(text: str) -> tuple[tuple[int, str], ...]:
     """(offset, form) of the dictionary headwords in Chinese `text`, by forward longest match;
-    a date's unit after a numeral starts none."""
+    a date's unit after a numeral starts none. Cached per text: the name checks of one audit
+    read each source sentence several times."""
     cedict = load_cedict()
+    out = []
     i = 0
     while i < len(text):
         if not ("\u3400" <= text[i] <= "\u9fff") or _DATE_UNIT.match(text, i):
@@ -132,8 +136,9 @@ def headwords(text: str) -> Iterator[tuple[int, str]]:
         if word is None:
             i += 1
             continue
-        yield i, word
+        out.append((i, word))
         i += len(word)
+    return tuple(out)
 
 
 def dictionary_names(text: str, settings: SourceConfig = _DEFAULT) -> list[DictionaryName]:
@@ -263,6 +268,8 @@ ORGANISATION_LABELS = frozenset({"ORG"})
 _INSIDE_A_NAME = re.compile(r"[A-Z][\w'’.]*\s+(?:of|de|du|the)\s+$")
 _POSSESSIVE = re.compile(r"(?:['’]s?)?$")
 _GLOSS_WORD = re.compile(r"\b[A-Z][A-Za-z]+")
+# Months and weekdays are no places, though CC-CEDICT lists 二月 "February" as a proper noun.
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 @dataclass(frozen=True)
@@ -333,11 +340,16 @@ def _place_rendered(place: SourcePlace, mt_words: set[str], vocabulary: frozense
                for w in words for m in mt_words)
 
 
-def _glossed_words(text: str) -> frozenset[str]:
-    """Folded words of the names CC-CEDICT glosses the proper nouns of `text` with, before any
-    comma ("United Kingdom of Great Britain and Northern Ireland" for 英国, "Myanmar (or
+def _glossed_words(texts: Sequence[str]) -> frozenset[str]:
+    """Folded words of the names CC-CEDICT glosses the proper nouns of these texts with, before
+    any comma ("United Kingdom of Great Britain and Northern Ireland" for 英国, "Myanmar (or
     Burma)" for 缅甸): an MT name made of them renders the source in a variant the index of
     English names lacks ("Britain"), it names nothing new."""
+    return frozenset().union(*(_glossed_words_of(t) for t in texts))
+
+
+@lru_cache(maxsize=4096)
+def _glossed_words_of(text: str) -> frozenset[str]:
     cedict = load_cedict()
     words: set[str] = set()
     for _, form in headwords(text):
@@ -437,9 +449,13 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
         sources = [ctx.source.sentences[j] for j in pair.other]
         readings = _source_readings([src_doc[s.start:s.end] for s in sources])
         if explained is None:
-            explained = _glossed_words(src_doc)
+            explained = _glossed_words([src_doc[s.start:s.end] for s in ctx.source.sentences])
         candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in readings
-                      and not name_words(v[1]) <= explained}
+                      and not name_words(v[1]) <= explained and fold(v[1]) not in _CALENDAR}
+        if candidates:  # the recogniser runs only on sentences naming one in proper nouns
+            proper = _proper_noun_chars(ctx, sorted({v[0] for v in candidates.values()}))
+            candidates = {(a, b): v for (a, b), v in candidates.items()
+                          if all(k in proper for k in range(a, b) if mt_text[k].isalpha())}
         if not candidates:
             continue
         vocabulary = _vocabulary(ctx)
@@ -513,6 +529,21 @@ def other_people(ctx: AuditContext, pair: AlignmentPair,
 def _people(ctx: AuditContext, sentences: list[int]) -> list[tuple[int, int, int, str]]:
     """MT person entities (spaCy NER) in these sentences: (sentence, start, end, text)."""
     return [(i, a, b, text) for i, a, b, text, _ in _entities(ctx, sentences, {"PERSON"})]
+
+
+def _proper_noun_chars(ctx: AuditContext, sentences: list[int]) -> set[int]:
+    """Document offsets of the MT characters in proper nouns (spaCy's tagger: "February",
+    "Australia"; not "Chinese" in "Chinese officials"), in these sentences."""
+    from auditor.detect.clauses import sentence_offsets
+
+    chosen = [ctx.mt.sentences[i] for i in sentences]
+    out: set[int] = set()
+    for sent, doc in zip(chosen, ctx.resources.parse([s.text for s in chosen]), strict=True):
+        offsets = sentence_offsets(ctx.mt.doc.text, sent.start, sent.end, sent.text)
+        for tok in doc:
+            if tok.pos_ == "PROPN":
+                out.update(range(offsets[tok.idx], offsets[tok.idx + len(tok.text) - 1] + 1))
+    return out
 
 
 def _entities(ctx: AuditContext, sentences: list[int], labels: set[str] | frozenset[str]
