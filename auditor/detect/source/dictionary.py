@@ -447,21 +447,24 @@ def unnamed_places(ctx: AuditContext, pairs: Sequence[AlignmentPair],
         if not candidates:
             continue
         sources = [ctx.source.sentences[j] for j in pair.other]
+        vocabulary = _vocabulary(ctx)
+        missing = [(p, Span(s.start + p.start, s.start + p.end, p.form)) for s in sources
+                   for p in source_places(src_doc[s.start:s.end], settings)
+                   if not _place_rendered(p, mt_words, vocabulary)]
+        candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in _CALENDAR}
+        if not candidates:
+            continue
         readings = _source_readings([src_doc[s.start:s.end] for s in sources])
         if explained is None:
             explained = _glossed_words([src_doc[s.start:s.end] for s in ctx.source.sentences])
         candidates = {k: v for k, v in candidates.items() if fold(v[1]) not in readings
-                      and not name_words(v[1]) <= explained and fold(v[1]) not in _CALENDAR}
+                      and not name_words(v[1]) <= explained}
         if candidates:  # the recogniser runs only on sentences naming one in proper nouns
             proper = _proper_noun_chars(ctx, sorted({v[0] for v in candidates.values()}))
             candidates = {(a, b): v for (a, b), v in candidates.items()
                           if all(k in proper for k in range(a, b) if mt_text[k].isalpha())}
         if not candidates:
             continue
-        vocabulary = _vocabulary(ctx)
-        missing = [(p, Span(s.start + p.start, s.start + p.end, p.form)) for s in sources
-                   for p in source_places(src_doc[s.start:s.end], settings)
-                   if not _place_rendered(p, mt_words, vocabulary)]
         labels = PLACE_LABELS | (ORGANISATION_LABELS if missing else frozenset())
         for i, a, b, _, label in _entities(ctx, sorted({v[0] for v in candidates.values()}),
                                            labels):
