@@ -22,8 +22,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# The ONNX copy of the bundled MiniLM in the user cache ($$AUDITOR_CACHE_DIR or ~/.cache/auditor),
-# exported with torch once so that audits never import it (also done at first use).
+# The ONNX copies of the bundled MiniLM in the user cache ($$AUDITOR_CACHE_DIR or ~/.cache/auditor),
+# float exported with torch once so that audits never import it, and the static int8 copy audits
+# use by default (both also built at first use).
 models: install
 	$(BIN)/python -m auditor.export_onnx
 

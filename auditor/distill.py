@@ -114,7 +114,7 @@ def distill(target: Path) -> Path:
     except ImportError as exc:
         raise ModelError(f"cannot build the fast model: package {exc.name} is not installed"
                          ) from None
-    from auditor.embed import DEFAULT_MODEL, _minilm_dir, ensure_onnx_model
+    from auditor.embed import MINILM_MODEL, _minilm_dir, ensure_onnx_model
 
     tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
     vocab = tokenizer.get_vocab()
@@ -129,13 +129,13 @@ def distill(target: Path) -> Path:
     embeddings[kept] = reduced.astype(np.float16)
     config = {
         "model_type": "model2vec", "architectures": ["StaticModel"],
-        "tokenizer_name": DEFAULT_MODEL, "apply_pca": PCA_DIMS,
+        "tokenizer_name": MINILM_MODEL, "apply_pca": PCA_DIMS,
         "sif_coefficient": SIF_COEFFICIENT, "hidden_dim": PCA_DIMS, "seq_length": 1000000,
         "normalize": True, "pooling": "mean",
         "distilled_by": f"auditor.distill {DISTILL_VERSION} (model2vec recipe, ONNX MiniLM)",
     }
     model = StaticModel(vectors=embeddings, tokenizer=tokenizer, config=config,
-                        normalize=True, base_model_name=DEFAULT_MODEL)
+                        normalize=True, base_model_name=MINILM_MODEL)
     return _published(target, model.save_pretrained)
 
 

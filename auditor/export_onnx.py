@@ -1,13 +1,14 @@
 """Build step: export the bundled all-MiniLM-L6-v2 to ONNX, so audits run without torch.
 
-    python -m auditor.export_onnx [--int8] [--force]
+    python -m auditor.export_onnx [--force]
 
 This is the only module of the package that imports torch (and transformers); the audit path
 imports it only when the cached ONNX file is missing (`auditor.embed.onnx_model_path`), once
 per machine. The exported graph takes `input_ids` and `attention_mask` and returns the
 sentence vector exactly as sentence-transformers computes it for this model (mean pooling over
 the real tokens, then L2 normalisation), so the runtime side is one `session.run`.
-`--int8` also writes the static int8 copy (`quantize_int8`: no torch, no text needed).
+It then writes the static int8 copy the audits use by default (`quantize_int8`: no torch, no
+text needed); float audits (`--model all-MiniLM-L6-v2`) read the float file.
 The file is written to a temporary name and renamed, so concurrent first uses never read half
 a file.
 """
@@ -260,7 +261,6 @@ def quantize_int8(source: Path, target: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--int8", action="store_true", help="also write the int8 variant")
     parser.add_argument("--force", action="store_true", help="export even if cached")
     args = parser.parse_args(argv)
     from auditor.embed import onnx_model_path
@@ -270,11 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.force or not target.exists():
         export_minilm(target)
     print(f"{target} ({time.perf_counter() - t0:.1f} s)")
-    if args.int8:
-        q = onnx_model_path(int8=True)
-        if args.force or not q.exists():
-            quantize_int8(target, q)
-        print(q)
+    q = onnx_model_path(int8=True)
+    if args.force or not q.exists():
+        quantize_int8(target, q)
+    print(q)
     return 0
 
 

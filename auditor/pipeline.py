@@ -35,7 +35,7 @@ from auditor.detect import (
 from auditor.detect.coverage import load_models as coverage_models
 from auditor.detect.nlp import load_spacy
 from auditor.embed import (
-    DEFAULT_MODEL,
+    DEFAULT_ENCODER,
     FAST_MODEL,
     GLOSS_MODEL,
     MULTILINGUAL_MODEL,
@@ -132,6 +132,9 @@ def align_parallel_texts(
 class Auditor:
     """An MT auditor with its models loaded once. Reuse one instance for many documents.
 
+    `model`: the encoder by name (`auditor.embed.load_encoder`); by default MiniLM in static
+    int8 (`DEFAULT_ENCODER`), `all-MiniLM-L6-v2` for the float model.
+
     `fast=True` (or the encoder `fast`): static embeddings distilled from MiniLM
     (`python -m auditor.distill`), the thresholds refitted for them (`AuditConfig.fast`), the
     quality weights fitted on fast audits, the detectors that need contextual vectors
@@ -141,7 +144,7 @@ class Auditor:
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
+        model: str = DEFAULT_ENCODER,
         config: AuditConfig | None = None,
         detectors: Sequence[str] | None = None,
         encoder: Encoder | None = None,
@@ -150,7 +153,7 @@ class Auditor:
         fast: bool = False,
     ):
         if fast:
-            if model not in (DEFAULT_MODEL, FAST_MODEL, "fast"):
+            if model not in (DEFAULT_ENCODER, FAST_MODEL, "fast"):
                 raise ValueError(f"fast mode has its own encoder; model {model!r} cannot be used")
             model = FAST_MODEL
         self.encoder = encoder or load_encoder(model)
@@ -523,7 +526,7 @@ def audit(
     references: Sequence[DocumentInput] = (),
     source: DocumentInput | None = None,
     *,
-    model: str = DEFAULT_MODEL,
+    model: str = DEFAULT_ENCODER,
     config: AuditConfig | None = None,
     auditor: Auditor | None = None,
     segmentation: str | None = None,
@@ -547,7 +550,7 @@ def audit_batch(
     reference_columns: Sequence[str] | None = None,
     source_column: str | None = None,
     *,
-    model: str = DEFAULT_MODEL,
+    model: str = DEFAULT_ENCODER,
     config: AuditConfig | None = None,
     auditor: Auditor | None = None,
     progress: bool = True,

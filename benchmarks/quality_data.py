@@ -41,14 +41,21 @@ FAST = "-fast"
 
 def code_key(data_dir: Path | None = None) -> str:
     """Hash of the code the evidence depends on (alignment, encoders, segmenter, detectors and
-    their helpers, the evidence functions of auditor/quality.py) and of the data files.
+    their helpers, the evidence functions of auditor/quality.py), of the default encoder (its
+    name, int8 recipe and calibration) and of the data files.
     Renderers, result types and the quality model itself are left out: a refit needs no new
     audits. `--rebuild` forces new audits after a change this key cannot see."""
     import inspect
 
     from auditor import quality
+    from auditor.embed import DEFAULT_ENCODER
+    from auditor.export_onnx import calibration_tag
 
     h = hashlib.sha256()
+    # the encoder the audits use and, for int8, its recipe and calibration (the export code
+    # and the calibration file are outside the folders hashed below)
+    h.update(f"{DEFAULT_ENCODER}|{calibration_tag()}".encode())
+    h.update((ROOT / "auditor" / "export_onnx.py").read_bytes())
     auditor_dir = ROOT / "auditor"
     paths = [p for p in sorted(auditor_dir.rglob("*.py"))
              if p.relative_to(auditor_dir).parts[0] in _EVIDENCE_CODE]

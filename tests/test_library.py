@@ -47,7 +47,7 @@ def test_json_shape(seed_result):
             ref_text = seed_result.references[f["reference"]["doc"]].doc.text
             assert ref_text[f["reference"]["start"] : f["reference"]["end"]] == (
                 f["reference"]["text"])
-    assert data["signature"]["model"] == "all-MiniLM-L6-v2"
+    assert data["signature"]["model"] == "all-MiniLM-L6-v2-int8"
     assert 0.0 <= data["scores"]["overall"] <= 100.0
 
 

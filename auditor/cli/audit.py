@@ -11,7 +11,7 @@ import typer
 
 from auditor.cli.entry import FastOption, ModelOption, context_auditor, fail
 from auditor.config import MAX_INPUT_BYTES, AlignMode, AuditConfig, Segmentation
-from auditor.embed import DEFAULT_MODEL
+from auditor.embed import DEFAULT_ENCODER
 from auditor.errors import AuditorError
 from auditor.result import SEVERITY_POINTS
 
@@ -54,7 +54,7 @@ def audit_command(
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
     ] = None,
-    model: ModelOption = DEFAULT_MODEL,
+    model: ModelOption = DEFAULT_ENCODER,
     fast: FastOption = False,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="comparable reports, or a parallel translation.")

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 # The encoder option of every command that audits (`audit`, `score`).
 ModelOption = Annotated[
-    str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2 (ONNX Runtime), "
-                      "sentence-transformers/all-MiniLM-L6-v2 (the same on torch), "
-                      "all-MiniLM-L6-v2-int8, use-multilingual-v3, or a local "
-                      "sentence-transformers model.")
+    str, typer.Option("--model", "-m", help="Encoder: all-MiniLM-L6-v2-int8 (ONNX Runtime, "
+                      "static int8), all-MiniLM-L6-v2 (the same in float), "
+                      "sentence-transformers/all-MiniLM-L6-v2 (float on torch), "
+                      "use-multilingual-v3, or a local sentence-transformers model.")
 ]
 # Fast mode (`auditor.pipeline.Auditor(fast=True)`), on every command that audits.
 FastOption = Annotated[
@@ -42,10 +42,10 @@ def context_auditor(ctx: typer.Context, model: str, config: AuditConfig,
     """The Auditor to use: one passed as the click context object (`obj=auditor`, as tests and
     embedding programs do) lends its loaded models when its encoder is the one asked for
     (fast mode's own with `fast`); else a new one loads them."""
-    from auditor.embed import DEFAULT_MODEL, FAST_MODEL
+    from auditor.embed import DEFAULT_ENCODER, FAST_MODEL
     from auditor.pipeline import Auditor
 
-    if fast and model != DEFAULT_MODEL:
+    if fast and model != DEFAULT_ENCODER:
         fail("--fast has its own encoder: leave out --model")
     injected = ctx.obj if isinstance(ctx.obj, Auditor) else None
     if injected is not None and injected.encoder.name == (FAST_MODEL if fast else model):

@@ -21,7 +21,7 @@ import typer
 
 from auditor.cli.entry import FastOption, ModelOption, context_auditor, fail
 from auditor.config import AlignMode, AuditConfig
-from auditor.embed import DEFAULT_MODEL
+from auditor.embed import DEFAULT_ENCODER
 from auditor.errors import AuditorError, InputError
 from auditor.formats import InputFormat, format_of
 
@@ -94,7 +94,7 @@ def score_command(
         typer.Option("--xliff-out", help="Write the XLIFF (or the TMX as XLIFF 1.2) back "
                      "with each finding as a note on its unit."),
     ] = None,
-    model: ModelOption = DEFAULT_MODEL,
+    model: ModelOption = DEFAULT_ENCODER,
     fast: FastOption = False,
     mode: Annotated[
         AlignMode, typer.Option("--mode", help="parallel (translations of one source, the "

@@ -14,7 +14,7 @@ Example (TOML)::
     max_references = 3
 
     [audit]
-    model = "all-MiniLM-L6-v2"
+    model = "all-MiniLM-L6-v2-int8"  # the default; "all-MiniLM-L6-v2" for float
     fast = false                     # true: static embeddings (python -m auditor.distill)
     batch_size = 16
     executor = "local"               # or "dask"
@@ -42,6 +42,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from auditor.embed import DEFAULT_ENCODER
 from auditor.errors import InputError
 
 
@@ -106,7 +107,7 @@ class MatchSettings:
 
 @dataclass(frozen=True)
 class AuditSettings:
-    model: str = "all-MiniLM-L6-v2"
+    model: str = DEFAULT_ENCODER
     # Fast mode (`auditor audit --fast`): static embeddings, fewer checks, over 10x faster.
     fast: bool = False
     batch_size: int = 16
