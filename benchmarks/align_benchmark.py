@@ -305,8 +305,10 @@ def encoders_for(names: tuple[str, ...], fast: bool = False) -> dict[str, object
     STORE.mkdir(exist_ok=True)
     out: dict[str, object] = {}
     if any(n.endswith("-ref") for n in names):
-        out["ref"] = (StoredEncoder(load_encoder("fast", cache=False), STORE / "static256.npz")
-                      if fast else StoredEncoder(load_encoder(cache=False), STORE / "minilm.npz"))
+        # the store is named by the encoder (the default MiniLM is int8 now: float vectors
+        # stored earlier under "minilm.npz" must not be read as its own)
+        ref = load_encoder("fast", cache=False) if fast else load_encoder(cache=False)
+        out["ref"] = StoredEncoder(ref, STORE / f"{ref.name}.npz")
     if any(n.endswith("-src") for n in names):
         out["src"] = (StoredEncoder(load_encoder("cedict-gloss-static256", cache=False),
                                     STORE / "gloss256.npz") if fast else
@@ -521,7 +523,7 @@ def comparable_counts(cases, vectors, margin: float, lexical_weight: float,
 
 def comparable(args: argparse.Namespace) -> None:
     cases = build_comparable_cases(args.seed)
-    encoder = load_encoder("fast" if args.fast else "all-MiniLM-L6-v2")
+    encoder = load_encoder("fast") if args.fast else load_encoder()
     vectors = [(encoder.encode(mt), encoder.encode(ref)) for mt, ref, _, _ in cases]
     print(f"{len(cases)} comparable pairs from {TED.name} ({encoder.name})")
     print("margin  lexical  minsim  precision  recall  F1")

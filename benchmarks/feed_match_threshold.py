@@ -38,15 +38,17 @@ def load_leads(path: Path, segments: int = 3) -> dict[tuple[str, str], str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--model", default="all-MiniLM-L6-v2",
-                        help="the encoder (`fast`: fast mode's static one)")
+    parser.add_argument("--model", default=None,
+                        help="the encoder (default: the auditor's; `fast`: fast mode's static "
+                        "one)")
     args = parser.parse_args()
 
     from auditor.embed import load_encoder
 
     leads = load_leads(args.data)
     keys = sorted(leads)
-    vectors = load_encoder(args.model).encode([leads[k] for k in keys])
+    encoder = load_encoder(args.model) if args.model else load_encoder()
+    vectors = encoder.encode([leads[k] for k in keys])
     sims = vectors @ vectors.T
     same, different = [], []
     for i, j in combinations(range(len(keys)), 2):
