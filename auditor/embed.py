@@ -222,46 +222,44 @@ def ensure_onnx_model(int8: bool = False) -> Path:
 
 # How `OnnxEncoder` cuts texts into batches (bumped when that changes; it moves vectors in their
 # last bits, so the signature's backend records it).
-BATCHING_VERSION = 3  # 2: padded_batches; 3: dynamic int8 ran each text alone (static batches)
-# One run of the model reads all its weights (about 40 MB) whatever the batch holds: measured
-# on one thread, a run costs about 2.3 ms of CPU plus 215-225 µs per token (padding included)
-# up to 1,024 tokens a run, more per token beyond (bigger activations leave the cache).
-RUN_COST_TOKENS = 10
+BATCHING_VERSION = 4  # 2: padded_batches; 3: int8 batched; 4: bucket widths, never one row
+# One run of the model reads all its weights whatever the batch holds: measured on one
+# thread, a run of float MiniLM costs about 2.3 ms of CPU plus 215-225 µs per token (padding
+# included) up to 1,024 tokens a run, more per token beyond (bigger activations leave the cache).
 MAX_BATCH_TOKENS = 1024
 MAX_BATCH_ROWS = 64
 
 
-def padded_batches(lengths: Sequence[int], run_cost: int = RUN_COST_TOKENS,
-                   max_tokens: int = MAX_BATCH_TOKENS, max_rows: int = MAX_BATCH_ROWS
-                   ) -> list[list[int]]:
-    """Row indices cut into batches that cost the model least: rows sorted by token length,
-    then cut (dynamic programming) where padded tokens + `run_cost` per batch are smallest,
-    at most `max_rows` rows and `max_tokens` padded tokens a batch (unless one row is longer).
+def bucket_width(tokens: int) -> int:
+    """The width a text of `tokens` tokens is padded to, whatever it is encoded with: itself up
+    to 8 tokens, then the next multiple of 2 up to 24, of 4 up to 64, of 8 beyond.
 
-    Fixed batches of 16 sorted texts padded an audit's texts by 18 % (the few texts of one
-    call of the alignment's second pass span long and short; words and sentences meet in one
-    coverage call): on the texts of 10 TED audits, 70,771 tokens went in as 83,561."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    width = [lengths[i] for i in order]
-    n = len(order)
-    best = [0] + [0] * n  # best[j]: least cost of the first j sorted rows
-    cut = [0] * (n + 1)
-    for j in range(1, n + 1):
-        best[j] = best[j - 1] + run_cost + width[j - 1]  # row j - 1 alone
-        cut[j] = j - 1
-        for i in range(j - 2, max(-1, j - max_rows - 1), -1):
-            rows = j - i
-            if rows * width[j - 1] > max_tokens:  # wider only as i falls: stop
-                break
-            cost = best[i] + run_cost + rows * width[j - 1]
-            if cost < best[j]:
-                best[j], cut[j] = cost, i
+    ONNX Runtime's result for a row moves in its last bits (up to 6e-8) with the width the
+    batch is padded to and between a batch of one row and one of several, so padding each
+    batch to its longest text (the dynamic-programming cut used before) gave a text a vector
+    that depended on its batch mates: a shared Auditor's threads, racing to its cache, then
+    scored a document differently in the 9th digit from run to run. At a fixed width and two
+    rows or more, a row's vector depends on nothing else (tested with random mates, batch
+    sizes and positions). This grid cost the texts of 10 TED audits about 12 % more padded
+    tokens and runs than the free cut (95,600 against 85,100 token-equivalents)."""
+    step = 1 if tokens <= 8 else 2 if tokens <= 24 else 4 if tokens <= 64 else 8
+    return -(-tokens // step) * step
+
+
+def bucketed_batches(lengths: Sequence[int], max_tokens: int = MAX_BATCH_TOKENS,
+                     max_rows: int = MAX_BATCH_ROWS) -> list[list[int]]:
+    """Row indices grouped by `bucket_width`, each group cut into batches of near-equal size
+    of at most `max_rows` rows and `max_tokens` padded tokens (at least one row)."""
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(bucket_width(n), []).append(i)
     batches: list[list[int]] = []
-    j = n
-    while j > 0:
-        batches.append(order[cut[j]:j])
-        j = cut[j]
-    return batches[::-1]
+    for width in sorted(groups):
+        rows = groups[width]
+        cap = max(1, min(max_rows, max_tokens // width))
+        size = -(-len(rows) // -(-len(rows) // cap))
+        batches += [rows[k:k + size] for k in range(0, len(rows), size)]
+    return batches
 
 
 class OnnxEncoder:
@@ -308,10 +306,9 @@ class OnnxEncoder:
         # the int8 recipe and its calibration move them more
         self.backend = (f"onnxruntime-{ort.__version__}+e{EXPORT_VERSION}b{BATCHING_VERSION}"
                         + (f"+int8{calibration_tag()}" if int8 else ""))
-        # token lengths -> batches of row indices (`benchmarks/encoder_batches.py` swaps it).
-        # int8 batches too: its inputs are quantised with fixed (calibrated) scales, so a
-        # text's vector does not depend on its batch mates (`auditor.export_onnx`).
-        self.batching = padded_batches
+        # token lengths -> batches of row indices, each of one `bucket_width`. int8 batches
+        # too: its inputs are quantised with fixed (calibrated) scales (`auditor.export_onnx`).
+        self.batching = bucketed_batches
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), np.float32)
@@ -321,14 +318,16 @@ class OnnxEncoder:
         batches = self.batching([len(x) for x in ids])
 
         def run(rows: list[int]) -> None:
-            width = max(len(ids[i]) for i in rows)
-            batch = np.zeros((len(rows), width), np.int64)
-            mask = np.zeros((len(rows), width), np.int64)
-            for r, i in enumerate(rows):
+            width = bucket_width(max(len(ids[i]) for i in rows))
+            # a lone row runs twice: one row alone gives other last bits than among others
+            padded = rows if len(rows) > 1 else rows * 2
+            batch = np.zeros((len(padded), width), np.int64)
+            mask = np.zeros((len(padded), width), np.int64)
+            for r, i in enumerate(padded):
                 batch[r, : len(ids[i])] = ids[i]
                 mask[r, : len(ids[i])] = 1
             (vectors,) = self._session.run(None, {"input_ids": batch, "attention_mask": mask})
-            out[rows] = vectors
+            out[rows] = vectors[: len(rows)]
 
         workers = min(self.threads, len(batches))
         if workers > 1:  # a pool per call: nothing outlives it (no thread left across a fork)

@@ -8,9 +8,13 @@ Prints, all on one ONNX Runtime thread (CPU seconds of this process):
   token grows again in big batches, which is what `auditor.embed.padded_batches` weighs;
 - every text TED audits against refB send the encoder (`--limit` documents, parallel mode, a
   fresh cache for each audit as in `benchmarks/speed.py`), call by call: real tokens, padded
-  tokens and runs with sorted batches of 16 (the batching before) and with `padded_batches`;
+  tokens and runs with sorted batches of 16 (the first batching), with `padded_batches` (the
+  free dynamic-programming cut that followed, each batch padded to its longest text) and with
+  `auditor.embed.bucketed_batches` (every text padded to its own `bucket_width`, a lone text
+  run twice: what keeps a vector independent of its batch mates);
 - the CPU of encoding those calls again with each batching, alternately (`--repeat` rounds),
-  and how far the vectors of the two differ.
+  and how far the vectors differ (the encoder pads every batch to the `bucket_width` of its
+  longest text, so the two earlier cuts are replayed slightly wider than they ran).
 `--model PATH` times another ONNX file with the same inputs in the first table (e.g. one
 rewritten by onnxruntime's transformer optimizer, or the int8 copy).
 """
@@ -75,8 +79,36 @@ def audit_calls(limit: int) -> list[list[str]]:
     return calls
 
 
+RUN_COST_TOKENS = 10  # a run's fixed cost in tokens (about 2.3 ms against 220 µs a token, float)
+
+
+def padded_batches(lengths: Sequence[int], run_cost: int = RUN_COST_TOKENS,
+                   max_tokens: int = 1024, max_rows: int = 64) -> list[list[int]]:
+    """The batching before `bucketed_batches`: rows sorted by token length, cut (dynamic
+    programming) where padded tokens + `run_cost` per batch are smallest."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    width = [lengths[i] for i in order]
+    n = len(order)
+    best = [0] * (n + 1)
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        best[j], cut[j] = best[j - 1] + run_cost + width[j - 1], j - 1
+        for i in range(j - 2, max(-1, j - max_rows - 1), -1):
+            if (j - i) * width[j - 1] > max_tokens:
+                break
+            cost = best[i] + run_cost + (j - i) * width[j - 1]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    batches: list[list[int]] = []
+    j = n
+    while j > 0:
+        batches.append(order[cut[j]:j])
+        j = cut[j]
+    return batches[::-1]
+
+
 def sorted_by_16(lengths: Sequence[int]) -> list[list[int]]:
-    """The batching before `padded_batches`: sorted by length, 16 a batch."""
+    """The first batching: sorted by length, 16 a batch."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     return [order[k:k + 16] for k in range(0, len(order), 16)]
 
@@ -88,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="another ONNX file for the shape table")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from auditor.embed import RUN_COST_TOKENS, OnnxEncoder, onnx_model_path, padded_batches
+    from auditor.embed import OnnxEncoder, bucket_width, bucketed_batches, onnx_model_path
 
     lines = ["# MiniLM batches (benchmarks/encoder_batches.py)", "",
              f"- load average {os.getloadavg()[0]:.1f} at the start", ""]
@@ -103,7 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"against refB, {sum(map(sum, lengths))} tokens:", "",
               "| batching | padded tokens | runs | padded + runs × "
               f"{RUN_COST_TOKENS} | CPU of the calls (each round) |", "|---|---|---|---|---|"]
-    policies = {"sorted, 16 a batch (before)": sorted_by_16, "padded_batches": padded_batches}
+    policies = {"sorted, 16 a batch (first)": sorted_by_16,
+                "padded_batches (free cut, before)": padded_batches,
+                "bucketed_batches (now)": bucketed_batches}
+    widths = {"bucketed_batches (now)": bucket_width}
     seconds: dict[str, list[float]] = {name: [] for name in policies}
     vectors: dict[str, list[np.ndarray]] = {}
     for _ in range(max(args.repeat, 1)):
@@ -114,13 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds[name].append(time.process_time() - c0)
     for name, policy in policies.items():
         batches = [policy(ls) for ls in lengths]
-        padded = sum(len(b) * max(ls[i] for i in b) for ls, bs in zip(lengths, batches,
-                                                                      strict=True) for b in bs)
+        grid = widths.get(name, lambda n: n)
+        padded = sum(max(len(b), 2 if name in widths else 1) * grid(max(ls[i] for i in b))
+                     for ls, bs in zip(lengths, batches, strict=True) for b in bs)
         runs = sum(map(len, batches))
         lines.append(f"| {name} | {padded} | {runs} | {padded + runs * RUN_COST_TOKENS} | "
                      + ", ".join(f"{s:.2f} s" for s in seconds[name]) + " |")
-    before, after = (np.vstack(v) for v in vectors.values())
-    lines += ["", f"Vectors, one batching against the other: max |difference| "
+    before, after = np.vstack(vectors["padded_batches (free cut, before)"]), np.vstack(
+        vectors["bucketed_batches (now)"])
+    lines += ["", f"Vectors, the free cut against bucket widths: max |difference| "
               f"{float(np.abs(before - after).max()):.1e}, min cosine "
               f"{float((before * after).sum(axis=1).min()):.7f}",
               f"- load average {os.getloadavg()[0]:.1f} at the end"]
