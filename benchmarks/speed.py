@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The warm audits run as the `auditor` command and its feed workers run them: OpenBLAS on one
+# thread (`auditor.console`; set before numpy loads it). A library caller sets it likewise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate_mqm import machine_line  # noqa: E402
 from mqm_data import MqmDocument, load_documents  # noqa: E402
