@@ -30,9 +30,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from auditor.errors import ModelError
+from auditor.lang.scripts import HAN
 
 log = logging.getLogger(__name__)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(f"[{HAN}]")
 
 # The bundled MiniLM, float, on ONNX Runtime.
 MINILM_MODEL = "all-MiniLM-L6-v2"
@@ -404,7 +405,7 @@ def gloss_table_path() -> Path:
     return cache_dir() / name
 
 
-_HAN_OR_LATIN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3040-\u9fff\uac00-\ud7af]+")
+_HAN_OR_LATIN = re.compile(f"[{HAN}]+" r"|[^\W_\u3040-\u9fff\uac00-\ud7af]+")
 
 
 class GlossEncoder:
