@@ -263,6 +263,59 @@ def bucketed_batches(lengths: Sequence[int], max_tokens: int = MAX_BATCH_TOKENS,
     return batches
 
 
+# Bumped when the word table's layout or recipe changes (its file name carries it).
+WORD_TABLE_VERSION = 1
+
+
+def word_table_path(model: Path) -> Path:
+    """The word table of the ONNX file `model`, beside it: named after the file and the
+    batching, whose rules fix a vector's last bits."""
+    return model.with_name(f"{model.stem}-b{BATCHING_VERSION}-words{WORD_TABLE_VERSION}.npy")
+
+
+class WordTable:
+    """The model's raw vectors of every one-token text ("[CLS] token [SEP]"), read from a file
+    `OnnxEncoder.write_word_table` wrote at install time (`python -m auditor.export_onnx`).
+
+    Why: single words are most of what word-level coverage encodes (3,786 of the 4,220 texts
+    its prewarm sent to the model on speed.py's 10 TED audits, about an eighth of the audits'
+    encoder CPU), and a text's vector depends on nothing but its tokens (`bucket_width`), so
+    reading the row gives the very vector a run of the model would, bit for bit
+    (`tests/test_embed.py`). The file is a float32 array, one row per vocabulary id,
+    memory-mapped read-only (only the rows read are loaded); a row of zeros is an id no text
+    is ever alone ("##" word pieces), left to the model."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+    def fill(self, ids: Sequence[Sequence[int]], out: np.ndarray) -> list[int]:
+        """Write the vector of every one-token text of `ids` the table holds into `out`; the
+        rows left for the model."""
+        single = [i for i, x in enumerate(ids) if len(x) == 3 and x[1] < len(self.rows)]
+        if not single:
+            return list(range(len(ids)))
+        vectors = self.rows[[ids[i][1] for i in single]]
+        held = vectors.any(axis=1)
+        found = np.array(single)[held]
+        out[found] = vectors[held]
+        done = set(found.tolist())
+        return [i for i in range(len(ids)) if i not in done]
+
+
+def read_word_table(path: Path, vocabulary: int) -> WordTable | None:
+    """The word table at `path`, or None when it cannot be read or is not one (the encoder
+    then runs the model on single words too: the same vectors, more CPU)."""
+    try:
+        rows = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    if rows.shape != (vocabulary, OnnxEncoder.dimension) or rows.dtype != np.float32:
+        log.warning("auditor: ignoring the damaged word table %s (delete it to write it again)",
+                    path)
+        return None
+    return WordTable(rows)
+
+
 class OnnxEncoder:
     """all-MiniLM-L6-v2 on ONNX Runtime with its fast tokenizer: no torch on the audit path.
 
@@ -277,7 +330,7 @@ class OnnxEncoder:
     multilingual = False
     dimension = 384
 
-    def __init__(self, int8: bool = False, threads: int | None = None):
+    def __init__(self, int8: bool = False, threads: int | None = None, words: bool = True):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -310,13 +363,39 @@ class OnnxEncoder:
         # token lengths -> batches of row indices, each of one `bucket_width`. int8 batches
         # too: its inputs are quantised with fixed (calibrated) scales (`auditor.export_onnx`).
         self.batching = bucketed_batches
+        self.word_table_path = word_table_path(path)
+        self._words = self._word_table() if words else None
+
+    def _word_table(self) -> WordTable | None:
+        """The word table, written on first use when `python -m auditor.export_onnx` has not
+        (one log line, a few seconds)."""
+        vocabulary = self._tokenizer.get_vocab_size()
+        if not self.word_table_path.exists():
+            with _EXPORT_LOCK:
+                if not self.word_table_path.exists():
+                    log.warning("auditor: writing the word table of %s once, into %s (a few "
+                                "seconds)", self.name, self.word_table_path.parent)
+                    self.write_word_table()
+        return read_word_table(self.word_table_path, vocabulary)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), np.float32)
         if not texts:
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
-        batches = self.batching([len(x) for x in ids])
+        rest = range(len(ids)) if self._words is None else self._words.fill(ids, out)
+        self.run_model(ids, rest, out)
+        return _normalise(out)
+
+    def run_model(self, ids: Sequence[Sequence[int]], rows: Sequence[int],
+                  out: np.ndarray) -> None:
+        """The model's raw (unnormalised) vectors of the token ids `ids[i]`, i in `rows`, into
+        `out[i]`."""
+        if not rows:
+            return
+        rows = list(rows)
+        batches = [[rows[k] for k in batch]
+                   for batch in self.batching([len(ids[i]) for i in rows])]
 
         def run(rows: list[int]) -> None:
             width = bucket_width(max(len(ids[i]) for i in rows))
@@ -335,9 +414,21 @@ class OnnxEncoder:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(run, batches))
         else:
-            for rows in batches:
-                run(rows)
-        return _normalise(out)
+            for batch in batches:
+                run(batch)
+
+    def write_word_table(self) -> Path:
+        """Run the model once on every one-token text of the vocabulary and write the vectors
+        to `word_table_path` (about 10 s of CPU for int8, twice that for float), atomically."""
+        from auditor.export_onnx import written_atomically
+
+        first, last = self._tokenizer.encode("").ids  # [CLS], [SEP]
+        words = sorted(i for w, i in self._tokenizer.get_vocab().items() if not w.startswith("##"))
+        rows = np.zeros((self._tokenizer.get_vocab_size(), self.dimension), np.float32)
+        self.run_model([(first, t, last) for t in range(len(rows))], words, rows)
+        with written_atomically(self.word_table_path) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, rows)
+        return self.word_table_path
 
 
 def fast_model_path() -> Path:

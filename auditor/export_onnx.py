@@ -8,7 +8,8 @@ per machine. The exported graph takes `input_ids` and `attention_mask` and retur
 sentence vector exactly as sentence-transformers computes it for this model (mean pooling over
 the real tokens, then L2 normalisation), so the runtime side is one `session.run`.
 It then writes the static int8 copy the audits use by default (`quantize_int8`: no torch, no
-text needed); float audits (`--model all-MiniLM-L6-v2`) read the float file.
+text needed); float audits (`--model all-MiniLM-L6-v2`) read the float file. Last, each
+model's word table: its vectors of every one-token text (`auditor.embed.WordTable`).
 The file is written to a temporary name and renamed, so concurrent first uses never read half
 a file.
 """
@@ -53,7 +54,7 @@ FLOAT_PRODUCTS = ("/model/encoder/layer.0/output/dense/MatMul",)
 
 
 @contextmanager
-def _written_atomically(target: Path) -> Iterator[str]:
+def written_atomically(target: Path) -> Iterator[str]:
     """A temporary file beside `target` that replaces it only when the block succeeds, so a
     killed export never leaves a half-written model in the shared cache."""
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=target.parent)
@@ -111,7 +112,7 @@ def export_minilm(target: Path) -> Path:
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.int64)
     mask = (ids != 0).to(torch.int64)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _written_atomically(target) as tmp:
+    with written_atomically(target) as tmp:
         # The tracer's warnings are about branches that are constant for this model.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -246,7 +247,7 @@ def quantize_int8(source: Path, target: Path) -> Path:
     root = logging.getLogger()
     root.addFilter(_not_from_onnxruntime)
     try:
-        with _written_atomically(target) as tmp, warnings.catch_warnings():
+        with written_atomically(target) as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             quantize_static(
                 model, tmp, OneEmptyText(), quant_format=QuantFormat.QDQ,
@@ -274,6 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.force or not q.exists():
         quantize_int8(target, q)
     print(q)
+    from auditor.embed import OnnxEncoder
+
+    for int8 in (True, False):  # the word tables (`auditor.embed.WordTable`), default first
+        encoder = OnnxEncoder(int8=int8, words=False)
+        if args.force or not encoder.word_table_path.exists():
+            t0 = time.perf_counter()
+            encoder.write_word_table()
+            print(f"{encoder.word_table_path} ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 

@@ -172,7 +172,7 @@ def test_onnx_batches_are_one_bucket_wide_and_never_one_row():
 
     sentences = _seed_sentences()
     texts = sentences + sorted({w.strip(".,\"'") for t in sentences for w in t.split()})
-    encoder = OnnxEncoder(threads=1)
+    encoder = OnnxEncoder(threads=1, words=False)  # every text to the model
     recorder = _ShapeRecorder(encoder._session)
     encoder._session = recorder
     encoder.encode(texts)
@@ -185,6 +185,54 @@ def test_onnx_batches_are_one_bucket_wide_and_never_one_row():
     assert sum(rows for rows, _ in recorder.shapes) == len(texts) + len(lone)
     assert [bucket_width(n) for n in (1, 8, 9, 10, 24, 25, 64, 65, 256)] == [
         1, 8, 10, 10, 24, 28, 64, 72, 256]
+
+
+def _seed_words_and_sentences() -> list[str]:
+    sentences = _seed_sentences()
+    return sentences + sorted({w.strip(".,\"'()").lower() for t in sentences for w in t.split()})
+
+
+@pytest.mark.parametrize("int8", [True, False])
+def test_word_table_gives_the_models_vectors_without_running_it(int8):
+    """Single words, most of what word-level coverage encodes, are read from the encoder's
+    word table: the very vectors a run of the model gives them, bit for bit, while the model
+    runs only on the other texts (no batch of one-token texts, three tokens wide)."""
+    from auditor.embed import OnnxEncoder
+
+    texts = _seed_words_and_sentences()
+    with_table = OnnxEncoder(int8=int8, threads=1)
+    assert with_table._words is not None
+    recorder = _ShapeRecorder(with_table._session)
+    with_table._session = recorder
+    vectors = with_table.encode(texts)
+    assert np.array_equal(vectors, OnnxEncoder(int8=int8, threads=1, words=False).encode(texts))
+    single = sum(len(e.ids) == 3 for e in with_table._tokenizer.encode_batch(texts))
+    assert single > 100
+    assert all(width > 3 for _, width in recorder.shapes)
+    assert sum(rows for rows, _ in recorder.shapes) <= len(texts) - single + len(recorder.shapes)
+
+
+def test_word_table_is_written_on_first_use_and_a_damaged_one_is_ignored(tmp_path, monkeypatch,
+                                                                        caplog):
+    """Without `python -m auditor.export_onnx` the encoder writes its word table on first use,
+    the same table bit for bit; a damaged table is skipped with one log line and the vectors
+    stay the model's."""
+    from auditor.embed import OnnxEncoder, onnx_model_path
+
+    installed = OnnxEncoder(int8=True, threads=2)
+    model = onnx_model_path(int8=True)
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
+    (tmp_path / model.name).symlink_to(model)
+    table = tmp_path / installed.word_table_path.name
+    np.save(table, np.zeros((3, 384), np.float32))
+    texts = _seed_words_and_sentences()[-60:]
+    damaged = OnnxEncoder(int8=True, threads=2)
+    assert damaged._words is None and "damaged word table" in caplog.text
+    assert np.array_equal(damaged.encode(texts), installed.encode(texts))
+    table.unlink()
+    fresh = OnnxEncoder(int8=True, threads=2)
+    assert fresh.word_table_path == table and "writing the word table" in caplog.text
+    assert np.array_equal(np.load(table), np.load(installed.word_table_path))
 
 
 def test_int8_batches_and_its_vectors_do_not_depend_on_batch_mates():
