@@ -11,7 +11,8 @@ Prints, all on one ONNX Runtime thread (CPU seconds of this process):
   tokens and runs with sorted batches of 16 (the first batching), with `padded_batches` (the
   free dynamic-programming cut that followed, each batch padded to its longest text) and with
   `auditor.embed.bucketed_batches` (every text padded to its own `bucket_width`, a lone text
-  run twice: what keeps a vector independent of its batch mates);
+  run twice: what keeps a vector independent of its batch mates), and with that and the word
+  table the encoder reads one-token texts from (`auditor.embed.WordTable`);
 - the CPU of encoding those calls again with each batching, alternately (`--repeat` rounds),
   and how far the vectors differ (the encoder pads every batch to the `bucket_width` of its
   longest text, so the two earlier cuts are replayed slightly wider than they ran).
@@ -129,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += [""] + shape_lines(args.model)
 
     calls = audit_calls(args.limit)
-    encoder = OnnxEncoder(threads=1)
+    encoder = OnnxEncoder(threads=1, words=False)  # every text to the model
     lengths = [[len(e.ids) for e in encoder._tokenizer.encode_batch(c)] for c in calls]
     lines += ["", f"{sum(map(len, calls))} texts in {len(calls)} calls of {args.limit} TED audits "
               f"against refB, {sum(map(sum, lengths))} tokens:", "",
@@ -155,6 +156,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = sum(map(len, batches))
         lines.append(f"| {name} | {padded} | {runs} | {padded + runs * RUN_COST_TOKENS} | "
                      + ", ".join(f"{s:.2f} s" for s in seconds[name]) + " |")
+    with_table = OnnxEncoder(threads=1)
+    if with_table._words is not None:
+        single = sum(n == 3 for ls in lengths for n in ls)
+        c0 = time.process_time()
+        read = [with_table.encode(c) for c in calls]
+        same = all(np.array_equal(a, b) for a, b in
+                   zip(read, vectors["bucketed_batches (now)"], strict=True))
+        lines += ["", f"bucketed_batches with the word table (`auditor.embed.WordTable`): "
+                  f"{single} one-token texts of {sum(map(len, calls))} read from it, the rest "
+                  f"to the model: {time.process_time() - c0:.2f} s; vectors bit for bit the "
+                  f"same: {same}"]
     before, after = np.vstack(vectors["padded_batches (free cut, before)"]), np.vstack(
         vectors["bucketed_batches (now)"])
     lines += ["", f"Vectors, the free cut against bucket widths: max |difference| "
