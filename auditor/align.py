@@ -11,6 +11,7 @@ Two modes:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Collection
@@ -412,26 +413,32 @@ def _path_scores(points: list[tuple[int, int]], cells: list[Cell], gains: dict[C
                  ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], tuple[int, int]]]:
     """The second pass's DP: best score of reaching each point (in `points`' order) by skips
     (gain 0) and the group steps `cells`, and the step taken; ties go to the skip, then to the
-    earlier cell."""
-    by_end: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for i, j, a, b in cells:
-        by_end.setdefault((i, j), []).append((a, b))
+    earlier cell. (Run several times per document by the search: written for CPython, with
+    the same sums and comparisons in the same order.)"""
+    by_end: dict[tuple[int, int], list[Cell]] = {}
+    for cell in cells:
+        by_end.setdefault((cell[0], cell[1]), []).append(cell)
     score: dict[tuple[int, int], float] = {(0, 0): 0.0}
     back: dict[tuple[int, int], tuple[int, int]] = {}
-    for i, j in points:
+    get, ends_at, lowest = score.get, by_end.get, -math.inf
+    for point in points:
+        i, j = point
         if i == 0 and j == 0:
             continue
-        best, best_step = -np.inf, (0, 0)
-        for a, b in ((1, 0), (0, 1)):
-            prev = score.get((i - a, j - b))
-            if prev is not None and prev > best:
-                best, best_step = prev, (a, b)
-        for a, b in by_end.get((i, j), ()):
-            prev = score.get((i - a, j - b))
-            if prev is not None and prev + gains[(i, j, a, b)] > best:
-                best, best_step = prev + gains[(i, j, a, b)], (a, b)
-        if best > -np.inf:
-            score[(i, j)], back[(i, j)] = best, best_step
+        best, best_step = lowest, (0, 0)
+        prev = get((i - 1, j))
+        if prev is not None and prev > best:
+            best, best_step = prev, (1, 0)
+        prev = get((i, j - 1))
+        if prev is not None and prev > best:
+            best, best_step = prev, (0, 1)
+        for cell in ends_at(point, ()):
+            a, b = cell[2], cell[3]
+            prev = get((i - a, j - b))
+            if prev is not None and prev + gains[cell] > best:
+                best, best_step = prev + gains[cell], (a, b)
+        if best > lowest:
+            score[point], back[point] = best, best_step
     return score, back
 
 
@@ -462,20 +469,18 @@ def _possible_cells(points: list[tuple[int, int]], cells: list[Cell],
     for cell in cells:
         by_start.setdefault((cell[0] - cell[2], cell[1] - cell[3]), []).append(cell)
     end = points[-1]  # (n, m): `best` is the score of a path that reached it
-    present = set(points)
-    backward: dict[tuple[int, int], float] = {end: 0.0}
-    for i, j in reversed(points):
-        if (i, j) == end:
+    backward: dict[tuple[int, int], float] = {end: 0.0}  # (holds points only)
+    get, lowest = backward.get, -math.inf
+    for point in reversed(points):
+        if point == end:
             continue
-        best_here = -np.inf
-        for nxt in ((i + 1, j), (i, j + 1)):
-            if nxt in present and backward.get(nxt, -np.inf) > best_here:
-                best_here = backward[nxt]
-        for cell in by_start.get((i, j), ()):
-            rest = backward.get((cell[0], cell[1]), -np.inf)
-            best_here = max(best_here, ceilings[cell] + rest)
-        if best_here > -np.inf:
-            backward[(i, j)] = best_here
+        i, j = point
+        best_here = max(lowest, get((i + 1, j), lowest))
+        best_here = max(best_here, get((i, j + 1), lowest))
+        for cell in by_start.get(point, ()):
+            best_here = max(best_here, ceilings[cell] + get((cell[0], cell[1]), lowest))
+        if best_here > lowest:
+            backward[point] = best_here
     through = {c: forward.get((c[0] - c[2], c[1] - c[3]), -np.inf) + ceilings[c]
                + backward.get((c[0], c[1]), -np.inf) for c in unknown}
     return sorted((c for c in unknown if through[c] >= best - 1e-9), key=lambda c: -through[c])

@@ -681,11 +681,33 @@ def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
     audit without that detector (fast mode) skips a third of this function's cost."""
     all_mt, all_ref = words if words is not None else (english_words(mt_text),
                                                        english_words(ref_text))
+    return _with_vectors(_stem_matches(all_mt, all_ref, surplus), encoder, surplus)
+
+
+@dataclass(frozen=True)
+class _StemMatches:
+    """`monolingual_evidence` before its word vectors: the content words matched by stem, and
+    the words it compares by vector (`texts`). A document's groups are matched once, their
+    `texts` encoded in one call (`reference_groups`), then finished (`_with_vectors`)."""
+
+    all_mt: list[EnglishWord]
+    all_ref: list[EnglishWord]
+    mt_words: tuple[EnglishWord, ...]
+    ref_words: tuple[EnglishWord, ...]
+    mt_best: np.ndarray
+    ref_best: np.ndarray
+    open_mt: list[int]
+    open_ref: list[int]
+    needed: frozenset[str]
+    texts: frozenset[str]  # needed | every content word of the surplus check
+
+
+def _stem_matches(all_mt: list[EnglishWord], all_ref: list[EnglishWord],
+                  surplus: bool) -> _StemMatches:
     mt_words, ref_words = tuple(_content(all_mt)), tuple(_content(all_ref))
     mt_stems, ref_stems = _Stems({w.stem for w in mt_words}), _Stems({w.stem for w in ref_words})
     mt_best = np.array([float(ref_stems.meet({w.stem})) for w in mt_words])
     ref_best = np.array([float(mt_stems.meet({w.stem})) for w in ref_words])
-    partner = np.full(len(ref_words), -1)
     open_mt = [i for i in range(len(mt_words)) if not mt_best[i]]
     open_ref = [j for j in range(len(ref_words)) if not ref_best[j]]
     needed = frozenset(mt_words[i].text.lower() for i in open_mt) | frozenset(
@@ -693,9 +715,21 @@ def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
     # the surplus check compares every content word of both sides, once there is a pair
     every = (frozenset(w.text.lower() for w in mt_words + ref_words)
              if surplus and _surplus_pairs(mt_words) else frozenset())
+    return _StemMatches(all_mt, all_ref, mt_words, ref_words, mt_best, ref_best, open_mt,
+                        open_ref, needed, needed | every)
+
+
+def _with_vectors(stems: _StemMatches, encoder: Encoder | None,
+                  surplus: bool) -> MonolingualEvidence:
+    """`monolingual_evidence` from its stem matches: the words left open on both sides by
+    word vector (the stem matches' arrays are filled in place: finish each once)."""
+    mt_words, ref_words, open_mt, open_ref = (stems.mt_words, stems.ref_words, stems.open_mt,
+                                              stems.open_ref)
+    mt_best, ref_best = stems.mt_best, stems.ref_best
+    partner = np.full(len(ref_words), -1)
     vectors: dict[str, np.ndarray] = {}
-    if encoder is not None and (needed or every):
-        texts = sorted(needed | every)
+    if encoder is not None and stems.texts:
+        texts = sorted(stems.texts)
         vectors = dict(zip(texts, _unit_rows(encoder, texts), strict=True))
     if vectors and open_mt and open_ref:
         rows = np.asarray([vectors[mt_words[i].text.lower()] for i in open_mt])
@@ -704,7 +738,7 @@ def monolingual_evidence(mt_text: str, ref_text: str, encoder: Encoder | None,
         ref_best[open_ref] = sim.max(axis=0)
         partner[open_ref] = np.asarray(open_mt)[sim.argmax(axis=0)]
     return MonolingualEvidence(mt_words, ref_words, mt_best, ref_best, partner,
-                               len(all_mt), len(all_ref), needed | every,
+                               len(stems.all_mt), len(stems.all_ref), stems.texts,
                                surplus_words(mt_words, ref_words, vectors) if surplus
                                else np.full(len(mt_words), -1))
 
@@ -917,12 +951,13 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
         spans = [(pair, *_group_texts(ctx, pair, ref.doc.text, ref.sentences))
                  for pair in sorted((a for a in ctx.alignments if a.doc == d),
                                     key=lambda p: p.mt)]
-        words = [(english_words(s[3]), english_words(s[6])) for s in spans]
-        _prewarm(ctx.resources.encoder, set().union(
-            *(monolingual_evidence(s[3], s[6], None, w, surplus).needed_texts
-              for s, w in zip(spans, words, strict=True))))
-        for (pair, mt_lo, _, mt_text, lo, _, ref_text), w in zip(spans, words, strict=True):
-            ev = monolingual_evidence(mt_text, ref_text, ctx.resources.encoder, w, surplus)
+        # every group matched by stem once, the words left to compare by vector encoded in
+        # one call, then each group finished from the encoder's cache
+        stems = [_stem_matches(english_words(s[3]), english_words(s[6]), surplus)
+                 for s in spans]
+        _prewarm(ctx.resources.encoder, set().union(*(m.texts for m in stems)))
+        for (pair, mt_lo, _, mt_text, lo, _, ref_text), m in zip(spans, stems, strict=True):
+            ev = _with_vectors(m, ctx.resources.encoder, surplus)
             out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
                                        math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
         return out
