@@ -547,14 +547,13 @@ def _candidate_cells(lo: np.ndarray, hi: np.ndarray, steps: list[tuple[int, int]
     chosen = np.stack([i, j, a, b], axis=1)[ok]
     gains: dict[Cell, float] = {}
     large = chosen[chosen[:, 2] + chosen[:, 3] > 2]
+    # (`tolist`: Python ints and floats, as int() / float() of each element give)
     if len(large):
-        values = sum_gains(large)
-        gains = {(int(c[0]), int(c[1]), int(c[2]), int(c[3])): float(g)
-                 for c, g in zip(large, values, strict=True)}
+        gains = dict(zip(map(tuple, large.tolist()), sum_gains(large).tolist(), strict=True))
         if prune_margin is not None:
             dropped = {c for c, g in gains.items() if not g > -prune_margin}
             return [c for c in map(tuple, chosen.tolist()) if c not in dropped], gains
-    return [(int(c[0]), int(c[1]), int(c[2]), int(c[3])) for c in chosen], gains
+    return list(map(tuple, chosen.tolist())), gains
 
 
 def refine_parallel(
@@ -625,9 +624,13 @@ def refine_parallel(
     other_sums = np.vstack([np.zeros((1, other_vectors.shape[1])),
                             np.cumsum(other_vectors, axis=0)])
 
+    agreements: dict[Cell, float] = {}  # each cell's, for its ceiling and its measured gain
+
     def step_gain(i: int, j: int, a: int, b: int, cos: float) -> float:
-        agree = float(length_agreement(mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b],
-                                       length_ratio))
+        agree = agreements.get((i, j, a, b))
+        if agree is None:
+            agree = agreements[(i, j, a, b)] = float(length_agreement(
+                mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b], length_ratio))
         return ((cos + length_weight * (agree - 1.0) - min_similarity)
                 * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
 
@@ -656,7 +659,8 @@ def refine_parallel(
                 joined.update(((side, x, y), v) for (x, y), v
                               in zip(spans, embed_spans(side, spans), strict=True))
         for i, j, a, b in wanted:
-            cos = float(np.clip(vec(0, i - a, i) @ vec(1, j - b, j), -1.0, 1.0))
+            # np.clip of one float32 to [-1, 1], in Python (bounds exact in float32; NaN kept)
+            cos = min(max(float(vec(0, i - a, i) @ vec(1, j - b, j)), -1.0), 1.0)
             gain[(i, j, a, b)] = (step_gain(i, j, a, b, cos), cos)
 
     # Only the groups that can lie on the best path are embedded, a few at a time, the most

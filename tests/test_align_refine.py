@@ -241,3 +241,41 @@ def test_the_search_on_a_real_talk_gives_the_groups_of_embedding_them_all(audito
     assert encoder.encoded > before
     assert lazy == eager
     assert lazy_texts[0] < eager_texts[0] / 3
+
+
+def _plain_path_scores(points, cells, gains):
+    """The second pass's DP written out plainly: skips (1, 0) then (0, 1), then each group
+    step ending at the point in the cells' order; a step wins only when strictly better."""
+    score, back = {(0, 0): 0.0}, {}
+    for i, j in points:
+        if (i, j) == (0, 0):
+            continue
+        best, step = -np.inf, (0, 0)
+        for a, b in [(1, 0), (0, 1)] + [(c[2], c[3]) for c in cells if c[:2] == (i, j)]:
+            prev = score.get((i - a, j - b))
+            if prev is None:
+                continue
+            value = prev + (gains[(i, j, a, b)] if a and b else 0.0)
+            if value > best:
+                best, step = value, (a, b)
+        if best > -np.inf:
+            score[(i, j)], back[(i, j)] = best, step
+    return score, back
+
+
+def test_path_scores_are_those_of_the_plain_dp_ties_included():
+    """`_path_scores` (the search's DP, run several times per document) against the plain
+    DP: the same scores and steps, on windows with group gains that tie (halves, quarters and
+    zeros) and that lose to skipping, and with cells whose start lies outside the window."""
+    from auditor.align import _path_scores
+
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        n, m = 12, 14
+        lo = np.clip(np.arange(n + 1) * m // n - 3, 0, m)
+        hi = np.clip(np.arange(n + 1) * m // n + 3, 0, m)
+        points = [(i, j) for i in range(n + 1) for j in range(int(lo[i]), int(hi[i]) + 1)]
+        cells = [(i, j, a, b) for i, j in points for a in (1, 2, 3) for b in (1, 2)
+                 if i >= a and j >= b and rng.random() < 0.7]
+        gains = {c: float(rng.integers(-2, 5)) / 4 for c in cells}
+        assert _path_scores(points, cells, gains) == _plain_path_scores(points, cells, gains)

@@ -506,3 +506,44 @@ def test_mt_words_rendering_source_words_that_are_no_content_words_are_explained
     assert mt["latest"] and mt["illegal"]
     src, mt = _carried(source_evidence("他在桌上写字。", "He wrote on the previous table.", None))
     assert not mt["previous"]  # 上 has the sense "previous"
+
+
+@pytest.mark.parametrize("detectors", [["coverage"], ["names"]])
+def test_reference_groups_equal_each_group_read_alone(auditor, detectors):
+    """`reference_groups` matches every group by stem once and encodes the words it compares
+    by vector in one call; on the seed article against a reference (parallel), with the
+    surplus check (`coverage` runs) and without (fast mode's `sentence_coverage` only), each
+    group's evidence is what `monolingual_evidence` gives for its texts alone."""
+    import numpy as np
+
+    from auditor import Auditor
+    from auditor.detect.coverage import reference_groups
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    mine = Auditor(config=AuditConfig(mode=AlignMode.PARALLEL), encoder=auditor.encoder,
+                   detectors=detectors)
+    mine.resources = auditor.resources
+    captured = {}
+
+    class Probe:
+        id = "probe"
+
+        def detect(self, ctx):
+            captured["groups"] = reference_groups(ctx, 0)
+            captured["surplus"] = "coverage" in ctx.detectors
+            return []
+
+    mine.detectors.append(Probe())
+    mine.audit(MT_SEED, [REF_SEEDS[0]])
+    groups = captured["groups"]
+    assert len(groups) > 5
+    for g in groups:
+        alone = monolingual_evidence(g.mt_text, g.ref, auditor.encoder,
+                                     surplus=captured["surplus"])
+        assert (g.ev.mt_words, g.ev.ref_words, g.ev.mt_total, g.ev.ref_total,
+                g.ev.needed_texts) == (alone.mt_words, alone.ref_words, alone.mt_total,
+                                       alone.ref_total, alone.needed_texts)
+        for field in ("mt_best", "ref_best", "ref_partner", "mt_surplus"):
+            assert np.array_equal(getattr(g.ev, field), getattr(alone, field)), field
+    assert captured["surplus"] == (detectors == ["coverage"])
+    assert any(len(g.ev.needed_texts) for g in groups)

@@ -221,3 +221,14 @@ def test_seed_number_findings(seed_result, annotation):
     gold = [g["mt_text"] for g in annotation["findings"] if g["kind"] == "number"]
     hits = [g for g in gold if any(text in g for text in found)]
     assert len(hits) >= 2
+
+
+def test_figure_cues_of_recurring_words_keep_their_case_and_neighbour():
+    """A word's cue is memoised (`_word_cue`): "March" the month and "march" the verb stay
+    apart however often each is read, and a number's cue still pairs it with the word after
+    it in each sentence."""
+    for _ in range(2):
+        assert ("name", "mar") in figure_cues("In March they left the city.")
+        assert ("name", "mar") not in figure_cues("They march on the city.")
+        assert {("value", 2.0), ("billion", 2.0)} <= figure_cues("two billion years")
+        assert ("black", 2.0) in figure_cues("Two black holes collided.")

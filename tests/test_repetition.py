@@ -137,3 +137,43 @@ def test_cue_scope_parses_only_sentences_without_a_finite_verb(repetition_audito
     found = [f.mt_text for f in _audit(cues, mt).findings if f.kind is FindingKind.FLUENCY]
     assert found == ["Cooperation with France, Germany and Italy.", "Credit :"]
     assert set(asked) == {"Cooperation with France, Germany and Italy."}
+
+
+def test_repeated_sentences_are_those_of_asking_each_earlier_sentence(repetition_auditor):
+    """The ratios of every sentence pair come from one rapidfuzz `cdist` call: on a real
+    article with a line repeated and one repeated with a word changed, the same sentences,
+    confidences and evidence as asking `fuzz.ratio` of each earlier sentence in turn."""
+    from rapidfuzz import fuzz
+
+    from auditor.detect.repetition import _normalised
+    from tests.conftest import MT_SEED
+
+    settings = repetition_auditor.config.repetition
+    sentences = _audit(repetition_auditor, MT_SEED.read_text(encoding="utf-8")).mt.sentences
+    near = sentences[6].text.split()  # words changed until it falls just below the bar
+    for k in range(0, len(near), 2):
+        near[k] = "zz"
+        if fuzz.ratio(_normalised(" ".join(near)), _normalised(sentences[6].text)) \
+                < settings.duplicate_ratio:
+            break
+    assert fuzz.ratio(_normalised(" ".join(near)), _normalised(sentences[6].text)) \
+        > settings.duplicate_ratio - 5
+    extra = [sentences[3].text, sentences[5].text.replace(" the ", " a ", 1), " ".join(near),
+             sentences[0].text, sentences[3].text]  # the last has two earlier matches
+    mt = "\n".join([*(s.text for s in sentences), *extra])
+    result = _audit(repetition_auditor, mt)
+    got = [(f.mt_sentence, f.confidence, f.evidence) for f in result.findings
+           if f.evidence.startswith("repeats sentence")]
+    sentences = result.mt.sentences
+    texts = [_normalised(s.text) for s in sentences]
+    reference_text = " ".join(_normalised(r.doc.text) for r in result.references)
+    expected = []
+    for j in range(len(sentences)):
+        if len(texts[j].split()) < settings.min_duplicate_words or texts[j] in reference_text:
+            continue
+        for i in range(j):
+            if fuzz.ratio(texts[i], texts[j]) >= settings.duplicate_ratio:
+                expected.append((j, fuzz.ratio(texts[i], texts[j]) / 100.0,
+                                 f"repeats sentence {i + 1}: {sentences[i].text!r}"))
+                break
+    assert got == expected and len(expected) == 4

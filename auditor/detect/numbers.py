@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,24 @@ _PLAIN_CUES = frozenset({"time"})
 _CURRENCY_SIGNS = "$€£¥₩"
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_cue(word: str) -> tuple[str, Any] | None:
+    """The cue one word of `figure_cues` gives alone, memoised (fast mode reads the cues of
+    every MT and reference sentence, and words recur): its value, a month or weekday name, a
+    scale or fraction word, a time or quantity word, or None."""
+    lower = word.lower()
+    value = number_value(word)
+    if value is not None:
+        return ("value", value)
+    if word[:1].isupper() and len(word) > 3 and (lower in MONTHS or lower in WEEKDAYS):
+        return ("name", lower[:3])
+    if lower in SCALES or lower in FRACTIONS:
+        return ("word", lower)
+    if lower in TIME_AND_QUANTITY_WORDS:
+        return ("time", lower)
+    return None
+
+
 def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
     """What figures a sentence writes, without a parse (`ParseScope.CUES`): the value of each
     number word or numeral ("six" and "6" alike), alone and with the word after it, each
@@ -195,18 +214,13 @@ def figure_cues(text: str) -> frozenset[tuple[Any, Any]]:
     cues: set[tuple[Any, Any]] = set()
     words = _CUE_WORD.findall(text)
     for i, word in enumerate(words):
-        lower = word.lower()
-        value = number_value(word)
-        if value is not None:
-            cues.add(("value", value))
+        cue = _word_cue(word)
+        if cue is None:
+            continue
+        cues.add(cue)
+        if cue[0] == "value":
             # and with the word after it: "two billion years" is not "two black holes"
-            cues.add((words[i + 1].lower() if i + 1 < len(words) else "", value))
-        elif word[:1].isupper() and len(word) > 3 and (lower in MONTHS or lower in WEEKDAYS):
-            cues.add(("name", lower[:3]))
-        elif lower in SCALES or lower in FRACTIONS:
-            cues.add(("word", lower))
-        elif lower in TIME_AND_QUANTITY_WORDS:
-            cues.add(("time", lower))
+            cues.add((words[i + 1].lower() if i + 1 < len(words) else "", cue[1]))
     currency = money_currency(text)  # of the first amount ("$8,000" against "8,000 yuan")
     cues |= {("currency", c) for c in [currency, *(ch for ch in text if ch in _CURRENCY_SIGNS)]
              if c}
