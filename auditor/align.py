@@ -228,18 +228,6 @@ def _step_gains(cross: np.ndarray, gram: np.ndarray, gram_other: np.ndarray,
     return gains
 
 
-def _first_best(values: list[np.ndarray], steps: list[tuple[int, int]]
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise max over candidate arrays; ties go to the earliest step, -inf to (0, 0)."""
-    best = np.full(values[0].shape, -np.inf)
-    step = np.zeros(values[0].shape + (2,), dtype=np.int8)
-    for value, ab in zip(values, steps, strict=True):
-        better = value > best
-        best = np.where(better, value, best)
-        step[better] = ab
-    return best, step
-
-
 def align_parallel(
     mt_vectors: np.ndarray,
     other_vectors: np.ndarray,
@@ -266,28 +254,31 @@ def align_parallel(
     width = band if band is not None else max(10, abs(n - m) + 8)
     score = np.full((n + 1, m + 1), -np.inf)
     back = np.zeros((n + 1, m + 1, 2), dtype=np.int8)
-    before_skip = [s for s in _STEPS[: _STEPS.index((0, 1))]]
-    after_skip = [s for s in _STEPS[_STEPS.index((0, 1)) + 1 :]]
+    # the matched and (1, 0) steps, before the in-row skip then after it, stacked so that a
+    # row's candidates are one gather: the skip (0, 1) is the running maximum below
+    steps = [s for s in _STEPS if s != (0, 1)]
+    before = _STEPS.index((0, 1))
+    step_a = np.array([a for a, _ in steps])
+    step_b = np.array([b for _, b in steps])
+    step_ab = np.array(steps, dtype=np.int8)
+    stacked = np.stack([gains[(a, b)] if a and b else np.zeros((n + 1, m + 1))
+                        for a, b in steps])
     for i in range(n + 1):
         centre = i * m / n
         lo, hi = max(0, int(centre - width)), min(m, int(centre + width) + 1)
         js = np.arange(lo, hi + 1)
-
-        def candidates(steps: list[tuple[int, int]], row: int = i,
-                       cols: np.ndarray = js) -> list[np.ndarray]:
-            out = []
-            for a, b in steps:
-                value = np.full(cols.shape, -np.inf)
-                if a <= row:
-                    ok = cols >= b
-                    prev = score[row - a, cols[ok] - b]
-                    gain = gains[(a, b)][row, cols[ok]] if a and b else 0.0
-                    value[ok] = np.where(prev == -np.inf, -np.inf, prev + gain)
-                out.append(value)
-            return out
-
-        first, first_step = _first_best(candidates(before_skip), before_skip)
-        later, later_step = _first_best(candidates(after_skip), after_skip)
+        rows, cols = i - step_a, js[None, :] - step_b[:, None]
+        ok = (rows[:, None] >= 0) & (cols >= 0)
+        prev = np.where(ok, score[np.maximum(rows, 0)[:, None], np.maximum(cols, 0)], -np.inf)
+        # (a gain outside its block sums is NaN, only where `prev` is masked)
+        values = np.where(prev == -np.inf, -np.inf, prev + stacked[:, i, js])
+        # per group of steps, the best value and its step, the earliest among equals (none
+        # where every value is -inf), as comparing them in order with `>` chooses
+        first, later = values[:before].max(axis=0), values[before:].max(axis=0)
+        first_step = np.where((first > -np.inf)[:, None],
+                              step_ab[:before][values[:before].argmax(axis=0)], 0).astype(np.int8)
+        later_step = np.where((later > -np.inf)[:, None],
+                              step_ab[before:][values[before:].argmax(axis=0)], 0).astype(np.int8)
         if i == 0 and lo == 0:
             first[0] = 0.0  # the start cell (0, 0) keeps its score and has no step
         row_best = np.maximum.accumulate(np.maximum(first, later))
@@ -624,21 +615,22 @@ def refine_parallel(
     other_sums = np.vstack([np.zeros((1, other_vectors.shape[1])),
                             np.cumsum(other_vectors, axis=0)])
 
-    agreements: dict[Cell, float] = {}  # each cell's, for its ceiling and its measured gain
-
-    def step_gain(i: int, j: int, a: int, b: int, cos: float) -> float:
-        agree = agreements.get((i, j, a, b))
-        if agree is None:
-            agree = agreements[(i, j, a, b)] = float(length_agreement(
-                mt_cum[i] - mt_cum[i - a], other_cum[j] - other_cum[j - b], length_ratio))
-        return ((cos + length_weight * (agree - 1.0) - min_similarity)
-                * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
-
     cells, sum_gains = _candidate_cells(
         lo, hi, steps, pinned, (frozenset(pieces[0]), frozenset(pieces[1])),
         lambda c: step_gains(c, (mt_sums, other_sums), (mt_cum, other_cum), length_ratio,
                              (min_similarity, length_weight, size_exponent, group_delta)),
         prune_margin)
+    # every candidate's length agreement in one call (elementwise: the values one call per
+    # cell gives), for its ceiling and its measured gain
+    ci, cj, ca, cb = np.asarray(cells, dtype=np.int64).reshape(-1, 4).T
+    agreements: dict[Cell, float] = dict(zip(cells, length_agreement(
+        mt_cum[ci] - mt_cum[ci - ca], other_cum[cj] - other_cum[cj - cb], length_ratio).tolist(),
+        strict=True))
+
+    def step_gain(i: int, j: int, a: int, b: int, cos: float) -> float:
+        agree = agreements[(i, j, a, b)]
+        return ((cos + length_weight * (agree - 1.0) - min_similarity)
+                * ((a + b) / 2) ** size_exponent - group_delta * (a + b - 2))
     points = [(i, j) for i in range(n + 1) for j in range(int(lo[i]), int(hi[i]) + 1)]
     joined: dict[tuple[int, int, int], np.ndarray] = {}  # (side, start, end) -> vector
 

@@ -210,7 +210,7 @@ def feature_row(e: SentenceEvidence, names: Sequence[str], params: dict[str, flo
 # ---- evidence -------------------------------------------------------------------------------
 def _cjk_share(text: str) -> float:
     """Share of the sentence's non-space characters in a CJK script (left untranslated)."""
-    chars = sum(1 for ch in text if not ch.isspace())
+    chars = len("".join(text.split()))  # (split() drops what isspace() calls space)
     return cjk_text_count(text) / chars if chars else 0.0
 
 

@@ -279,3 +279,28 @@ def test_path_scores_are_those_of_the_plain_dp_ties_included():
                  if i >= a and j >= b and rng.random() < 0.7]
         gains = {c: float(rng.integers(-2, 5)) / 4 for c in cells}
         assert _path_scores(points, cells, gains) == _plain_path_scores(points, cells, gains)
+
+
+def test_length_agreement_of_many_cells_is_each_cells_own():
+    """`refine_parallel` reads every candidate's length agreement from one call over all of
+    them: the same floats as one call per cell (segment lengths of a TED talk's MT and refB,
+    every group of up to four segments a side near the diagonal)."""
+    import csv
+
+    from tests.conftest import SHARED_DATA
+
+    lengths: dict[str, list[int]] = {"Online-W": [], "refB": []}
+    with open(SHARED_DATA / "mqm_ted_zhen.dev.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["doc"] == "talk.2" and row["system"] in lengths:
+                lengths[row["system"]].append(len(row["target"]))
+    mt, ref = (np.cumsum([0, *lengths[s][:80]]) for s in ("Online-W", "refB"))
+    cells = np.array([(i, j, a, b) for i in range(1, len(mt)) for j in range(1, len(ref))
+                      if abs(i - j) < 6
+                      for a in range(1, min(i, 4) + 1) for b in range(1, min(j, 4) + 1)])
+    i, j, a, b = cells.T
+    mt_cum, ref_cum = mt.astype(np.float64), ref.astype(np.float64)
+    many = length_agreement(mt_cum[i] - mt_cum[i - a], ref_cum[j] - ref_cum[j - b], 1.07)
+    one_by_one = [float(length_agreement(mt_cum[x] - mt_cum[x - p], ref_cum[y] - ref_cum[y - q],
+                                         1.07)) for x, y, p, q in cells.tolist()]
+    assert len(cells) > 1000 and many.tolist() == one_by_one

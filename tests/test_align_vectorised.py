@@ -154,3 +154,32 @@ def test_align_parallel_matches_scalar_on_real_sentences(auditor) -> None:
     assert align_parallel(mt, ref) == scalar_align_parallel(mt, ref)
     assert align_parallel(mt, mt) == scalar_align_parallel(mt, mt)
     assert all(len(a) == 1 and a == b for a, b in align_parallel(mt, mt))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_align_parallel_matches_scalar_where_steps_tie(seed: int) -> None:
+    """Repeated and zero sentences make steps of equal value (a 1-1 pair against the 2-1
+    merge with a zero vector, the same pair at two places, a 2-1 and a 1-2 merge of a document
+    with itself): each row's stacked step values
+    must choose the step the scalar comparison in `_STEPS` order chooses."""
+    rng = np.random.default_rng(seed)
+    base = _unit(rng.normal(size=(6, 8)))
+    mt = base[rng.integers(0, 6, size=int(rng.integers(2, 25)))].copy()
+    other = base[rng.integers(0, 6, size=int(rng.integers(2, 25)))].copy()
+    mt[rng.random(len(mt)) < 0.2] = 0.0
+    other[rng.random(len(other)) < 0.2] = 0.0
+    for kwargs in ({}, {"merge_delta": 0.0, "min_similarity": 0.0}, {"band": 2}):
+        assert align_parallel(mt, other, **kwargs) == scalar_align_parallel(mt, other, **kwargs)
+        # against itself: a 2-1 and a 1-2 merge meet the diagonal with equal values
+        assert align_parallel(mt, mt, **kwargs) == scalar_align_parallel(mt, mt, **kwargs)
+    # three sentences said again and again on both sides, merges rewarded: a 2-1, a 1-2 and
+    # a 2-2 merge reach one cell with equal values, and the first in `_STEPS` order wins
+    for k in range(40):
+        r = np.random.default_rng([seed, k])
+        few = _unit(r.normal(size=(3, 8)))
+        mt, other = (few[r.integers(0, 3, size=int(r.integers(2, 7)))] for _ in range(2))
+        for kwargs in ({"min_similarity": 0.5, "merge_delta": -0.125},
+                       {"min_similarity": 0.9, "merge_delta": -0.25},
+                       {"min_similarity": 0.2, "merge_delta": 0.0}):
+            assert align_parallel(mt, other, **kwargs) == scalar_align_parallel(mt, other,
+                                                                                 **kwargs)

@@ -144,3 +144,21 @@ def test_sentence_quality_reads_what_the_rest_of_the_document_says():
     alone = predict_quality([ref_clean, replace(ref_clean, index=1)], weights, "reference")
     beside = predict_quality([ref_clean, repeating], weights, "reference")
     assert beside[0].penalty > alone[0].penalty
+
+
+def test_cjk_share_counts_what_isspace_calls_space():
+    """`_cjk_share` counts the non-space characters through `str.split`: the count a loop over
+    `isspace` gives, on the seed article with Chinese left in and with every code point that
+    `isspace` calls space between its words."""
+    import sys
+
+    from auditor.lang.scripts import cjk_text_count
+    from auditor.quality import _cjk_share
+    from tests.conftest import MT_SEED
+
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    text = MT_SEED.read_text(encoding="utf-8")
+    for sample in (text, text.replace(" ", spaces) + " 康京和10日晚与美国国务卿通电话 ", spaces):
+        chars = sum(1 for ch in sample if not ch.isspace())
+        assert _cjk_share(sample) == (cjk_text_count(sample) / chars if chars else 0.0)
+    assert _cjk_share(text + "康京和") > 0

@@ -177,3 +177,19 @@ def test_repeated_sentences_are_those_of_asking_each_earlier_sentence(repetition
                                  f"repeats sentence {i + 1}: {sentences[i].text!r}"))
                 break
     assert got == expected and len(expected) == 4
+
+
+@pytest.mark.parametrize("text", [
+    "ΟΔΟΣ ΚΑΙ ΣΟΦΙΑ: Σ' αγαπώ, ΣΑΣ.",  # a capital sigma at a word's end, start and alone
+    "İstanbul’s Old-Town and DON'T — 3.5 km, naïve ß ǅemal.",
+])
+def test_normalised_text_is_each_word_lower_cased(text):
+    """`_normalised` lower-cases the joined words at once: word by word gives the same, on
+    the seed articles and on words whose lower case depends on context or grows."""
+    from auditor.detect.repetition import _WORDS, _normalised
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    for sample in (text, MT_SEED.read_text(encoding="utf-8"),
+                   *(p.read_text(encoding="utf-8") for p in REF_SEEDS)):
+        assert _normalised(sample) == " ".join(m.group().lower()
+                                               for m in _WORDS.finditer(sample))

@@ -88,7 +88,9 @@ def word_stutters(text: str) -> list[tuple[int, int, str]]:
 
 
 def _normalised(text: str) -> str:
-    return " ".join(m.group().lower() for m in _WORDS.finditer(text))
+    """The words of `text`, lower-cased, one space apart. (Lower-cased after joining: the same
+    as word by word, since only a final sigma reads its neighbours and a space stops that.)"""
+    return " ".join(_WORDS.findall(text)).lower()
 
 
 class RepetitionDetector(Detector):

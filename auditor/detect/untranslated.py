@@ -35,8 +35,9 @@ class UntranslatedDetector(Detector):
         findings = []
         for sent in ctx.mt.sentences:
             raw = ctx.mt.doc.text[sent.start:sent.end]
-            letters = sum(1 for ch in raw if ch.isalnum())
-            for start, end in cjk_runs(raw):
+            runs = cjk_runs(raw)
+            letters = sum(1 for ch in raw if ch.isalnum()) if runs else 0  # (read for a run)
+            for start, end in runs:
                 text = raw[start:end]
                 if text in quoted:
                     continue  # the references write it too: a quotation or a gloss
