@@ -95,14 +95,31 @@ def chrf_scores(pairs: Sequence[tuple[str, str]]) -> list[float]:
     return scores
 
 
-def bleu_scores(pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """sacrebleu's sentence BLEU (effective order) of each (hypothesis, reference)."""
+Text = str | Sequence[str]  # a text, or the sentences it joins with single spaces
+
+
+def _tokens(bleu: Any, text: Text) -> list[str]:
+    """sacrebleu's tokens of a text (13a). Given as sentences joined with single spaces, the
+    tokens of each sentence in turn: 13a's rules read a character and its neighbour, a space
+    ends every one of them as the padding around a lone sentence does, so joining first gives
+    the same tokens (tests/test_metrics.py, every dev document); each sentence is tokenised
+    once through sacrebleu's cache however many groups and whole texts hold it. (A sentence
+    with a line break, where 13a's "-\\n" rule reaches across, is joined first.)"""
+    if isinstance(text, str):
+        return bleu._preprocess_segment(text).split()
+    if bleu.tokenizer.signature() != "13a" or any("\n" in part for part in text):
+        return bleu._preprocess_segment(" ".join(text)).split()
+    return [t for part in text for t in bleu._preprocess_segment(part).split()]
+
+
+def bleu_scores(pairs: Sequence[tuple[Text, Text]]) -> list[float]:
+    """sacrebleu's sentence BLEU (effective order) of each (hypothesis, reference); a side
+    may be the sentences it joins with single spaces (`_tokens`)."""
     _, bleu = _metrics()
     if not pairs:
         return []
     order = bleu.max_ngram_order
-    tokens = [bleu._preprocess_segment(h).split() for h, _ in pairs] + [
-        bleu._preprocess_segment(r).split() for _, r in pairs]
+    tokens = [_tokens(bleu, h) for h, _ in pairs] + [_tokens(bleu, r) for _, r in pairs]
     vocabulary: dict[str, int] = {}
     ids = np.array([vocabulary.setdefault(t, len(vocabulary) + 1) for ts in tokens for t in ts],
                    dtype=np.int64)

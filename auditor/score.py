@@ -48,9 +48,10 @@ def score_groups(
     """Score each group; `similarities` (one per group) when the aligner measured them on the
     group's own text, otherwise the cosine of the summed sentence vectors. chrF and BLEU:
     sacrebleu's sentence scores, all groups at once (`auditor.metrics`)."""
-    texts = [(" ".join(mt.sentences[i].text for i in group[0]),
-              " ".join(other.sentences[j].text for j in group[1])) for group in groups]
-    chrfs, bleus = chrf_scores(texts), bleu_scores(texts)
+    parts = [([mt.sentences[i].text for i in group[0]],
+              [other.sentences[j].text for j in group[1]]) for group in groups]
+    chrfs = chrf_scores([(" ".join(a), " ".join(b)) for a, b in parts])
+    bleus = bleu_scores(parts)  # (sentence by sentence: the same tokens as the joined text)
     return [
         AlignmentPair(
             doc=doc,
@@ -117,7 +118,8 @@ def _corpus_metrics(mt: SegmentedDocument, references: Sequence[SegmentedDocumen
                     ) -> list[tuple[float, float]]:
     """Document-level chrF and BLEU of the whole MT against each whole reference."""
     texts = [(" ".join(mt.texts), " ".join(other.texts)) for other in references]
-    return list(zip(chrf_scores(texts), bleu_scores(texts), strict=True))
+    bleus = bleu_scores([(mt.texts, other.texts) for other in references])
+    return list(zip(chrf_scores(texts), bleus, strict=True))
 
 
 def mqm_points(findings: Sequence[Finding], words: int) -> float:

@@ -51,3 +51,42 @@ def test_many_distinct_characters_rerank():
 
 def test_no_pairs():
     assert chrf_scores([]) == [] and bleu_scores([]) == []
+
+
+def _dev_documents() -> list[list[str]]:
+    """Each dev document's segments (every system, the references, the Chinese sources), in
+    order, with the MQM markup removed."""
+    import csv
+    import re
+
+    from tests.conftest import SHARED_DATA
+
+    docs: dict[tuple[str, str, str], dict[int, str]] = {}
+    for name in ("mqm_ted_zhen.dev.tsv", "mqm_news_zhen.dev.tsv"):
+        with open(SHARED_DATA / name, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                seg = int(row.get("seg_id") or row.get("docSegId") or 0)
+                for side in ("target", "source"):
+                    key = (name, row["doc"], row["system"] if side == "target" else side)
+                    docs.setdefault(key, {})[seg] = re.sub(r"</?v>", "", row[side]).strip()
+    return [[text for _, text in sorted(d.items())] for d in docs.values()]
+
+
+def test_tokens_of_joined_sentences_are_each_sentences_tokens():
+    """BLEU reads a group or a whole text as the sentences it joins (`auditor.metrics._tokens`):
+    on every dev document, and on the edge texts run together, the tokens are sacrebleu's
+    tokens of the joined text, and so are the scores."""
+    from auditor.metrics import _metrics, _tokens
+
+    _, bleu = _metrics()
+    documents = _dev_documents() + [[h for h, _ in EDGES] + [r for _, r in EDGES]]
+    assert len(documents) > 100
+    for parts in documents:
+        assert _tokens(bleu, parts) == bleu._preprocess_segment(" ".join(parts)).split()
+    pairs = [(documents[k], documents[k + 1]) for k in range(0, 40, 2)]
+    assert bleu_scores(pairs) == [BLEU(effective_order=True).sentence_score(
+        " ".join(h), [" ".join(r)]).score for h, r in pairs]
+    # a line break inside a sentence: 13a's "-\n" rule reads across it, so it is joined first
+    parts = ["a well-\n", "known b"]
+    assert _tokens(bleu, parts) == bleu._preprocess_segment(" ".join(parts)).split() != [
+        t for part in parts for t in bleu._preprocess_segment(part).split()]

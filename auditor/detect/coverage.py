@@ -154,13 +154,17 @@ def _content(words: Sequence[EnglishWord]) -> list[EnglishWord]:
     return [w for w in words if not w.stop and (len(w.text) > 1 or w.text.isdigit())]
 
 
-def _prewarm(encoder: Encoder, texts: set[str]) -> None:
+def _prewarm(encoder: Encoder, texts: set[str]) -> dict[str, np.ndarray] | None:
     """Encode a document's short texts in one call: the per-group lookups then read the
-    encoder's cache (`CachedEncoder`) instead of calling the model once per group."""
+    encoder's cache (`CachedEncoder`) instead of calling the model once per group, or the
+    vectors returned here, the same rows (`_unit_rows` of them; None: not a cached encoder,
+    each group encodes its own)."""
     from auditor.embed import CachedEncoder
 
-    if texts and isinstance(encoder, CachedEncoder):
-        encoder.encode(sorted(texts))
+    if not isinstance(encoder, CachedEncoder):
+        return None
+    ordered = sorted(texts)
+    return dict(zip(ordered, _unit_rows(encoder, ordered), strict=True)) if ordered else {}
 
 
 class _Stems:
@@ -719,10 +723,11 @@ def _stem_matches(all_mt: list[EnglishWord], all_ref: list[EnglishWord],
                         open_ref, needed, needed | every)
 
 
-def _with_vectors(stems: _StemMatches, encoder: Encoder | None,
-                  surplus: bool) -> MonolingualEvidence:
+def _with_vectors(stems: _StemMatches, encoder: Encoder | None, surplus: bool,
+                  table: dict[str, np.ndarray] | None = None) -> MonolingualEvidence:
     """`monolingual_evidence` from its stem matches: the words left open on both sides by
-    word vector (the stem matches' arrays are filled in place: finish each once)."""
+    word vector (the stem matches' arrays are filled in place: finish each once). `table`:
+    the vectors of the document's words (`_prewarm`), read instead of the encoder."""
     mt_words, ref_words, open_mt, open_ref = (stems.mt_words, stems.ref_words, stems.open_mt,
                                               stems.open_ref)
     mt_best, ref_best = stems.mt_best, stems.ref_best
@@ -730,7 +735,8 @@ def _with_vectors(stems: _StemMatches, encoder: Encoder | None,
     vectors: dict[str, np.ndarray] = {}
     if encoder is not None and stems.texts:
         texts = sorted(stems.texts)
-        vectors = dict(zip(texts, _unit_rows(encoder, texts), strict=True))
+        vectors = ({t: table[t] for t in texts} if table is not None
+                   else dict(zip(texts, _unit_rows(encoder, texts), strict=True)))
     if vectors and open_mt and open_ref:
         rows = np.asarray([vectors[mt_words[i].text.lower()] for i in open_mt])
         sim = rows @ np.asarray([vectors[ref_words[j].text.lower()] for j in open_ref]).T
@@ -952,12 +958,12 @@ def reference_groups(ctx: AuditContext, d: int) -> list[_ReferenceGroup]:
                  for pair in sorted((a for a in ctx.alignments if a.doc == d),
                                     key=lambda p: p.mt)]
         # every group matched by stem once, the words left to compare by vector encoded in
-        # one call, then each group finished from the encoder's cache
+        # one call, then each group finished from those vectors
         stems = [_stem_matches(english_words(s[3]), english_words(s[6]), surplus)
                  for s in spans]
-        _prewarm(ctx.resources.encoder, set().union(*(m.texts for m in stems)))
+        table = _prewarm(ctx.resources.encoder, set().union(*(m.texts for m in stems)))
         for (pair, mt_lo, _, mt_text, lo, _, ref_text), m in zip(spans, stems, strict=True):
-            ev = _with_vectors(m, ctx.resources.encoder, surplus)
+            ev = _with_vectors(m, ctx.resources.encoder, surplus, table)
             out.append(_ReferenceGroup(pair, mt_lo, mt_text, lo, ref_text, ev,
                                        math.log(max(ev.mt_total, 1) / max(ev.ref_total, 1))))
         return out
