@@ -73,9 +73,9 @@ def test_fast_mode_parses_only_cued_sentences_and_keeps_the_seed_names(fast_audi
 
 def test_fast_mode_parses_the_detectors_cue_sentences_in_one_call(fast_auditor, monkeypatch):
     """The sentences each detector will parse (`Detector.plan_parses`) go through spaCy in one
-    call before the detectors run; afterwards only the reference sentences of figures the MT
-    parse found are left to parse (numbers). Without the prefetch, each detector made its own
-    small calls (spaCy costs a fifth more per sentence in them)."""
+    call before the detectors run, the reference sentences aligned to the MT figures too
+    (numbers): nothing is left to parse afterwards. Without the prefetch, each detector made
+    its own small calls (spaCy costs a fifth more per sentence in them)."""
     import auditor.detect.base as base
     from auditor import Auditor
     from auditor.detect.base import Resources
@@ -89,7 +89,7 @@ def test_fast_mode_parses_the_detectors_cue_sentences_in_one_call(fast_auditor, 
                         lambda nlp, texts: calls.append(len(texts)) or real(nlp, texts))
     result = mine.audit(MT_SEED, REF_SEEDS)
     assert any(f.kind.value == "name" for f in result.findings)
-    assert len(calls) <= 2 and calls[0] >= 10, calls
+    assert len(calls) == 1 and calls[0] >= 10, calls
 
 
 def test_fast_mode_never_runs_a_contextual_detector(fast_auditor):
@@ -244,3 +244,30 @@ def test_gloss_table_rows_follow_the_recipe(gloss_encoder, fast_auditor):
         assert np.allclose(row, expected, atol=2e-3), word
     assert "Beijing" in glosses["北京"][0]
     assert table.words("欧盟峰会") == (table._rows["欧盟"], table._rows["峰会"])
+
+
+def test_fast_mode_parses_a_figures_reference_sentences_with_the_mt_ones(fast_auditor,
+                                                                       monkeypatch):
+    """A figure the references contradict: its MT sentence and the reference sentence aligned
+    to it are parsed in the audit's one spaCy call (`NumberDetector.plan_parses`), not in a
+    second small call after the MT parse; the finding is the same."""
+    import auditor.detect.base as base
+    from auditor import Auditor
+    from auditor.detect.base import Resources
+    from auditor.result import Document
+
+    mt = ("The new bridge over the river is 300 meters long. It took four years to build, "
+          "and the city paid for most of it. Traffic on the old road fell by half.")
+    ref = ("The new bridge over the river is 250 meters long. It took four years to build, "
+           "and the city paid for most of it. Traffic on the old road fell by half.")
+    mine = Auditor(config=fast_auditor.config, encoder=fast_auditor.encoder)
+    mine.resources = Resources(encoder=fast_auditor.encoder,
+                               nlp_loader=lambda: fast_auditor.resources.nlp)
+    calls: list[list[str]] = []
+    real = base.parse_sentences
+    monkeypatch.setattr(base, "parse_sentences",
+                        lambda nlp, texts: calls.append(list(texts)) or real(nlp, texts))
+    result = mine.audit(Document(mt, "mt"), [Document(ref, "ref")])
+    numbers = [f for f in result.findings if f.kind.value == "number"]
+    assert [(f.mt_text, f.reference.text) for f in numbers] == [("300 meters", "250 meters")]
+    assert len(calls) == 1 and ref.split(". ")[0] + "." in calls[0], calls

@@ -369,3 +369,19 @@ def test_name_pieces_of_one_pinyin_run_are_joined(auditor):
     joined = _join_pinyin_runs([(2, 3, "GPE"), (3, 5, "PERSON"), (6, 8, "PERSON"),
                                 (9, 10, "GPE"), (10, 12, "PERSON")], tokens)
     assert joined == [(2, 5, "PERSON"), (6, 8, "PERSON"), (9, 10, "GPE"), (10, 12, "PERSON")]
+
+
+def test_fold_memoised_equals_folding_afresh():
+    """`fold` is memoised (every reference word is folded for the phrase index): the same
+    keys as folding each word afresh, on the seed articles' words and romanised names."""
+    import re
+
+    from auditor.lang.romanize import fold
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    words = [w for p in (MT_SEED, *REF_SEEDS) for w in re.split(r"[\s\-–—/]+",
+                                                                 p.read_text(encoding="utf-8"))]
+    words += ["Kyung-wha", "wángyì", "Wang-Yi", "Ōsaka", "北京", "Straße", ""]
+    for _ in range(2):
+        assert [fold(w) for w in words] == [fold.__wrapped__(w) for w in words]
+    assert fold("wángyì") == "wangyi"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.config import RepetitionConfig
 from auditor.detect.repetition import phrase_loops, word_stutters
 from auditor.result import Document, FindingKind, Severity
 
@@ -193,3 +194,46 @@ def test_normalised_text_is_each_word_lower_cased(text):
                    *(p.read_text(encoding="utf-8") for p in REF_SEEDS)):
         assert _normalised(sample) == " ".join(m.group().lower()
                                                for m in _WORDS.finditer(sample))
+
+
+def test_phrase_loops_equal_comparing_every_phrase_pair():
+    """`phrase_loops` skips a phrase length whose two phrases start with different words; on
+    the seed articles with loops planted (two to eight words, with a digit, of stop words
+    only, overlapping), the loops are those of comparing every pair of phrases."""
+    from auditor.detect.repetition import _WORDS
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    settings = RepetitionConfig()
+
+    def plain(text, stop_words):
+        words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
+        tokens = [w for _, _, w in words]
+        loops, covered_until, i = [], -1, 0
+        while i < len(tokens):
+            found = None
+            for length in range(min(settings.max_loop_words, (len(tokens) - i) // 2),
+                                settings.min_loop_words - 1, -1):
+                first, second = tokens[i:i + length], tokens[i + length:i + 2 * length]
+                if first == second and len({w for w in first if w not in stop_words}) >= \
+                        settings.min_loop_content and not any(c.isdigit() for w in first
+                                                              for c in w):
+                    found = length
+                    break
+            if found and i > covered_until:
+                loops.append((words[i][0], words[i + 2 * found - 1][1],
+                               " ".join(tokens[i:i + found])))
+                covered_until = i + 2 * found - 1
+                i += found
+                continue
+            i += 1
+        return loops
+
+    planted = ("the talks in Seoul, the talks in Seoul resumed; a b a b; 3 kids 3 kids; "
+               "of the of the; New York New York New York City; red red red; "
+               "one two three four five six seven eight one two three four five six seven "
+               "eight nine")
+    texts = [planted] + [p.read_text(encoding="utf-8") for p in (MT_SEED, *REF_SEEDS)]
+    for text in texts:
+        for line in [text, *text.splitlines()]:
+            assert phrase_loops(line, STOP) == plain(line, STOP)
+    assert len(phrase_loops(planted, STOP)) >= 3

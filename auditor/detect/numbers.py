@@ -361,10 +361,18 @@ class NumberDetector(Detector):
         return findings
 
     def plan_parses(self, ctx: AuditContext) -> list[tuple[int, Collection[int], bool]]:
-        """Fast mode: the MT sentences `_find_in_aligned` parses first."""
+        """Fast mode: the MT sentences `_find_in_aligned` parses first, and the reference
+        sentences aligned to them, which it parses when the MT parse holds a figure with
+        values (nearly always: a sentence is chosen for its figure cues). In the audit's one
+        spaCy call they cost less than the second small call that parsed them after the MT
+        side did: a small call cost about 10 ms of CPU on a warm TED audit, a sentence in
+        the batch 2-4 ms."""
         if ctx.config.parse_scope is not ParseScope.CUES:
             return []
-        return [(MT_DOC, _cued_sentences(ctx)[0], True)]
+        chosen = _cued_sentences(ctx)[0]
+        aligned = [set().union(*(chosen[i][0][d] for i in chosen))
+                   for d in range(len(ctx.references))]
+        return [(MT_DOC, chosen, True), *((d, js, True) for d, js in enumerate(aligned))]
 
     def _counterparts(self, ctx: AuditContext, tables: Any, clause: Any,
                       ref_mentions: list[list[list[NumberMention]]],

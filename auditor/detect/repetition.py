@@ -58,6 +58,8 @@ def phrase_loops(text: str, stop_words: frozenset[str], settings: RepetitionConf
         found = None
         longest = min(settings.max_loop_words, (len(tokens) - i) // 2)
         for length in range(longest, settings.min_loop_words - 1, -1):
+            if tokens[i] != tokens[i + length]:  # the phrases differ in their first word
+                continue
             first, second = tokens[i : i + length], tokens[i + length : i + 2 * length]
             if first != second:  # the cheap test first: its content words only for a repeat
                 continue
