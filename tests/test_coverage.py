@@ -547,3 +547,24 @@ def test_reference_groups_equal_each_group_read_alone(auditor, detectors):
             assert np.array_equal(getattr(g.ev, field), getattr(alone, field)), field
     assert captured["surplus"] == (detectors == ["coverage"])
     assert any(len(g.ev.needed_texts) for g in groups)
+
+
+def test_english_words_equal_the_dataclass_built_plainly():
+    """`english_words` fills each `EnglishWord` in directly and looks each distinct word's
+    stem and stop flag up once: on the seed articles (twice, so the second read is from the
+    memo) the words equal, hash and print as those built through the dataclass."""
+    from auditor.lang.words import _EN_WORD, EnglishWord, stem, stop_words
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    for path in (MT_SEED, *REF_SEEDS, MT_SEED):
+        text = path.read_text(encoding="utf-8") + " 1,200 Children SAID it's O'Brien’s 3.5"
+        plain = [EnglishWord(m.start(), m.end(), m.group(),
+                             m.group().replace(",", "") if m.group()[0].isdigit()
+                             else stem(m.group()),
+                             not m.group()[0].isdigit() and m.group().lower() in stop_words())
+                 for m in _EN_WORD.finditer(text)]
+        words = english_words(text)
+        assert words == plain and len(words) > 100
+        assert [hash(w) for w in words] == [hash(w) for w in plain]
+        assert [repr(w) for w in words] == [repr(w) for w in plain]
+        assert all(type(w) is EnglishWord for w in words)

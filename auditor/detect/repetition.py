@@ -49,6 +49,11 @@ def phrase_loops(text: str, stop_words: frozenset[str], settings: RepetitionConf
     Words are compared case-insensitively, punctuation between them ignored; each loop is
     reported once, at its longest phrase.
     """
+    if settings.min_loop_words >= 2:
+        # a loop repeats at least one pair of words: most sentences repeat none
+        plain = [w.lower() for w in _WORDS.findall(text)]
+        if len(set(zip(plain, plain[1:], strict=False))) == max(len(plain) - 1, 0):
+            return []
     words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
     tokens = [w for _, _, w in words]
     loops: list[tuple[int, int, str]] = []

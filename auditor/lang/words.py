@@ -182,16 +182,29 @@ def stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS) | {"'s", "s"}
 
 
+_WORD_FORMS: dict[str, tuple[str, bool]] = {}  # word -> (stem, stop word): words recur
+_new_word = object.__new__
+
+
 def english_words(text: str) -> list[EnglishWord]:
-    """Word tokens of an English text with stems; numbers keep their digits as the stem."""
+    """Word tokens of an English text with stems; numbers keep their digits as the stem.
+    (Word coverage reads every aligned group's words: each `EnglishWord` is filled in
+    directly, as its dataclass `__init__` would, at half the cost of the frozen init's
+    attribute calls, and each distinct word's stem and stop flag is looked up once.)"""
     stops = stop_words()
     out = []
     for m in _EN_WORD.finditer(text):
         word = m.group()
-        if word[0].isdigit():
-            out.append(EnglishWord(m.start(), m.end(), word, word.replace(",", ""), False))
-        else:
-            out.append(EnglishWord(m.start(), m.end(), word, stem(word), word.lower() in stops))
+        form = _WORD_FORMS.get(word)
+        if form is None:
+            form = ((word.replace(",", ""), False) if word[0].isdigit()
+                    else (stem(word), word.lower() in stops))
+            if len(_WORD_FORMS) > 200_000:
+                _WORD_FORMS.clear()
+            _WORD_FORMS[word] = form
+        w = _new_word(EnglishWord)
+        w.__dict__.update(start=m.start(), end=m.end(), text=word, stem=form[0], stop=form[1])
+        out.append(w)
     return out
 
 
