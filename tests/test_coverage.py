@@ -531,6 +531,7 @@ def test_reference_groups_equal_each_group_read_alone(auditor, detectors):
         def detect(self, ctx):
             captured["groups"] = reference_groups(ctx, 0)
             captured["surplus"] = "coverage" in ctx.detectors
+            captured["figures"] = sentence_coverage(ctx)
             return []
 
     mine.detectors.append(Probe())
@@ -547,6 +548,18 @@ def test_reference_groups_equal_each_group_read_alone(auditor, detectors):
             assert np.array_equal(getattr(g.ev, field), getattr(alone, field)), field
     assert captured["surplus"] == (detectors == ["coverage"])
     assert any(len(g.ev.needed_texts) for g in groups)
+    # the sentence figures count the shares: each is the mean of its group's flags
+    from auditor.detect.coverage import ALIGNED_COSINE
+
+    figures = captured["figures"]
+    for g in groups:
+        carried = (g.ev.ref_best >= ALIGNED_COSINE).mean() if len(g.ev.ref_best) else 1.0
+        explained = (g.ev.mt_best >= ALIGNED_COSINE).mean() if len(g.ev.mt_best) else 1.0
+        for i in g.pair.mt:
+            assert (figures[i].reference_carried, figures[i].mt_explained) == (
+                float(carried), float(explained))
+            assert type(figures[i].reference_carried) is float
+    assert len({figures[i].reference_carried for g in groups for i in g.pair.mt}) > 3
 
 
 def test_english_words_equal_the_dataclass_built_plainly():

@@ -231,6 +231,11 @@ def test_hyphenated_names_and_english_compounds(auditor, text, names):
      [("foreign", "minister", "yin", "bing", "shi"), ("ke", "li")]),
     ("I think I'm in (Ursula von der Leyen's) office.", [("ursula",), ("leyen",)]),
     ('"The U.S. team," she said.', [("the", "us")]),
+    # a possessive ending goes ("Trump’s", "Korea's"), an "s" alone or inside stays
+    ("Trump’s visit to South Korea's capital, Moon's Cass Sunstein said",
+     [("trump",), ("south", "korea"), ("moon", "cass", "sunstein")]),
+    ("Paris' Les Misérables and O'Neills' ’s", [("paris",), ("les", "miserables"),
+                                                ("oneills",)]),
 ])
 def test_folded_capitalised_runs(text, runs):
     from auditor.detect.names import folded_capitalised_runs

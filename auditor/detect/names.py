@@ -346,7 +346,7 @@ _RUN_BREAK = re.compile(r"[\s–—/]+")
 _OPENING = "\"'“‘([{«"
 _CLOSING = "\"'”’)]}»,;:.!?…"
 _FIRST_PERSON = re.compile(r"I(?:['’](?:m|ll|ve|d))?")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE = ("'s", "’s")
 
 
 def folded_capitalised_runs(text: str) -> list[tuple[str, ...]]:
@@ -358,7 +358,9 @@ def folded_capitalised_runs(text: str) -> list[tuple[str, ...]]:
     runs: list[tuple[str, ...]] = []
     run: list[str] = []
     for raw in [*_RUN_BREAK.split(text), ""]:
-        token = _POSSESSIVE.sub("", raw.strip(_OPENING + _CLOSING))
+        token = raw.strip(_OPENING + _CLOSING)
+        if token.endswith(_POSSESSIVE):  # (no line break inside a piece of the split)
+            token = token[:-2]
         capital = token[:1].isupper() and not _FIRST_PERSON.fullmatch(token)
         if run and (not capital or raw[:1] in _OPENING):
             runs.append(tuple(run))
