@@ -315,7 +315,8 @@ def group_similarity(mt_vectors: np.ndarray, other_vectors: np.ndarray, group: G
 
 # ---- second pass: groups scored from their own text (Bertalign / vecalign) ----------------
 # (side 0 = MT / 1 = other, [(start, end)]) -> (k, d) unit vectors of the joined sentences
-SpanEmbedder = Callable[[int, list[tuple[int, int]]], np.ndarray]
+# (side, start, end) spans -> their joined texts' vectors; side 0 the MT, 1 the other text.
+SpanEmbedder = Callable[[list[tuple[int, int, int]]], np.ndarray]
 
 
 def path_window(groups: list[Group], n: int, m: int, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -642,14 +643,14 @@ def refine_parallel(
     gain: dict[Cell, tuple[float, float]] = {}  # (gain, cosine) of each group measured
 
     def measure(wanted: list[Cell]) -> None:
-        """Embeds the joined texts the groups need (one call per side), then scores them."""
-        for side in (0, 1):
-            spans = sorted({(i - a, i) if side == 0 else (j - b, j) for i, j, a, b in wanted
-                            if (a if side == 0 else b) > 1
-                            and (side, *((i - a, i) if side == 0 else (j - b, j))) not in joined})
-            if spans:
-                joined.update(((side, x, y), v) for (x, y), v
-                              in zip(spans, embed_spans(side, spans), strict=True))
+        """Embeds the joined texts the groups need, both sides in one call (a round asks for
+        a few texts of each: together they fill the encoder's batches better), then scores
+        them."""
+        spans = sorted({span for i, j, a, b in wanted
+                        for span, size in (((0, i - a, i), a), ((1, j - b, j), b))
+                        if size > 1 and span not in joined})
+        if spans:
+            joined.update(zip(spans, embed_spans(spans), strict=True))
         for i, j, a, b in wanted:
             # np.clip of one float32 to [-1, 1], in Python (bounds exact in float32; NaN kept)
             cos = min(max(float(vec(0, i - a, i) @ vec(1, j - b, j)), -1.0), 1.0)

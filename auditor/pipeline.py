@@ -111,9 +111,9 @@ def align_parallel_texts(
     docs = (mt, other)
     joiners = tuple("" if d.doc.lang in _NO_SPACE_LANGS else " " for d in docs)
 
-    def embed_spans(side: int, spans: list[tuple[int, int]]) -> np.ndarray:
-        texts = docs[side].texts
-        return encoder.encode([joiners[side].join(texts[a:b]) for a, b in spans])
+    def embed_spans(spans: list[tuple[int, int, int]]) -> np.ndarray:
+        return encoder.encode([joiners[side].join(docs[side].texts[a:b])
+                               for side, a, b in spans])
 
     return refine_parallel(
         groups, mt_vectors, other_vectors,

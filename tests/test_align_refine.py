@@ -40,7 +40,8 @@ def test_fixed_anchors_leave_the_neighbours_of_anything_else_open():
 
 def test_refine_finds_a_merge_from_the_joined_text_and_embeds_each_span_once():
     """MT sentence 2 is two reference sentences: only the joined reference text (a vector the
-    sum of the two parts does not give) matches it. Spans are asked for once per side."""
+    sum of the two parts does not give) matches it. Each span is asked for once, both sides in
+    one call."""
     rng = np.random.default_rng(0)
     topics = _unit(rng.normal(size=(8, 64)))
     mt = topics[[0, 1, 2, 3, 4, 5]]
@@ -49,11 +50,11 @@ def test_refine_finds_a_merge_from_the_joined_text_and_embeds_each_span_once():
     joined = {(2, 4): topics[2]}  # the two halves' joined text means what MT sentence 2 says
     calls = []
 
-    def embed_spans(side: int, spans: list[tuple[int, int]]) -> np.ndarray:
-        calls.append((side, spans))
+    def embed_spans(spans: list[tuple[int, int, int]]) -> np.ndarray:
+        calls.append(spans)
         assert len(set(spans)) == len(spans)
         out = []
-        for a, b in spans:
+        for side, a, b in spans:
             source = mt if side == 0 else ref
             vec = joined.get((a, b)) if side == 1 else None
             out.append(vec if vec is not None else _unit(source[a:b].sum(axis=0) + 0.0))
@@ -66,7 +67,9 @@ def test_refine_finds_a_merge_from_the_joined_text_and_embeds_each_span_once():
     assert groups == [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3)), ((3,), (4,)), ((4,), (5,)),
                       ((5,), (6,))]
     assert sims[2] > 0.99
-    assert sorted(side for side, _ in calls) == [0, 1]
+    asked = [span for spans in calls for span in spans]
+    assert len(set(asked)) == len(asked) and {side for side, _, _ in asked} == {0, 1}
+    assert any(len({side for side, _, _ in spans}) == 2 for spans in calls)
 
 
 def test_refine_with_fixed_anchors_embeds_fewer_spans():
@@ -75,10 +78,11 @@ def test_refine_with_fixed_anchors_embeds_fewer_spans():
     other = _unit(base + 0.05 * rng.normal(size=base.shape))
     asked = {}
 
-    def embed_spans(side, spans):
-        asked[side] = asked.get(side, 0) + len(spans)
-        source = base if side == 0 else other
-        return _unit(np.vstack([source[a:b].sum(axis=0) for a, b in spans]))
+    def embed_spans(spans):
+        for side, _, _ in spans:
+            asked[side] = asked.get(side, 0) + 1
+        return _unit(np.vstack([(base if side == 0 else other)[a:b].sum(axis=0)
+                                for side, a, b in spans]))
 
     first = align_parallel(base, other)
     lengths = np.full(30, 40)
@@ -121,11 +125,11 @@ def test_pruning_skips_groups_whose_parts_point_elsewhere_and_keeps_the_merge(mo
     for prune in (None, 0.0):
         asked[prune] = 0
 
-        def embed_spans(side, spans, prune=prune):
+        def embed_spans(spans, prune=prune):
             asked[prune] += len(spans)
-            source = mt if side == 0 else ref
             return np.vstack([topics[2] if (side, a, b) == (1, 2, 4)
-                              else _unit(source[a:b].sum(0)) for a, b in spans])
+                              else _unit((mt if side == 0 else ref)[a:b].sum(0))
+                              for side, a, b in spans])
 
         results[prune], _ = refine_parallel(align_parallel(mt, ref), mt, ref, np.full(6, 50),
                                             np.full(7, 25), embed_spans, min_similarity=0.4,
@@ -180,9 +184,9 @@ def test_the_search_finds_the_path_of_embedding_every_candidate(monkeypatch):
 
         def run(spans, mt=mt, ref=ref, mt_chars=mt_chars, ref_chars=ref_chars, seed=seed,
                 turn=turn):
-            def embed_spans(side, wanted):
+            def embed_spans(wanted):
                 out = []
-                for a, b in wanted:
+                for side, a, b in wanted:
                     spans.append((side, a, b))
                     if (side, a, b) not in turn:
                         r = np.random.default_rng([seed, side, a, b])

@@ -149,8 +149,7 @@ def test_pieces_are_never_grouped_in_the_alignment_second_pass(monkeypatch):
 
     def recording(groups, *args, **kwargs):
         embed = args[4]
-        args = (*args[:4], lambda side, s: spans.extend((side, a, b) for a, b in s)
-                or embed(side, s), *args[5:])
+        args = (*args[:4], lambda s: spans.extend(s) or embed(s), *args[5:])
         return real(groups, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "refine_parallel", recording)
