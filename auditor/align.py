@@ -252,7 +252,9 @@ def align_parallel(
     gram_other = other_vectors @ other_vectors.T
     gains = _step_gains(cross, gram, gram_other, min_similarity, merge_delta)
     width = band if band is not None else max(10, abs(n - m) + 8)
-    score = np.full((n + 1, m + 1), -np.inf)
+    # the score table, then one cell outside it that every out-of-table step reads (-inf)
+    flat = np.full((n + 1) * (m + 1) + 1, -np.inf)
+    score = flat[:-1].reshape(n + 1, m + 1)
     back = np.zeros((n + 1, m + 1, 2), dtype=np.int8)
     # the matched and (1, 0) steps, before the in-row skip then after it, stacked so that a
     # row's candidates are one gather: the skip (0, 1) is the running maximum below
@@ -263,15 +265,23 @@ def align_parallel(
     step_ab = np.array(steps, dtype=np.int8)
     stacked = np.stack([gains[(a, b)] if a and b else np.zeros((n + 1, m + 1))
                         for a, b in steps])
-    for i in range(n + 1):
-        centre = i * m / n
-        lo, hi = max(0, int(centre - width)), min(m, int(centre + width) + 1)
-        js = np.arange(lo, hi + 1)
-        rows, cols = i - step_a, js[None, :] - step_b[:, None]
-        ok = (rows[:, None] >= 0) & (cols >= 0)
-        prev = np.where(ok, score[np.maximum(rows, 0)[:, None], np.maximum(cols, 0)], -np.inf)
-        # (a gain outside its block sums is NaN, only where `prev` is masked)
-        values = np.where(prev == -np.inf, -np.inf, prev + stacked[:, i, js])
+    # every row's band, and where each of its cells' steps come from, for all rows at once
+    # (only the scores they read are left to the row loop)
+    bands = [(max(0, int(i * m / n - width)), min(m, int(i * m / n + width) + 1))
+             for i in range(n + 1)]
+    counts = np.array([hi - lo + 1 for lo, hi in bands])
+    starts = np.cumsum(counts) - counts
+    row_of = np.repeat(np.arange(n + 1), counts)
+    col_of = np.arange(int(counts.sum())) - np.repeat(starts, counts) + np.repeat(
+        np.array([lo for lo, _ in bands]), counts)
+    rows, cols = row_of[None, :] - step_a[:, None], col_of[None, :] - step_b[:, None]
+    sources = np.where((rows >= 0) & (cols >= 0), rows * (m + 1) + cols, len(flat) - 1)
+    # (a gain outside its block sums is NaN, only where the score read is -inf)
+    step_gain = stacked[:, row_of, col_of]
+    for i, (lo, hi) in enumerate(bands):
+        cells = slice(int(starts[i]), int(starts[i] + counts[i]))
+        prev = flat[sources[:, cells]]
+        values = np.where(prev == -np.inf, -np.inf, prev + step_gain[:, cells])
         # per group of steps, the best value and its step, the earliest among equals (none
         # where every value is -inf), as comparing them in order with `>` chooses
         first, later = values[:before].max(axis=0), values[before:].max(axis=0)

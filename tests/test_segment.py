@@ -82,3 +82,35 @@ def test_detect_lang_reads_han_as_lang_scripts_does():
     assert detect_lang("\uf900\uf901\uf902\uf903\uf904\uf905。") == "zh"  # compatibility
     assert detect_lang("这是一个句子。") == "zh"
     assert detect_lang("An English sentence with one 字.") == "en"
+
+
+def test_sentence_offsets_of_uncollapsed_sentences_are_those_of_the_walk():
+    """`sentence_offsets` returns a plain range where the sentence is its document slice with
+    no whitespace run collapsed: the offsets the character walk gives, on every sentence of
+    the seed articles and of texts with runs, tabs and a space before a line break."""
+    from auditor.detect.clauses import _SPACE_THEN_SPACE, sentence_offsets
+    from tests.conftest import MT_SEED, REF_SEEDS
+
+    def walk(doc_text, start, end, text):
+        raw, out, j = doc_text[start:end], [], 0
+        for ch in text:
+            out.append(start + min(j, len(raw)))
+            if ch == " ":
+                while j < len(raw) and raw[j].isspace():
+                    j += 1
+            else:
+                j += 1
+        return out + [start + min(j, len(raw))]
+
+    docs = [p.read_text(encoding="utf-8") for p in (MT_SEED, *REF_SEEDS)]
+    docs.append("Two  spaces here. A tab\there and a space \nbefore a break.\u3000Wide space.")
+    fast = 0
+    for text in docs:
+        for s in segment_document(Document(text)).sentences:
+            assert sentence_offsets(text, s.start, s.end, s.text) == walk(
+                text, s.start, s.end, s.text)
+            fast += text[s.start:s.end] == s.text and not _SPACE_THEN_SPACE.search(s.text)
+    # and on the raw slices themselves, runs included
+    for raw in ("a  b", "a \tb", "a \n", "a b ", " a", "a\u3000 b"):
+        assert sentence_offsets(raw, 0, len(raw), raw) == walk(raw, 0, len(raw), raw)
+    assert fast > 20

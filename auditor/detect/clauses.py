@@ -10,6 +10,7 @@ Pure functions over spaCy `Doc`s; the spaCy pipeline itself is injected.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,9 @@ class Clause:
     names: frozenset[str] = frozenset()
 
 
+_SPACE_THEN_SPACE = re.compile(r" \s")  # where `sentence_offsets` swallows a whitespace run
+
+
 def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: str) -> list[int]:
     """Map each character of a whitespace-normalised sentence text to its document offset.
 
@@ -51,6 +55,9 @@ def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: s
     and a space in `sent_text` swallows the whole run in the document. Returns len+1 offsets.
     """
     raw = doc_text[sent_start:sent_end]
+    if raw == sent_text and not _SPACE_THEN_SPACE.search(raw):
+        # nothing collapsed (most sentences): character k sits at sent_start + k, as below
+        return list(range(sent_start, sent_start + len(sent_text) + 1))
     offsets: list[int] = []
     j = 0
     for ch in sent_text:
