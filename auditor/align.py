@@ -549,13 +549,19 @@ def _candidate_cells(lo: np.ndarray, hi: np.ndarray, steps: list[tuple[int, int]
     chosen = np.stack([i, j, a, b], axis=1)[ok]
     gains: dict[Cell, float] = {}
     large = chosen[chosen[:, 2] + chosen[:, 3] > 2]
-    # (`tolist`: Python ints and floats, as int() / float() of each element give)
     if len(large):
-        gains = dict(zip(map(tuple, large.tolist()), sum_gains(large).tolist(), strict=True))
+        gains = dict(zip(_cells(large), sum_gains(large).tolist(), strict=True))
         if prune_margin is not None:
             dropped = {c for c, g in gains.items() if not g > -prune_margin}
-            return [c for c in map(tuple, chosen.tolist()) if c not in dropped], gains
-    return list(map(tuple, chosen.tolist())), gains
+            return [c for c in _cells(chosen) if c not in dropped], gains
+    return _cells(chosen), gains
+
+
+def _cells(rows: np.ndarray) -> list[Cell]:
+    """(i, j, a, b) rows as tuples of Python ints (`tolist`: as int() of each element gives),
+    zipped from the columns: no list per cell, which the collector would carry into its
+    oldest generation (thousands per document) and scan again in every full collection."""
+    return list(zip(*rows.T.tolist(), strict=True))
 
 
 def refine_parallel(

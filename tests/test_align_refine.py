@@ -308,3 +308,15 @@ def test_length_agreement_of_many_cells_is_each_cells_own():
     one_by_one = [float(length_agreement(mt_cum[x] - mt_cum[x - p], ref_cum[y] - ref_cum[y - q],
                                          1.07)) for x, y, p, q in cells.tolist()]
     assert len(cells) > 1000 and many.tolist() == one_by_one
+
+
+def test_cells_are_tuples_of_python_ints_in_row_order():
+    """`_cells` turns the candidate rows into (i, j, a, b) tuples of Python ints zipped from
+    the columns: the same cells, in the same order, as converting row by row."""
+    from auditor.align import _cells
+
+    rows = np.random.default_rng(3).integers(0, 500, size=(2000, 4)).astype(np.int64)
+    cells = _cells(rows)
+    assert cells == [(int(i), int(j), int(a), int(b)) for i, j, a, b in rows]
+    assert all(type(c) is tuple and all(type(x) is int for x in c) for c in cells)
+    assert _cells(rows[:0]) == []

@@ -548,6 +548,8 @@ def test_reference_groups_equal_each_group_read_alone(auditor, detectors):
             assert np.array_equal(getattr(g.ev, field), getattr(alone, field)), field
     assert captured["surplus"] == (detectors == ["coverage"])
     assert any(len(g.ev.needed_texts) for g in groups)
+    assert [(g.ev.mt_total, g.ev.ref_total) for g in groups] == [
+        (len(english_words(g.mt_text)), len(english_words(g.ref))) for g in groups]
     # the sentence figures count the shares: each is the mean of its group's flags
     from auditor.detect.coverage import ALIGNED_COSINE
 

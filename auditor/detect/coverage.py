@@ -694,8 +694,8 @@ class _StemMatches:
     the words it compares by vector (`texts`). A document's groups are matched once, their
     `texts` encoded in one call (`reference_groups`), then finished (`_with_vectors`)."""
 
-    all_mt: list[EnglishWord]
-    all_ref: list[EnglishWord]
+    mt_total: int  # all words of each side, stop words included (their count only: the
+    ref_total: int  # words themselves are left to the collector at once)
     mt_words: tuple[EnglishWord, ...]
     ref_words: tuple[EnglishWord, ...]
     mt_best: np.ndarray
@@ -719,7 +719,7 @@ def _stem_matches(all_mt: list[EnglishWord], all_ref: list[EnglishWord],
     # the surplus check compares every content word of both sides, once there is a pair
     every = (frozenset(w.text.lower() for w in mt_words + ref_words)
              if surplus and _surplus_pairs(mt_words) else frozenset())
-    return _StemMatches(all_mt, all_ref, mt_words, ref_words, mt_best, ref_best, open_mt,
+    return _StemMatches(len(all_mt), len(all_ref), mt_words, ref_words, mt_best, ref_best, open_mt,
                         open_ref, needed, needed | every)
 
 
@@ -744,7 +744,7 @@ def _with_vectors(stems: _StemMatches, encoder: Encoder | None, surplus: bool,
         ref_best[open_ref] = sim.max(axis=0)
         partner[open_ref] = np.asarray(open_mt)[sim.argmax(axis=0)]
     return MonolingualEvidence(mt_words, ref_words, mt_best, ref_best, partner,
-                               len(stems.all_mt), len(stems.all_ref), stems.texts,
+                               stems.mt_total, stems.ref_total, stems.texts,
                                surplus_words(mt_words, ref_words, vectors) if surplus
                                else np.full(len(mt_words), -1))
 
