@@ -293,3 +293,24 @@ def test_damaged_onnx_cache_is_one_clear_error(tmp_path, monkeypatch):
     path.write_bytes(b"not a model")
     with pytest.raises(ModelError, match="delete it to export it again"):
         OnnxEncoder()
+
+
+def test_word_table_that_cannot_be_written_leaves_the_words_to_the_model(tmp_path, monkeypatch,
+                                                                         caplog):
+    """A cache the encoder cannot write its word table into (read-only, full) costs CPU, not
+    the audit: one log line, and the model encodes single words as before."""
+    from auditor.embed import OnnxEncoder, onnx_model_path
+
+    installed = OnnxEncoder(int8=True, threads=2)
+    model = onnx_model_path(int8=True)
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
+    (tmp_path / model.name).symlink_to(model)
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self.word_table_path))
+
+    monkeypatch.setattr(OnnxEncoder, "write_word_table", refuse)
+    encoder = OnnxEncoder(int8=True, threads=2)
+    assert encoder._words is None and "cannot write the word table" in caplog.text
+    texts = _seed_words_and_sentences()[-40:]
+    assert np.array_equal(encoder.encode(texts), installed.encode(texts))
