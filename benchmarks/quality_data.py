@@ -43,8 +43,11 @@ def code_key(data_dir: Path | None = None) -> str:
     """Hash of the code the evidence depends on (alignment, encoders, segmenter, detectors and
     their helpers, the evidence functions of auditor/quality.py), of the default encoder (its
     name, int8 recipe and calibration) and of the data files.
-    Renderers, result types and the quality model itself are left out: a refit needs no new
-    audits. `--rebuild` forces new audits after a change this key cannot see."""
+    Renderers, result types and the quality model's code are left out. The shipped quality
+    weights are in: the evidence does not read them, but each record's `fidelity` and `mqm`
+    (quality_eval.py's "previous overall" row) count the possible-mistranslation findings
+    they decide, which a cache keyed without them kept from before a refit. `--rebuild`
+    forces new audits after a change this key cannot see."""
     import inspect
 
     from auditor import quality
@@ -65,6 +68,10 @@ def code_key(data_dir: Path | None = None) -> str:
     for obj in (quality.gather_evidence, quality._side_evidence, quality._cjk_share,
                 quality.SideEvidence, quality.SentenceEvidence):
         h.update(inspect.getsource(obj).encode())
+    from auditor.quality import FAST_WEIGHTS_FILE, WEIGHTS_FILE
+
+    for weights in (WEIGHTS_FILE, FAST_WEIGHTS_FILE):
+        h.update((auditor_dir / "data" / weights).read_bytes())
     folder = data_dir or DATA_DIR
     for name in sorted(FILES.values()):
         h.update((folder / name).read_bytes())
