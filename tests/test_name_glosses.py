@@ -176,6 +176,9 @@ def test_every_form_the_dictionary_gives_a_name_abbreviations_included() -> None
     assert forms_named("Ríos") == frozenset()  # 里奥斯 "Ríos (name)": a surname, not a place
     assert forms_named("Nowhereville") == frozenset()
     assert forms_named("Bank") == frozenset()  # only inside "Bank of China" (中国银行)
+    # glossed "the Philippines", "the Netherlands", "The Hague": keyed as written mid-sentence
+    assert "菲律宾" in forms_named("Philippines") and "荷兰" in forms_named("Netherlands")
+    assert forms_named("Hague") == {"海牙"}
 
 
 # A place the source does not name, where it names another (the MT swapped one real place for
@@ -185,12 +188,17 @@ PLACE_MT = ("The Shanghai municipal government announced on Monday that it will 
             "operating hours of the subway from next month.")
 ABROAD_SRC = "代表团昨天抵达曼谷，将与当地企业举行会谈。"
 ABROAD_MT = "The delegation arrived in Bangkok yesterday and will hold talks with local firms."
+# CC-CEDICT glosses 菲律宾 only "the Philippines": the name is keyed without its article.
+ARTICLE_SRC = "菲律宾外交部周二召见了中国驻马尼拉大使。"
+ARTICLE_MT = ("The foreign ministry of the Philippines summoned the Chinese ambassador in Manila "
+              "on Tuesday.")
 
 
 @pytest.mark.parametrize("src, mt, right, wrong, form, wrong_form", [
     (PLACE_SRC, PLACE_MT, "Shanghai", "Beijing", "上海市", "北京"),
     (ABROAD_SRC, ABROAD_MT, "Bangkok", "Jakarta", "曼谷", "雅加达"),
-], ids=["at home", "abroad"])
+    (ARTICLE_SRC, ARTICLE_MT, "Philippines", "Indonesia", "菲律宾", "印度尼西亚"),
+], ids=["at home", "abroad", "a name glossed with its article"])
 def test_a_place_the_source_does_not_name_stands_where_it_names_another(
         auditor, src: str, mt: str, right: str, wrong: str, form: str, wrong_form: str) -> None:
     from auditor.result import Severity

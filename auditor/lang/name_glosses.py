@@ -118,11 +118,14 @@ def entry_names(entry: CedictEntry) -> tuple[str, ...]:
     """The English names of a proper-noun entry: each usable gloss cut before descriptive tails
     and descriptive lower-case words ("Incheon Metropolitan City in Gyeonggi Province" ->
     "Incheon Metropolitan City", "Johnson or Johnston" -> "Johnson", "Johnston", "Nanjing
-    subprovincial city" -> "Nanjing")."""
+    subprovincial city" -> "Nanjing"), without a leading article ("the Philippines" ->
+    "Philippines": the gloss names nothing otherwise)."""
     names: list[str] = []
     for gloss in entry.english:
         for part in re.split(r"\s+or\s+", gloss):
             words = _GLOSS_CUT.sub("", part).replace("(", " ").replace(")", " ").split()
+            if words[:1] in (["the"], ["The"]):  # "the Philippines", "The Hague"
+                words = words[1:]
             while words and words[-1][:1].islower():  # "Nanjing subprovincial city"
                 words.pop()
             name = " ".join(words).strip(" .;,")
@@ -188,13 +191,18 @@ def _name_index() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]
             {k: frozenset(n for n in v if n in exact) for k, v in names.items()})
 
 
+# The article a gloss may begin a name with ("the Netherlands", "The Bahamas"): the name is
+# keyed without it, as an MT writes it inside a sentence ("in the Netherlands").
+_ARTICLE = re.compile(r"^[Tt]he\s+")
+
+
 def _whole_names(entry: CedictEntry) -> list[str]:
     """The glosses of a proper-noun entry that are a name and nothing more ("Macao", "Myanmar"
     and "Burma" of "Myanmar (or Burma)"; not "Bank of China" nor "Green standard army")."""
     out = []
     for gloss in entry.english:
         for part in re.split(r"\s+or\s+", gloss):
-            name = part.strip(" .;,")
+            name = _ARTICLE.sub("", part.strip(" .;,"))
             if name[:1].isupper() and all(w[:1].isupper() or not w[:1].isalpha()
                                           for w in name.split()):
                 out.append(name)
