@@ -123,9 +123,8 @@ def entry_names(entry: CedictEntry) -> tuple[str, ...]:
     names: list[str] = []
     for gloss in entry.english:
         for part in re.split(r"\s+or\s+", gloss):
-            words = _GLOSS_CUT.sub("", part).replace("(", " ").replace(")", " ").split()
-            if words[:1] in (["the"], ["The"]):  # "the Philippines", "The Hague"
-                words = words[1:]
+            words = _GLOSS_CUT.sub("", _ARTICLE.sub("", part)).replace("(", " ").replace(
+                ")", " ").split()
             while words and words[-1][:1].islower():  # "Nanjing subprovincial city"
                 words.pop()
             name = " ".join(words).strip(" .;,")
