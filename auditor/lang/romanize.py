@@ -33,7 +33,6 @@ _LETTERS = re.compile(r"[^a-z]")
 
 
 @lru_cache(maxsize=65_536)  # the one key of every name comparison: called for each pair
-@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case ASCII letters only, accents and other scripts transliterated (unidecode):
     'Kyung-wha' -> 'kyungwha', "Wang-Yi", "wángyì" -> "wangyi". The one key every name
