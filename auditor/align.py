@@ -324,8 +324,8 @@ def group_similarity(mt_vectors: np.ndarray, other_vectors: np.ndarray, group: G
 
 
 # ---- second pass: groups scored from their own text (Bertalign / vecalign) ----------------
-# (side 0 = MT / 1 = other, [(start, end)]) -> (k, d) unit vectors of the joined sentences
-# (side, start, end) spans -> their joined texts' vectors; side 0 the MT, 1 the other text.
+# [(side, start, end)] -> (k, d) unit vectors of the joined sentences; side 0 the MT, 1 the
+# other text.
 SpanEmbedder = Callable[[list[tuple[int, int, int]]], np.ndarray]
 
 
