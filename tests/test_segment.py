@@ -88,19 +88,11 @@ def test_sentence_offsets_of_uncollapsed_sentences_are_those_of_the_walk():
     """`sentence_offsets` returns a plain range where the sentence is its document slice with
     no whitespace run collapsed: the offsets the character walk gives, on every sentence of
     the seed articles and of texts with runs, tabs and a space before a line break."""
-    from auditor.detect.clauses import _SPACE_THEN_SPACE, sentence_offsets
+    from auditor.detect.clauses import _SPACE_THEN_SPACE, sentence_offsets, walked_offsets
     from tests.conftest import MT_SEED, REF_SEEDS
 
     def walk(doc_text, start, end, text):
-        raw, out, j = doc_text[start:end], [], 0
-        for ch in text:
-            out.append(start + min(j, len(raw)))
-            if ch == " ":
-                while j < len(raw) and raw[j].isspace():
-                    j += 1
-            else:
-                j += 1
-        return out + [start + min(j, len(raw))]
+        return walked_offsets(doc_text[start:end], start, text)
 
     docs = [p.read_text(encoding="utf-8") for p in (MT_SEED, *REF_SEEDS)]
     docs.append("Two  spaces here. A tab\there and a space \nbefore a break.\u3000Wide space.")

@@ -56,8 +56,13 @@ def sentence_offsets(doc_text: str, sent_start: int, sent_end: int, sent_text: s
     """
     raw = doc_text[sent_start:sent_end]
     if raw == sent_text and not _SPACE_THEN_SPACE.search(raw):
-        # nothing collapsed (most sentences): character k sits at sent_start + k, as below
+        # nothing collapsed (most sentences): character k sits at sent_start + k, as the walk
         return list(range(sent_start, sent_start + len(sent_text) + 1))
+    return walked_offsets(raw, sent_start, sent_text)
+
+
+def walked_offsets(raw: str, sent_start: int, sent_text: str) -> list[int]:
+    """`sentence_offsets` character by character: `raw` the sentence's document slice."""
     offsets: list[int] = []
     j = 0
     for ch in sent_text:
